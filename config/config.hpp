@@ -1,0 +1,94 @@
+// Typed configuration of smsgwd, read from one YAML file.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <tl/expected.hpp>
+
+namespace smsgw::config {
+
+/// How an ESME binds to its SMSC.
+enum class bind_mode { transceiver, receiver_transmitter };
+
+/// Log verbosity, as spdlog names it.
+enum class log_level { trace, debug, info, warn, error, critical, off };
+
+/// Reconnect backoff: the first delay doubles up to `max`, with +-`jitter` (0..1) randomness.
+struct backoff {
+  std::chrono::milliseconds initial{1000};
+  std::chrono::milliseconds max{60000};
+  double jitter = 0.2;
+};
+
+/// One SMPP bind to one SMSC account.
+struct smsc_bind {
+  std::string name;  ///< unique among binds; names the bind in logs and numbers
+  std::string host;
+  std::uint16_t port = 2775;
+  std::string system_id;
+  std::string password;
+  std::string system_type;
+  bind_mode mode = bind_mode::transceiver;
+  std::uint32_t window = 10;                        ///< outstanding requests, 1..1000
+  std::uint32_t throughput = 0;                     ///< messages per second, 0 = unlimited
+  std::chrono::seconds enquire_link_interval{30};   ///< idle keep-alive, 1..3600 s
+  std::chrono::seconds response_timeout{10};        ///< deadline for any response, 1..600 s
+  backoff reconnect;
+};
+
+/// Optional TLS for the admin port: both files or neither.
+struct tls_files {
+  std::string certificate;
+  std::string key;
+};
+
+/// The admin HTTP port.
+struct admin {
+  std::string listen = "127.0.0.1:8080";  ///< host:port
+  std::optional<tls_files> tls;
+};
+
+/// The PostgreSQL contact store.
+struct store {
+  std::string dsn;           ///< libpq connection string; "" uses the PG* environment
+  std::uint32_t pool_size = 4;  ///< connections, 1..64
+};
+
+/// The whole file.
+struct daemon_config {
+  store db;
+  admin admin_port;
+  std::vector<smsc_bind> smsc;   ///< at least one
+  std::string default_country = "US";  ///< ISO 3166 alpha-2, for national numbers
+  log_level level = log_level::info;
+};
+
+/// Why a file was refused: the key path (e.g. `smsc[0].port`), its line (1-based, 0 when
+/// the file itself is the problem) and what is wrong.
+struct error {
+  std::string key;
+  int line = 0;
+  std::string message;
+  /// `FILE:LINE: KEY: MESSAGE`, the form printed by `--check-config`.
+  [[nodiscard]] std::string describe(const std::string& file) const;
+};
+
+/// Parses YAML text. Unknown keys, wrong types, out-of-range values and missing required
+/// keys are errors naming the key and its line; the first error is returned.
+tl::expected<daemon_config, error> parse(const std::string& yaml_text);
+
+/// Reads and parses a file; an unreadable file is an error with line 0.
+tl::expected<daemon_config, error> load(const std::string& path);
+
+/// Parses `host:port` (`[v6]:port` too); nullopt when malformed.
+struct endpoint {
+  std::string host;
+  std::uint16_t port = 0;
+};
+std::optional<endpoint> parse_endpoint(const std::string& text);
+
+}  // namespace smsgw::config

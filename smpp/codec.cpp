@@ -1,0 +1,440 @@
+// The only translation unit that includes libsmpp34: its headers leak generic macros and
+// its diagnostics live in process-wide globals, so every call happens under one mutex.
+#include "smpp/codec.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+#include <string_view>
+
+#include <cstdint>  // libsmpp34's headers use uint8_t without including it
+extern "C" {
+#include <smpp34.h>
+#include <smpp34_structs.h>
+#include <smpp34_params.h>
+}
+
+namespace smsgw::smpp {
+namespace {
+
+std::mutex libsmpp34_mutex;  // guards libsmpp34's globals and pack_buffer
+std::array<std::uint8_t, max_pdu_size + 64> pack_buffer;  // larger than any PDU (pitfall 2)
+
+// Wire width of the TLVs libsmpp34 reads as integers; all others are octet strings.
+int typed_width(std::uint16_t t) {
+  switch (t) {
+    case 0x0017:
+      return 4;
+    case 0x0008: case 0x0204: case 0x020A: case 0x020B: case 0x020C: case 0x1203: case 0x1383:
+      return 2;
+    case 0x0005: case 0x0006: case 0x0007: case 0x000D: case 0x000E: case 0x000F:
+    case 0x0010: case 0x0019: case 0x0030: case 0x0201: case 0x0205: case 0x020D:
+    case 0x020E: case 0x020F: case 0x0210: case 0x0302: case 0x0304: case 0x0420:
+    case 0x0421: case 0x0422: case 0x0425: case 0x0426: case 0x0427: case 0x1201:
+    case 0x1204: case 0x1380:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+std::uint32_t get_u32(const std::uint8_t* p) {
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+         std::uint32_t{p[3]};
+}
+
+void put_u32(std::uint8_t* p, std::uint32_t v) {
+  p[0] = static_cast<std::uint8_t>(v >> 24);
+  p[1] = static_cast<std::uint8_t>(v >> 16);
+  p[2] = static_cast<std::uint8_t>(v >> 8);
+  p[3] = static_cast<std::uint8_t>(v);
+}
+
+template <std::size_t N>
+void put_cstring(std::uint8_t (&dst)[N], const std::string& src, const char* field) {
+  if (src.size() >= N || src.find('\0') != std::string::npos) {
+    throw std::invalid_argument(std::string(field) + " is longer than " +
+                                std::to_string(N - 1) + " octets");
+  }
+  std::memcpy(dst, src.data(), src.size());
+  dst[src.size()] = 0;
+}
+
+template <std::size_t N>
+std::string get_cstring(const std::uint8_t (&src)[N]) {
+  const auto* p = reinterpret_cast<const char*>(src);
+  return {p, ::strnlen(p, N)};
+}
+
+// --- TLV lists -----------------------------------------------------------------------------
+
+struct tlv_list {
+  tlv_t* head = nullptr;
+  tlv_list() = default;
+  tlv_list(const tlv_list&) = delete;
+  tlv_list& operator=(const tlv_list&) = delete;
+  ~tlv_list() { destroy_tlv(head); }
+};
+
+void to_tlv_list(const std::vector<tlv>& in, tlv_t** head) {
+  // build_tlv prepends: walk backwards so the wire keeps our order.
+  for (auto it = in.rbegin(); it != in.rend(); ++it) {
+    tlv_t node{};
+    node.tag = it->tag;
+    node.length = static_cast<std::uint16_t>(it->value.size());
+    const auto* v = reinterpret_cast<const std::uint8_t*>(it->value.data());
+    const int width = typed_width(it->tag);
+    if (width != 0) {
+      if (it->value.size() != static_cast<std::size_t>(width)) {
+        throw std::invalid_argument("TLV " + std::to_string(it->tag) + " must be " +
+                                    std::to_string(width) + " octets");
+      }
+      if (width == 1) node.value.val08 = v[0];
+      if (width == 2) node.value.val16 = static_cast<std::uint16_t>((v[0] << 8) | v[1]);
+      if (width == 4) node.value.val32 = get_u32(v);
+    } else {
+      if (it->value.size() > MAX_TLV_SIZE) {
+        throw std::invalid_argument("TLV value longer than " + std::to_string(MAX_TLV_SIZE));
+      }
+      std::memcpy(node.value.octet, v, it->value.size());
+    }
+    build_tlv(head, &node);
+  }
+}
+
+std::vector<tlv> from_tlv_list(const tlv_t* head) {
+  std::vector<tlv> out;
+  for (const tlv_t* n = head; n != nullptr; n = n->next) {
+    tlv t{n->tag, {}};
+    const int width = typed_width(n->tag);
+    std::uint8_t be[4];
+    put_u32(be, width == 1 ? n->value.val08 : width == 2 ? n->value.val16 : n->value.val32);
+    if (width != 0) {
+      t.value.assign(reinterpret_cast<const char*>(be + 4 - width), static_cast<std::size_t>(width));
+    } else {
+      const std::size_t len = std::min<std::size_t>(n->length, MAX_TLV_SIZE);
+      t.value.assign(reinterpret_cast<const char*>(n->value.octet), len);
+    }
+    out.push_back(std::move(t));
+  }
+  std::reverse(out.begin(), out.end());  // libsmpp34 prepends while unpacking
+  return out;
+}
+
+// --- bodies ----------------------------------------------------------------------------------
+
+template <class S>
+void fill_sm(S& s, const sm_body& b) {
+  put_cstring(s.service_type, b.service_type, "service_type");
+  s.source_addr_ton = b.source.ton;
+  s.source_addr_npi = b.source.npi;
+  put_cstring(s.source_addr, b.source.value, "source_addr");
+  s.dest_addr_ton = b.destination.ton;
+  s.dest_addr_npi = b.destination.npi;
+  put_cstring(s.destination_addr, b.destination.value, "destination_addr");
+  s.esm_class = b.esm_class;
+  s.protocol_id = b.protocol_id;
+  s.priority_flag = b.priority_flag;
+  put_cstring(s.schedule_delivery_time, b.schedule_delivery_time, "schedule_delivery_time");
+  put_cstring(s.validity_period, b.validity_period, "validity_period");
+  s.registered_delivery = b.registered_delivery;
+  s.replace_if_present_flag = b.replace_if_present_flag;
+  s.data_coding = b.data_coding;
+  s.sm_default_msg_id = b.sm_default_msg_id;
+  // libsmpp34 packs at most 253 octets (DEPENDENCIES.md §7, pitfall 3).
+  if (b.short_message.size() > 253) throw std::invalid_argument("short_message over 253 octets");
+  s.sm_length = static_cast<std::uint8_t>(b.short_message.size());
+  std::memcpy(s.short_message, b.short_message.data(), b.short_message.size());
+}
+
+template <class S>
+sm_body read_sm(const S& s) {
+  sm_body b;
+  b.service_type = get_cstring(s.service_type);
+  b.source = {s.source_addr_ton, s.source_addr_npi, get_cstring(s.source_addr)};
+  b.destination = {s.dest_addr_ton, s.dest_addr_npi, get_cstring(s.destination_addr)};
+  b.esm_class = s.esm_class;
+  b.protocol_id = s.protocol_id;
+  b.priority_flag = s.priority_flag;
+  b.schedule_delivery_time = get_cstring(s.schedule_delivery_time);
+  b.validity_period = get_cstring(s.validity_period);
+  b.registered_delivery = s.registered_delivery;
+  b.replace_if_present_flag = s.replace_if_present_flag;
+  b.data_coding = s.data_coding;
+  b.sm_default_msg_id = s.sm_default_msg_id;
+  b.short_message.assign(reinterpret_cast<const char*>(s.short_message),
+                         std::min<std::size_t>(s.sm_length, sizeof(s.short_message)));
+  b.tlvs = from_tlv_list(s.tlv);
+  return b;
+}
+
+template <class S>
+void fill_bind(S& s, const bind_body& b) {
+  put_cstring(s.system_id, b.system_id, "system_id");
+  put_cstring(s.password, b.password, "password");
+  put_cstring(s.system_type, b.system_type, "system_type");
+  s.interface_version = b.interface_version;
+  s.addr_ton = b.address_range.ton;
+  s.addr_npi = b.address_range.npi;
+  put_cstring(s.address_range, b.address_range.value, "address_range");
+}
+
+template <class S>
+bind_body read_bind(const S& s) {
+  return {get_cstring(s.system_id), get_cstring(s.password), get_cstring(s.system_type),
+          s.interface_version,
+          address{s.addr_ton, s.addr_npi, get_cstring(s.address_range)}};
+}
+
+// Maps libsmpp34's per-field trace to the status SMPP 3.4 asks for.
+std::uint32_t status_from_trace(std::string_view trace, std::uint32_t fallback) {
+  struct field_status {
+    std::string_view field;
+    std::uint32_t status;
+  };
+  static constexpr field_status table[] = {
+      {"source_addr_ton", status::invalid_source_ton},
+      {"source_addr_npi", status::invalid_source_npi},
+      {"dest_addr_ton", status::invalid_dest_ton},
+      {"dest_addr_npi", status::invalid_dest_npi},
+      {"source_addr", status::invalid_source_address},
+      {"destination_addr", status::invalid_dest_address},
+      {"interface_version", status::bind_failed},
+      {"tlv", status::invalid_optional_stream},
+      {"sm_length", status::invalid_message_length},
+      {"short_message", status::invalid_message_length},
+  };
+  // The trace lists every field as `[name:value(OK)]`; the failing one lacks `(OK)`.
+  for (const auto& [field, st] : table) {
+    const auto pos = trace.find("[" + std::string(field) + ":");
+    if (pos == std::string_view::npos) continue;
+    const auto end = trace.find(']', pos);
+    if (trace.substr(pos, end - pos).find("(OK)") == std::string_view::npos) return st;
+  }
+  return fallback;
+}
+
+// Runs smpp34_unpack on a copy whose header libsmpp34 accepts: it refuses sequence 0 and
+// command_status values it does not know, neither of which matters for a body.
+template <class S>
+bool unpack(std::uint32_t id, S& s, std::span<const std::uint8_t> bytes, std::string& trace) {
+  std::vector<std::uint8_t> copy(bytes.begin(), bytes.end());
+  put_u32(copy.data() + 8, 0);
+  if (get_u32(copy.data() + 12) == 0) put_u32(copy.data() + 12, 1);
+  std::memset(&s, 0, sizeof s);
+  const std::lock_guard lock(libsmpp34_mutex);
+  const int rc = smpp34_unpack(id, &s, copy.data(), static_cast<int>(copy.size()));
+  if (rc != 0) trace.assign(smpp34_strerror, ::strnlen(smpp34_strerror, sizeof smpp34_strerror));
+  return rc == 0;
+}
+
+template <class S>
+std::vector<std::uint8_t> pack(const pdu& p, S& s) {
+  s.command_id = p.command_id;
+  s.command_status = status::ok;
+  s.sequence_number = p.sequence == 0 ? 1 : p.sequence;
+  int len = 0;
+  const std::lock_guard lock(libsmpp34_mutex);
+  if (smpp34_pack(p.command_id, pack_buffer.data(), static_cast<int>(pack_buffer.size()), &len,
+                  &s) != 0) {
+    throw std::invalid_argument("libsmpp34 refused " + command_name(p.command_id) + ": " +
+                                std::string(smpp34_strerror, ::strnlen(smpp34_strerror, 256)));
+  }
+  std::vector<std::uint8_t> out(pack_buffer.begin(), pack_buffer.begin() + len);
+  put_u32(out.data() + 8, p.status);
+  put_u32(out.data() + 12, p.sequence);
+  return out;
+}
+
+std::vector<std::uint8_t> header_only(const pdu& p) {
+  std::vector<std::uint8_t> out(header_size);
+  put_u32(out.data(), header_size);
+  put_u32(out.data() + 4, p.command_id);
+  put_u32(out.data() + 8, p.status);
+  put_u32(out.data() + 12, p.sequence);
+  return out;
+}
+
+template <class S>
+std::vector<std::uint8_t> encode_sm(const pdu& p) {
+  S s{};
+  const auto* b = std::get_if<sm_body>(&p.body);
+  if (b == nullptr) throw std::invalid_argument(command_name(p.command_id) + " needs an sm body");
+  fill_sm(s, *b);
+  tlv_list owner;
+  to_tlv_list(b->tlvs, &owner.head);
+  s.tlv = owner.head;
+  return pack(p, s);
+}
+
+template <class S>
+std::vector<std::uint8_t> encode_bind(const pdu& p) {
+  S s{};
+  const auto* b = std::get_if<bind_body>(&p.body);
+  if (b == nullptr) throw std::invalid_argument(command_name(p.command_id) + " needs a bind body");
+  fill_bind(s, *b);
+  return pack(p, s);
+}
+
+template <class S>
+std::vector<std::uint8_t> encode_bind_resp(const pdu& p) {
+  S s{};
+  tlv_list owner;
+  if (const auto* b = std::get_if<bind_resp_body>(&p.body)) {
+    put_cstring(s.system_id, b->system_id, "system_id");
+    to_tlv_list(b->tlvs, &owner.head);
+  }
+  s.tlv = owner.head;
+  return pack(p, s);
+}
+
+template <class S>
+tl::expected<pdu, decode_error> decode_with(const header& h, std::span<const std::uint8_t> bytes,
+                                            pdu& out, auto&& convert) {
+  S s;
+  std::string trace;
+  const bool ok = unpack(h.command_id, s, bytes, trace);
+  tlv_list owner;  // freed on every path, also after a failed unpack
+  if constexpr (requires { s.tlv; }) owner.head = s.tlv;
+  if (!ok) {
+    const std::uint32_t fallback = is_response(h.command_id) ? status::system_error
+                                   : h.length == header_size ? status::invalid_command_length
+                                                             : status::system_error;
+    return tl::unexpected(decode_error{h, status_from_trace(trace, fallback),
+                                       "libsmpp34 refused " + command_name(h.command_id)});
+  }
+  out.body = convert(s);
+  return out;
+}
+
+}  // namespace
+
+frame check_frame(std::span<const std::uint8_t> buffered) {
+  if (buffered.size() < 4) return {frame_state::need_more, 0};
+  const std::uint32_t length = get_u32(buffered.data());
+  if (length < header_size || length > max_pdu_size) return {frame_state::malformed, length};
+  if (buffered.size() < length) return {frame_state::need_more, length};
+  return {frame_state::complete, length};
+}
+
+header read_header(std::span<const std::uint8_t> bytes) {
+  const auto* p = bytes.data();
+  return {get_u32(p), get_u32(p + 4), get_u32(p + 8), get_u32(p + 12)};
+}
+
+tl::expected<pdu, decode_error> decode(std::span<const std::uint8_t> bytes) {
+  if (bytes.size() < header_size) {
+    return tl::unexpected(decode_error{{}, status::invalid_command_length, "short PDU"});
+  }
+  const header h = read_header(bytes);
+  if (h.length != bytes.size()) {
+    return tl::unexpected(decode_error{h, status::invalid_command_length, "length mismatch"});
+  }
+  pdu out{h.command_id, h.status, h.sequence, empty_body{}};
+  // An error response carries no body worth reading, whatever the status (vendor codes too).
+  if (is_response(h.command_id) && h.status != status::ok) return out;
+  switch (h.command_id) {
+    case command::enquire_link:
+    case command::enquire_link_resp:
+    case command::unbind:
+    case command::unbind_resp:
+    case command::generic_nack:
+      return out;
+    case command::deliver_sm_resp: {
+      // Usually one NUL octet; some SMSCs send none, some a message id. Accept all three.
+      const auto rest = bytes.subspan(header_size);
+      const auto* p = reinterpret_cast<const char*>(rest.data());
+      out.body = sm_resp_body{std::string(p, ::strnlen(p, rest.size()))};
+      return out;
+    }
+    case command::submit_sm_resp:
+      if (h.length == header_size) {
+        out.body = sm_resp_body{};
+        return out;
+      }
+      return decode_with<submit_sm_resp_t>(h, bytes, out, [](const submit_sm_resp_t& s) {
+        return smpp::body{sm_resp_body{get_cstring(s.message_id)}};
+      });
+    case command::submit_sm:
+      return decode_with<submit_sm_t>(h, bytes, out,
+                                      [](const submit_sm_t& s) { return smpp::body{read_sm(s)}; });
+    case command::deliver_sm:
+      return decode_with<deliver_sm_t>(
+          h, bytes, out, [](const deliver_sm_t& s) { return smpp::body{read_sm(s)}; });
+    case command::bind_transceiver:
+      return decode_with<bind_transceiver_t>(
+          h, bytes, out, [](const bind_transceiver_t& s) { return smpp::body{read_bind(s)}; });
+    case command::bind_transmitter:
+      return decode_with<bind_transmitter_t>(
+          h, bytes, out, [](const bind_transmitter_t& s) { return smpp::body{read_bind(s)}; });
+    case command::bind_receiver:
+      return decode_with<bind_receiver_t>(
+          h, bytes, out, [](const bind_receiver_t& s) { return smpp::body{read_bind(s)}; });
+    case command::bind_transceiver_resp:
+    case command::bind_transmitter_resp:
+    case command::bind_receiver_resp:
+      if (h.length == header_size) {
+        out.body = bind_resp_body{};
+        return out;
+      }
+      // The three responses share one layout.
+      return decode_with<bind_transceiver_resp_t>(
+          h, bytes, out, [](const bind_transceiver_resp_t& s) {
+            return smpp::body{bind_resp_body{get_cstring(s.system_id), from_tlv_list(s.tlv)}};
+          });
+    default:
+      return tl::unexpected(decode_error{h, status::invalid_command_id, "unknown command"});
+  }
+}
+
+std::vector<std::uint8_t> encode(const pdu& p) {
+  if (is_response(p.command_id) && p.status != status::ok) return header_only(p);
+  switch (p.command_id) {
+    case command::enquire_link:
+    case command::enquire_link_resp:
+    case command::unbind:
+    case command::unbind_resp:
+    case command::generic_nack:
+      return header_only(p);
+    case command::submit_sm:
+      return encode_sm<submit_sm_t>(p);
+    case command::deliver_sm:
+      return encode_sm<deliver_sm_t>(p);
+    case command::submit_sm_resp: {
+      submit_sm_resp_t s{};
+      if (const auto* b = std::get_if<sm_resp_body>(&p.body)) {
+        put_cstring(s.message_id, b->message_id, "message_id");
+      }
+      return pack(p, s);
+    }
+    case command::deliver_sm_resp: {
+      deliver_sm_resp_t s{};  // message_id is unused: one NUL octet
+      return pack(p, s);
+    }
+    case command::bind_transceiver:
+      return encode_bind<bind_transceiver_t>(p);
+    case command::bind_transmitter:
+      return encode_bind<bind_transmitter_t>(p);
+    case command::bind_receiver:
+      return encode_bind<bind_receiver_t>(p);
+    case command::bind_transceiver_resp:
+      return encode_bind_resp<bind_transceiver_resp_t>(p);
+    case command::bind_transmitter_resp:
+      return encode_bind_resp<bind_transmitter_resp_t>(p);
+    case command::bind_receiver_resp:
+      return encode_bind_resp<bind_receiver_resp_t>(p);
+    default:
+      throw std::invalid_argument("cannot encode " + command_name(p.command_id));
+  }
+}
+
+pdu error_response(const decode_error& e) {
+  const auto id = e.status == status::invalid_command_id || is_response(e.hdr.command_id)
+                      ? command::generic_nack
+                      : e.hdr.command_id | command::response_bit;
+  return pdu{id, e.status, e.hdr.sequence, empty_body{}};
+}
+
+}  // namespace smsgw::smpp

@@ -1,0 +1,441 @@
+#include "smpp/session.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <deque>
+#include <optional>
+#include <random>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "smpp/codec.hpp"
+
+namespace smsgw::smpp {
+namespace {
+
+using net::ip::tcp;
+using clock = std::chrono::steady_clock;
+constexpr auto forever = clock::time_point::max();
+
+spdlog::logger& log() {
+  static const auto logger = [] {
+    auto l = spdlog::default_logger()->clone("smpp");
+    spdlog::register_logger(l);
+    return l;
+  }();
+  return *logger;
+}
+
+// Waits on a timer used as a signal; an error (cancel) is the normal wake-up.
+net::awaitable<boost::system::error_code> wait(net::steady_timer& t) {
+  boost::system::error_code ec;
+  co_await t.async_wait(net::redirect_error(net::use_awaitable, ec));
+  co_return ec;
+}
+
+}  // namespace
+
+const char* to_string(session_state s) {
+  switch (s) {
+    case session_state::disconnected: return "disconnected";
+    case session_state::connecting: return "connecting";
+    case session_state::binding: return "binding";
+    case session_state::bound: return "bound";
+    case session_state::unbinding: return "unbinding";
+    case session_state::stopped: return "stopped";
+  }
+  return "unknown";
+}
+
+/// One TCP connection and what lives exactly as long as it.
+struct session::link {
+  explicit link(const net::any_io_executor& ex)
+      : socket(ex), write_signal(ex, forever), keep_alive_timer(ex) {}
+
+  void close() {
+    if (closed) return;
+    closed = true;
+    boost::system::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+    write_signal.cancel();
+    keep_alive_timer.cancel();
+  }
+
+  tcp::socket socket;
+  std::deque<std::vector<std::uint8_t>> write_queue;
+  net::steady_timer write_signal;
+  net::steady_timer keep_alive_timer;
+  std::vector<std::uint8_t> read_buffer;
+  clock::time_point last_received = clock::now();
+  bool closed = false;
+};
+
+/// A request waiting for its response; the timer is both its deadline and its wake-up.
+struct session::pending {
+  explicit pending(const net::any_io_executor& ex) : timer(ex) {}
+  net::steady_timer timer;
+  std::optional<pdu> response;
+};
+
+session::session(net::any_io_executor ex, session_options options, deliver_handler on_deliver)
+    : executor_(std::move(ex)),
+      options_(std::move(options)),
+      on_deliver_(std::move(on_deliver)),
+      window_signal_(executor_, forever),
+      backoff_timer_(executor_) {}
+
+session::~session() = default;
+
+void session::start() {
+  net::co_spawn(executor_, [self = shared_from_this()] { return self->run(); }, net::detached);
+}
+
+void session::on_state_change(std::function<void(session_state)> callback) {
+  on_state_ = std::move(callback);
+}
+
+void session::set_state(session_state s) {
+  if (s == state_) return;
+  log().info("state bind={} from={} to={}", options_.name, to_string(state_), to_string(s));
+  state_ = s;
+  window_signal_.cancel();
+  if (on_state_) on_state_(s);
+}
+
+std::uint32_t session::next_sequence() {
+  sequence_ = sequence_ >= 0x7FFFFFFF ? 1 : sequence_ + 1;
+  return sequence_;
+}
+
+std::chrono::milliseconds session::backoff_delay(int attempt) {
+  static thread_local std::mt19937 rng{std::random_device{}()};
+  const double base = std::min<double>(static_cast<double>(options_.reconnect_max.count()),
+                                       static_cast<double>(options_.reconnect_initial.count()) *
+                                           std::pow(2.0, std::min(attempt, 30)));
+  std::uniform_real_distribution<double> spread(-options_.reconnect_jitter,
+                                                options_.reconnect_jitter);
+  return std::chrono::milliseconds(static_cast<std::int64_t>(base * (1.0 + spread(rng))));
+}
+
+net::awaitable<void> session::run() {
+  auto self = shared_from_this();
+  int attempt = 0;
+  while (!stopping_) {
+    auto l = std::make_shared<link>(executor_);
+    link_ = l;
+    bool bound = false;
+    try {
+      bound = co_await connect_and_bind(l);
+      if (bound) {
+        attempt = 0;
+        co_await serve(l);
+      }
+    } catch (const std::exception& e) {
+      log().error("session failed bind={} error=\"{}\"", options_.name, e.what());
+    }
+    l->close();
+    link_.reset();
+    fail_pending();
+    if (stopping_) break;
+    set_state(session_state::disconnected);
+    const auto delay = backoff_delay(attempt++);
+    log().info("reconnecting bind={} in_ms={}", options_.name, delay.count());
+    backoff_timer_.expires_after(delay);
+    co_await wait(backoff_timer_);
+  }
+  set_state(session_state::stopped);
+}
+
+net::awaitable<bool> session::connect_and_bind(std::shared_ptr<link> l) {
+  set_state(session_state::connecting);
+  // One deadline covers resolve, connect and the bind response.
+  auto deadline = std::make_shared<net::steady_timer>(executor_, options_.response_timeout);
+  net::co_spawn(
+      executor_,
+      [deadline, l]() -> net::awaitable<void> {
+        if (!co_await wait(*deadline)) l->close();
+      },
+      net::detached);
+  struct cancel_on_exit {
+    std::shared_ptr<net::steady_timer> t;
+    ~cancel_on_exit() { t->cancel(); }
+  } guard{deadline};
+
+  boost::system::error_code ec;
+  tcp::resolver resolver(executor_);
+  const auto endpoints = co_await resolver.async_resolve(
+      options_.host, std::to_string(options_.port), net::redirect_error(net::use_awaitable, ec));
+  if (!ec) co_await net::async_connect(l->socket, endpoints, net::redirect_error(net::use_awaitable, ec));
+  if (ec || l->closed) {
+    log().warn("connect failed bind={} host={} port={} error=\"{}\"", options_.name,
+               options_.host, options_.port, ec ? ec.message() : "deadline");
+    co_return false;
+  }
+  l->socket.set_option(tcp::no_delay(true), ec);  // replies are small and latency matters
+
+  set_state(session_state::binding);
+  pdu bind{command::bind_transceiver, status::ok, next_sequence(),
+           bind_body{options_.system_id, options_.password, options_.system_type, 0x34, {}}};
+  const auto bytes = encode(bind);
+  co_await net::async_write(l->socket, net::buffer(bytes), net::redirect_error(net::use_awaitable, ec));
+  std::array<std::uint8_t, 4096> chunk{};
+  while (!ec && !l->closed) {
+    const auto f = check_frame(l->read_buffer);
+    if (f.state == frame_state::malformed) break;
+    if (f.state == frame_state::complete) {
+      auto decoded = decode(std::span(l->read_buffer).first(f.size));
+      l->read_buffer.erase(l->read_buffer.begin(), l->read_buffer.begin() + static_cast<std::ptrdiff_t>(f.size));
+      if (!decoded) continue;
+      if (decoded->command_id == command::enquire_link) {
+        const auto resp = encode(make_response(*decoded, status::ok));
+        co_await net::async_write(l->socket, net::buffer(resp), net::redirect_error(net::use_awaitable, ec));
+        continue;
+      }
+      if (decoded->command_id != command::bind_transceiver_resp &&
+          decoded->command_id != command::generic_nack) {
+        continue;  // nothing else is valid before the bind answer
+      }
+      if (decoded->status != status::ok) {
+        log().error("bind refused bind={} system_id={} status={}", options_.name,
+                    options_.system_id, status_name(decoded->status));
+        co_return false;
+      }
+      const auto* answer = std::get_if<bind_resp_body>(&decoded->body);
+      log().info("bound bind={} system_id={} smsc_system_id={}", options_.name,
+                 options_.system_id, answer != nullptr ? answer->system_id : "");
+      set_state(session_state::bound);
+      co_return true;
+    }
+    const auto n = co_await l->socket.async_read_some(net::buffer(chunk), net::redirect_error(net::use_awaitable, ec));
+    l->read_buffer.insert(l->read_buffer.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+  log().warn("bind failed bind={} error=\"{}\"", options_.name, ec ? ec.message() : "no answer");
+  co_return false;
+}
+
+net::awaitable<void> session::serve(std::shared_ptr<link> l) {
+  auto self = shared_from_this();
+  net::co_spawn(executor_, [self, l] { return self->writer(l); }, net::detached);
+  net::co_spawn(executor_, [self, l] { return self->keep_alive(l); }, net::detached);
+  net::steady_timer inflight_wait(executor_, forever);
+  std::array<std::uint8_t, 16384> chunk{};
+  boost::system::error_code ec;
+  while (!l->closed) {
+    const auto f = check_frame(l->read_buffer);
+    if (f.state == frame_state::malformed) {
+      // Never allocate for a length we will not accept: close and reconnect.
+      log().error("malformed frame bind={} command_length={}", options_.name, f.size);
+      break;
+    }
+    if (f.state == frame_state::complete) {
+      auto decoded = decode(std::span(l->read_buffer).first(f.size));
+      l->read_buffer.erase(l->read_buffer.begin(), l->read_buffer.begin() + static_cast<std::ptrdiff_t>(f.size));
+      l->last_received = clock::now();
+      if (decoded) {
+        handle(l, std::move(*decoded));
+      } else {
+        log().warn("undecodable pdu bind={} command={} sequence={} status={} reason=\"{}\"",
+                   options_.name, command_name(decoded.error().hdr.command_id),
+                   decoded.error().hdr.sequence, status_name(decoded.error().status),
+                   decoded.error().reason);
+        if (!is_response(decoded.error().hdr.command_id)) send(l, error_response(decoded.error()));
+      }
+      continue;
+    }
+    while (inflight_mo_ >= options_.max_inflight_mo && !l->closed) {
+      // Back-pressure: stop reading until the handlers catch up.
+      inflight_wait.expires_after(std::chrono::milliseconds(5));
+      co_await wait(inflight_wait);
+    }
+    const auto n = co_await l->socket.async_read_some(net::buffer(chunk), net::redirect_error(net::use_awaitable, ec));
+    if (ec) {
+      if (!l->closed) log().warn("connection lost bind={} error=\"{}\"", options_.name, ec.message());
+      break;
+    }
+    l->read_buffer.insert(l->read_buffer.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+  l->close();
+}
+
+void session::handle(const std::shared_ptr<link>& l, pdu p) {
+  if (is_response(p.command_id)) {
+    const auto it = pending_.find(p.sequence);
+    if (it == pending_.end()) {
+      log().warn("unexpected response bind={} command={} sequence={}", options_.name,
+                 command_name(p.command_id), p.sequence);
+      return;
+    }
+    it->second->response = std::move(p);
+    it->second->timer.cancel();
+    pending_.erase(it);
+    window_signal_.cancel();
+    return;
+  }
+  switch (p.command_id) {
+    case command::enquire_link:
+      send(l, make_response(p, status::ok));
+      return;
+    case command::deliver_sm:
+      ++inflight_mo_;
+      net::co_spawn(executor_, [self = shared_from_this(), l, p = std::move(p)]() mutable {
+        return self->handle_deliver(l, std::move(p));
+      }, net::detached);
+      return;
+    case command::unbind:
+      log().info("unbind from smsc bind={}", options_.name);
+      send(l, make_response(p, status::ok));
+      set_state(session_state::unbinding);
+      // Let the writer flush the answer, then the reader sees the close.
+      net::co_spawn(executor_, [l]() -> net::awaitable<void> {
+        net::steady_timer t(l->socket.get_executor(), std::chrono::milliseconds(100));
+        co_await wait(t);
+        l->close();
+      }, net::detached);
+      return;
+    default:
+      send(l, make_response(p, status::invalid_command_id));
+      return;
+  }
+}
+
+net::awaitable<void> session::handle_deliver(std::shared_ptr<link> l, pdu request) {
+  std::uint32_t result = status::temporary_app_error;
+  try {
+    result = co_await on_deliver_(std::get<sm_body>(request.body));
+  } catch (const std::exception& e) {
+    log().error("deliver handler failed bind={} sequence={} error=\"{}\"", options_.name,
+                request.sequence, e.what());
+  }
+  --inflight_mo_;
+  if (l->closed) {
+    // The SMSC will redeliver: the answer cannot reach it on a new link.
+    log().warn("deliver_sm_resp dropped, link closed bind={} sequence={}", options_.name, request.sequence);
+    co_return;
+  }
+  send(l, make_response(request, result, sm_resp_body{}));
+}
+
+void session::send(const std::shared_ptr<link>& l, const pdu& p) {
+  if (l->closed) return;
+  l->write_queue.push_back(encode(p));
+  l->write_signal.cancel();
+}
+
+net::awaitable<void> session::writer(std::shared_ptr<link> l) {
+  std::vector<std::uint8_t> batch;
+  while (!l->closed) {
+    if (l->write_queue.empty()) {
+      co_await wait(l->write_signal);
+      continue;
+    }
+    // Coalesce everything queued into one write: fewer syscalls under load.
+    batch.clear();
+    while (!l->write_queue.empty()) {
+      batch.insert(batch.end(), l->write_queue.front().begin(), l->write_queue.front().end());
+      l->write_queue.pop_front();
+    }
+    boost::system::error_code ec;
+    co_await net::async_write(l->socket, net::buffer(batch), net::redirect_error(net::use_awaitable, ec));
+    if (ec) {
+      if (!l->closed) log().warn("write failed bind={} error=\"{}\"", options_.name, ec.message());
+      l->close();
+    }
+  }
+}
+
+net::awaitable<void> session::keep_alive(std::shared_ptr<link> l) {
+  while (!l->closed) {
+    l->keep_alive_timer.expires_at(l->last_received + options_.enquire_link_interval);
+    co_await wait(l->keep_alive_timer);
+    if (l->closed) break;
+    if (clock::now() - l->last_received < options_.enquire_link_interval) continue;
+    auto answer = co_await request(l, pdu{command::enquire_link, status::ok, 0, empty_body{}});
+    if (!answer->response && !l->closed) {
+      // Half-open TCP: the peer is gone but the socket does not know yet.
+      log().error("enquire_link unanswered, dropping link bind={}", options_.name);
+      l->close();
+    }
+  }
+}
+
+net::awaitable<std::shared_ptr<session::pending>> session::request(std::shared_ptr<link> l, pdu p) {
+  auto waiter = std::make_shared<pending>(executor_);
+  p.sequence = next_sequence();
+  waiter->timer.expires_after(options_.response_timeout);
+  pending_.emplace(p.sequence, waiter);
+  send(l, p);
+  co_await wait(waiter->timer);
+  pending_.erase(p.sequence);  // no-op when the response removed it
+  co_return waiter;
+}
+
+net::awaitable<submit_result> session::submit(sm_body message) {
+  auto self = shared_from_this();
+  while (!stopping_ && (state_ != session_state::bound || pending_.size() >= options_.window)) {
+    co_await wait(window_signal_);
+  }
+  if (stopping_ || !link_) co_return submit_result{};
+  if (options_.throughput > 0) {
+    const auto now = clock::now();
+    const auto spacing = std::chrono::microseconds(1000000 / options_.throughput);
+    next_submit_ = std::max(next_submit_, now);
+    const auto at = next_submit_;
+    next_submit_ += spacing;
+    if (at > now) {
+      net::steady_timer t(executor_, at);
+      co_await wait(t);
+    }
+  }
+  auto l = link_;
+  if (!l || l->closed) co_return submit_result{};
+  auto waiter = co_await request(l, pdu{command::submit_sm, status::ok, 0, std::move(message)});
+  if (!waiter->response) co_return submit_result{};
+  const auto& resp = *waiter->response;
+  if (resp.command_id == command::generic_nack || resp.status != status::ok) {
+    co_return submit_result{submit_result::outcome::rejected, resp.status, {}};
+  }
+  const auto* answer = std::get_if<sm_resp_body>(&resp.body);
+  co_return submit_result{submit_result::outcome::accepted, status::ok,
+                          answer != nullptr ? answer->message_id : std::string{}};
+}
+
+void session::fail_pending() {
+  // Waking each waiter without a response hands its request back as not sent.
+  for (auto& [seq, p] : pending_) p->timer.cancel();
+  pending_.clear();
+  window_signal_.cancel();
+}
+
+net::awaitable<void> session::stop(std::chrono::milliseconds drain) {
+  auto self = shared_from_this();
+  stopping_ = true;
+  window_signal_.cancel();
+  backoff_timer_.cancel();
+  const auto until = clock::now() + drain;
+  net::steady_timer poll(executor_);
+  while (!pending_.empty() && clock::now() < until) {
+    poll.expires_after(std::chrono::milliseconds(10));
+    co_await wait(poll);
+  }
+  if (auto l = link_; l && !l->closed && state_ == session_state::bound) {
+    set_state(session_state::unbinding);
+    auto answer = co_await request(l, pdu{command::unbind, status::ok, 0, empty_body{}});
+    log().info("unbound bind={} answered={}", options_.name, answer->response.has_value());
+    l->close();
+  } else if (l) {
+    l->close();
+  }
+}
+
+}  // namespace smsgw::smpp

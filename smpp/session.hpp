@@ -1,0 +1,122 @@
+// The ESME side of one SMPP bind: connect, bind, keep alive, window, reconnect.
+//
+// Everything runs as C++20 coroutines on one executor (no locks): a reader that decodes and
+// routes PDUs, a writer woken by a timer, a keep-alive loop, and the callers' submits, each
+// waiting on its own deadline timer. A session never throws at its callers; a submit that
+// could not be confirmed comes back as `not_sent` so the caller can retry it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "smpp/pdu.hpp"
+
+namespace smsgw::smpp {
+
+namespace net = boost::asio;
+
+/// Everything a session needs to know about its SMSC account.
+struct session_options {
+  std::string name;  ///< the bind's name, in every log line
+  std::string host;
+  std::uint16_t port = 2775;
+  std::string system_id;
+  std::string password;
+  std::string system_type;
+  std::uint32_t window = 10;                  ///< outstanding requests
+  std::uint32_t throughput = 0;               ///< submits per second, 0 = unlimited
+  std::uint32_t max_inflight_mo = 64;         ///< deliver_sm being handled before reading pauses
+  std::chrono::milliseconds enquire_link_interval{30000};
+  std::chrono::milliseconds response_timeout{10000};
+  std::chrono::milliseconds reconnect_initial{1000};
+  std::chrono::milliseconds reconnect_max{60000};
+  double reconnect_jitter = 0.2;
+};
+
+/// Connection state, as logged and reported to /readyz.
+enum class session_state { disconnected, connecting, binding, bound, unbinding, stopped };
+const char* to_string(session_state s);
+
+/// Outcome of one submit_sm.
+struct submit_result {
+  enum class outcome {
+    accepted,  ///< submit_sm_resp ESME_ROK; `message_id` is the SMSC's id
+    rejected,  ///< submit_sm_resp with an error `status`
+    not_sent,  ///< no response (link dropped, deadline, shutdown): safe to retry
+  };
+  outcome what = outcome::not_sent;
+  std::uint32_t status = status::ok;
+  std::string message_id;
+};
+
+/// Answers a deliver_sm: returns the deliver_sm_resp command_status (ESME_ROK once the
+/// message's effects are durable, ESME_RX_T_APPN to make the SMSC redeliver).
+using deliver_handler = std::function<net::awaitable<std::uint32_t>(const sm_body&)>;
+
+/// One ESME bind (transceiver). Create, set the handler, then `start()` on the executor.
+class session : public std::enable_shared_from_this<session> {
+ public:
+  session(net::any_io_executor ex, session_options options, deliver_handler on_deliver);
+  ~session();
+  session(const session&) = delete;
+  session& operator=(const session&) = delete;
+
+  /// Starts connecting and keeps the bind up, reconnecting with backoff, until `stop()`.
+  void start();
+
+  /// Sends a submit_sm once bound and a window slot is free, and waits for its response
+  /// or deadline. Must be awaited on the session's executor.
+  net::awaitable<submit_result> submit(sm_body message);
+
+  /// Stops: no new submits, waits up to `drain` for outstanding ones, unbinds cleanly, closes.
+  net::awaitable<void> stop(std::chrono::milliseconds drain);
+
+  /// Called on every state change (on the session's executor).
+  void on_state_change(std::function<void(session_state)> callback);
+
+  [[nodiscard]] session_state state() const { return state_; }
+  [[nodiscard]] const session_options& options() const { return options_; }
+  [[nodiscard]] std::size_t outstanding() const { return pending_.size(); }
+
+ private:
+  struct link;
+  struct pending;
+
+  net::awaitable<void> run();
+  net::awaitable<bool> connect_and_bind(std::shared_ptr<link> l);
+  net::awaitable<void> serve(std::shared_ptr<link> l);
+  net::awaitable<void> writer(std::shared_ptr<link> l);
+  net::awaitable<void> keep_alive(std::shared_ptr<link> l);
+  net::awaitable<void> handle_deliver(std::shared_ptr<link> l, pdu request);
+  net::awaitable<std::shared_ptr<pending>> request(std::shared_ptr<link> l, pdu p);
+  void handle(const std::shared_ptr<link>& l, pdu p);
+  void send(const std::shared_ptr<link>& l, const pdu& p);
+  void fail_pending();
+  void set_state(session_state s);
+  std::uint32_t next_sequence();
+  std::chrono::milliseconds backoff_delay(int attempt);
+
+  net::any_io_executor executor_;
+  session_options options_;
+  deliver_handler on_deliver_;
+  std::function<void(session_state)> on_state_;
+  session_state state_ = session_state::disconnected;
+  bool stopping_ = false;
+  std::uint32_t sequence_ = 0;
+  std::uint32_t inflight_mo_ = 0;
+  std::shared_ptr<link> link_;
+  std::unordered_map<std::uint32_t, std::shared_ptr<pending>> pending_;
+  net::steady_timer window_signal_;    // cancelled when a slot frees or the state changes
+  net::steady_timer backoff_timer_;
+  std::chrono::steady_clock::time_point next_submit_{};
+};
+
+}  // namespace smsgw::smpp

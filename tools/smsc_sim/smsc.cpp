@@ -1,0 +1,285 @@
+#include "tools/smsc_sim/smsc.hpp"
+
+#include <array>
+#include <deque>
+#include <list>
+#include <optional>
+#include <unordered_map>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "smpp/codec.hpp"
+#include "smpp/text.hpp"
+
+namespace smsgw::sim {
+namespace {
+
+using net::ip::tcp;
+using clock = std::chrono::steady_clock;
+
+spdlog::logger& log() {
+  static const auto logger = [] {
+    auto l = spdlog::default_logger()->clone("smsc-sim");
+    spdlog::register_logger(l);
+    return l;
+  }();
+  return *logger;
+}
+
+net::awaitable<void> wait(net::steady_timer& t) {
+  boost::system::error_code ec;
+  co_await t.async_wait(net::redirect_error(net::use_awaitable, ec));
+}
+
+}  // namespace
+
+struct smsc::client {
+  explicit client(tcp::socket s)
+      : socket(std::move(s)), write_signal(socket.get_executor(), clock::time_point::max()) {}
+  void close() {
+    closed = true;
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    write_signal.cancel();
+  }
+  void send(const smpp::pdu& p) {
+    if (closed) return;
+    write_queue.push_back(smpp::encode(p));
+    write_signal.cancel();
+  }
+  struct waiter {
+    explicit waiter(const net::any_io_executor& ex) : timer(ex) {}
+    net::steady_timer timer;
+    std::optional<smpp::pdu> response;
+  };
+  tcp::socket socket;
+  net::steady_timer write_signal;
+  std::deque<std::vector<std::uint8_t>> write_queue;
+  std::vector<std::uint8_t> read_buffer;
+  std::unordered_map<std::uint32_t, std::shared_ptr<waiter>> waiting;
+  std::string system_id;
+  bool bound = false;
+  bool closed = false;
+  std::uint32_t sequence = 0;
+};
+
+struct smsc::impl {
+  explicit impl(const net::any_io_executor& ex) : acceptor(ex) {}
+  tcp::acceptor acceptor;
+  std::list<std::shared_ptr<client>> clients;
+};
+
+smsc::smsc(net::any_io_executor ex, smsc_options options)
+    : executor_(std::move(ex)), options_(std::move(options)), impl_(std::make_unique<impl>(executor_)) {}
+
+smsc::~smsc() = default;
+
+void smsc::start() {
+  const tcp::endpoint ep(net::ip::make_address(options_.host), options_.port);
+  impl_->acceptor.open(ep.protocol());
+  impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
+  impl_->acceptor.bind(ep);
+  impl_->acceptor.listen();
+  port_ = impl_->acceptor.local_endpoint().port();
+  net::co_spawn(executor_, [self = shared_from_this()] { return self->accept_loop(); }, net::detached);
+}
+
+void smsc::stop() {
+  boost::system::error_code ignored;
+  impl_->acceptor.close(ignored);
+  for (auto& c : impl_->clients) c->close();
+}
+
+void smsc::on_deliver_resp(std::function<void(const deliver_result&)> callback) {
+  on_deliver_resp_ = std::move(callback);
+}
+
+void smsc::on_submit(std::function<void(const received_submit&)> callback) {
+  on_submit_ = std::move(callback);
+}
+
+std::vector<received_submit> smsc::submits() const {
+  const std::lock_guard lock(mutex_);
+  return submits_;
+}
+
+std::size_t smsc::bound_clients() const {
+  const std::lock_guard lock(mutex_);
+  return bound_;
+}
+
+net::awaitable<void> smsc::accept_loop() {
+  auto self = shared_from_this();
+  for (;;) {
+    boost::system::error_code ec;
+    tcp::socket s = co_await impl_->acceptor.async_accept(net::redirect_error(net::use_awaitable, ec));
+    if (ec) co_return;
+    s.set_option(tcp::no_delay(true), ec);
+    auto c = std::make_shared<client>(std::move(s));
+    impl_->clients.push_back(c);
+    net::co_spawn(executor_, [self, c] { return self->serve(c); }, net::detached);
+  }
+}
+
+net::awaitable<void> smsc::serve(std::shared_ptr<client> c) {
+  auto self = shared_from_this();
+  // Writer: flushes the queue whenever it is signalled.
+  net::co_spawn(executor_, [c]() -> net::awaitable<void> {
+    std::vector<std::uint8_t> batch;
+    while (!c->closed) {
+      if (c->write_queue.empty()) {
+        co_await wait(c->write_signal);
+        continue;
+      }
+      batch.clear();
+      for (auto& b : c->write_queue) batch.insert(batch.end(), b.begin(), b.end());
+      c->write_queue.clear();
+      boost::system::error_code ec;
+      co_await net::async_write(c->socket, net::buffer(batch), net::redirect_error(net::use_awaitable, ec));
+      if (ec) c->close();
+    }
+  }, net::detached);
+
+  std::array<std::uint8_t, 16384> chunk{};
+  while (!c->closed) {
+    const auto f = smpp::check_frame(c->read_buffer);
+    if (f.state == smpp::frame_state::malformed) break;
+    if (f.state == smpp::frame_state::complete) {
+      auto decoded = smpp::decode(std::span(c->read_buffer).first(f.size));
+      c->read_buffer.erase(c->read_buffer.begin(), c->read_buffer.begin() + static_cast<std::ptrdiff_t>(f.size));
+      if (decoded) {
+        handle(c, std::move(*decoded));
+      } else if (!smpp::is_response(decoded.error().hdr.command_id)) {
+        c->send(smpp::error_response(decoded.error()));
+      }
+      continue;
+    }
+    boost::system::error_code ec;
+    const auto n = co_await c->socket.async_read_some(net::buffer(chunk), net::redirect_error(net::use_awaitable, ec));
+    if (ec) break;
+    c->read_buffer.insert(c->read_buffer.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+  if (c->bound) {
+    const std::lock_guard lock(mutex_);
+    --bound_;
+  }
+  c->bound = false;
+  c->close();
+  for (auto& [seq, w] : c->waiting) w->timer.cancel();
+  impl_->clients.remove(c);
+  log().info("client gone system_id={}", c->system_id);
+}
+
+void smsc::handle(const std::shared_ptr<client>& c, smpp::pdu p) {
+  using namespace smpp;
+  if (is_response(p.command_id)) {
+    if (auto it = c->waiting.find(p.sequence); it != c->waiting.end()) {
+      it->second->response = std::move(p);
+      it->second->timer.cancel();
+      c->waiting.erase(it);
+    }
+    return;
+  }
+  switch (p.command_id) {
+    case command::bind_transceiver:
+    case command::bind_receiver:
+    case command::bind_transmitter: {
+      const auto& b = std::get<bind_body>(p.body);
+      std::uint32_t st = status::ok;
+      if (c->bound) {
+        st = status::already_bound;
+      } else if (!options_.system_id.empty() && b.system_id != options_.system_id) {
+        st = status::invalid_system_id;
+      } else if (!options_.system_id.empty() && b.password != options_.password) {
+        st = status::invalid_password;
+      }
+      c->send(make_response(p, st, bind_resp_body{"smsc-sim", {}}));
+      if (st == status::ok) {
+        c->bound = true;
+        c->system_id = b.system_id;
+        const std::lock_guard lock(mutex_);
+        ++bound_;
+      }
+      log().info("bind system_id={} status={}", b.system_id, status_name(st));
+      return;
+    }
+    case command::enquire_link:
+      c->send(make_response(p, status::ok));
+      return;
+    case command::unbind:
+      c->send(make_response(p, status::ok));
+      return;
+    case command::submit_sm: {
+      if (!c->bound) {
+        c->send(make_response(p, status::invalid_bind_status));
+        return;
+      }
+      const auto& b = std::get<sm_body>(p.body);
+      received_submit r;
+      r.source = b.source.value;
+      r.destination = b.destination.value;
+      r.data_coding = b.data_coding;
+      const std::string* payload = b.find_tlv(tag::message_payload);
+      r.text = decode_text(b.data_coding, payload != nullptr ? *payload : b.short_message);
+      char id[17];
+      std::snprintf(id, sizeof id, "%llx", static_cast<unsigned long long>(next_message_id_++));
+      r.message_id = id;
+      r.at = clock::now();
+      c->send(make_response(p, status::ok, sm_resp_body{r.message_id}));
+      if (on_submit_) on_submit_(r);
+      const std::lock_guard lock(mutex_);
+      submits_.push_back(std::move(r));
+      return;
+    }
+    default:
+      c->send(make_response(p, status::invalid_command_id));
+      return;
+  }
+}
+
+net::awaitable<deliver_result> smsc::deliver(std::string source, std::string destination,
+                                             std::string text) {
+  auto self = shared_from_this();
+  std::shared_ptr<client> target;
+  for (auto& c : impl_->clients) {
+    if (c->bound && !c->closed) {
+      target = c;
+      break;
+    }
+  }
+  if (!target) co_return deliver_result{};
+  const auto encoded = smpp::encode_text(text);
+  smpp::sm_body body;
+  body.source = {1, 1, std::move(source)};
+  body.destination = {0, 0, std::move(destination)};
+  body.data_coding = encoded.data_coding;
+  body.short_message = encoded.octets;
+  if (body.short_message.size() > 253) {
+    body.short_message.clear();
+    body.tlvs.push_back({smpp::tag::message_payload, encoded.octets});
+  }
+  target->sequence = target->sequence >= 0x7FFFFFFF ? 1 : target->sequence + 1;
+  const auto seq = target->sequence;
+  auto w = std::make_shared<client::waiter>(executor_);
+  w->timer.expires_after(options_.response_timeout);
+  target->waiting.emplace(seq, w);
+  const auto started = clock::now();
+  target->send(smpp::pdu{smpp::command::deliver_sm, smpp::status::ok, seq, std::move(body)});
+  co_await wait(w->timer);
+  target->waiting.erase(seq);
+  deliver_result r;
+  r.answered = w->response.has_value();
+  r.status = r.answered ? w->response->status : 0;
+  r.latency = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started);
+  if (on_deliver_resp_) on_deliver_resp_(r);
+  co_return r;
+}
+
+}  // namespace smsgw::sim

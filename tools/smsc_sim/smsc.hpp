@@ -1,0 +1,94 @@
+// A small SMSC for the demo, the tests and the benchmarks: accepts ESME binds, delivers
+// MOs to them, records and answers every submit_sm.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "smpp/pdu.hpp"
+
+namespace smsgw::sim {
+
+namespace net = boost::asio;
+
+/// How the simulator behaves.
+struct smsc_options {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;     ///< 0 picks a free port; see smsc::port()
+  std::string system_id;      ///< empty: any system_id binds
+  std::string password;       ///< checked only when system_id is set
+  std::chrono::milliseconds response_timeout{10000};  ///< for deliver_sm_resp
+};
+
+/// A submit_sm as received, with the id it was answered with.
+struct received_submit {
+  std::string source;
+  std::string destination;
+  std::uint8_t data_coding = 0;
+  std::string text;  ///< decoded to UTF-8
+  std::string message_id;
+  std::chrono::steady_clock::time_point at;
+};
+
+/// Answer to one injected MO.
+struct deliver_result {
+  bool answered = false;          ///< false: no bound client, link lost or deadline
+  std::uint32_t status = 0;       ///< deliver_sm_resp command_status
+  std::chrono::microseconds latency{0};
+};
+
+/// The simulator. All methods but the const accessors run on its executor.
+class smsc : public std::enable_shared_from_this<smsc> {
+ public:
+  smsc(net::any_io_executor ex, smsc_options options);
+  ~smsc();
+  smsc(const smsc&) = delete;
+  smsc& operator=(const smsc&) = delete;
+
+  /// Binds the listening socket (so port() is known) and starts accepting.
+  void start();
+  /// Closes the listener and every connection.
+  void stop();
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+
+  /// Delivers an MO (GSM text when it fits, else UCS-2) to the first bound client.
+  net::awaitable<deliver_result> deliver(std::string source, std::string destination,
+                                         std::string text);
+
+  /// Called for every deliver_sm_resp, on the executor, before deliver() resumes.
+  void on_deliver_resp(std::function<void(const deliver_result&)> callback);
+  /// Called for every submit_sm, on the executor.
+  void on_submit(std::function<void(const received_submit&)> callback);
+
+  /// Thread-safe snapshots for tests and the command line.
+  [[nodiscard]] std::vector<received_submit> submits() const;
+  [[nodiscard]] std::size_t bound_clients() const;
+
+ private:
+  struct client;
+  net::awaitable<void> accept_loop();
+  net::awaitable<void> serve(std::shared_ptr<client> c);
+  void handle(const std::shared_ptr<client>& c, smpp::pdu p);
+
+  net::any_io_executor executor_;
+  smsc_options options_;
+  std::uint16_t port_ = 0;
+  struct impl;
+  std::unique_ptr<impl> impl_;
+  std::function<void(const deliver_result&)> on_deliver_resp_;
+  std::function<void(const received_submit&)> on_submit_;
+  mutable std::mutex mutex_;  // guards submits_ and bound_
+  std::vector<received_submit> submits_;
+  std::size_t bound_ = 0;
+  std::uint64_t next_message_id_ = 0x1000;
+};
+
+}  // namespace smsgw::sim
