@@ -8,12 +8,16 @@
 #include <mutex>
 #include <stdexcept>
 #include <string_view>
+#include <type_traits>
+#include <unordered_set>
 
 #include <cstdint>  // libsmpp34's headers use uint8_t without including it
+#include <cstdlib>
 extern "C" {
 #include <smpp34.h>
 #include <smpp34_structs.h>
 #include <smpp34_params.h>
+#include <smpp34_heap.h>
 }
 
 namespace smsgw::smpp {
@@ -22,22 +26,74 @@ namespace {
 std::mutex libsmpp34_mutex;  // guards libsmpp34's globals and pack_buffer
 std::array<std::uint8_t, max_pdu_size + 64> pack_buffer;  // larger than any PDU (pitfall 2)
 
-// Wire width of the TLVs libsmpp34 reads as integers; all others are octet strings.
-int typed_width(std::uint16_t t) {
-  switch (t) {
-    case 0x0017:
-      return 4;
-    case 0x0008: case 0x0204: case 0x020A: case 0x020B: case 0x020C: case 0x1203: case 0x1383:
-      return 2;
-    case 0x0005: case 0x0006: case 0x0007: case 0x000D: case 0x000E: case 0x000F:
-    case 0x0010: case 0x0019: case 0x0030: case 0x0201: case 0x0205: case 0x020D:
-    case 0x020E: case 0x020F: case 0x0210: case 0x0302: case 0x0304: case 0x0420:
-    case 0x0421: case 0x0422: case 0x0425: case 0x0426: case 0x0427: case 0x1201:
-    case 0x1204: case 0x1380:
-      return 1;
+// Wire width of the TLVs libsmpp34 reads as integers in PDU `command_id` (its per-PDU
+// def_frame/*.tlv lists); every other tag travels as raw octets.
+int typed_width(std::uint32_t command_id, std::uint16_t t) {
+  switch (command_id) {
+    case command::deliver_sm:
+      switch (t) {
+        case 0x0204: case 0x020A: case 0x020B: case 0x020C: case 0x1383:
+          return 2;
+        case 0x020E: case 0x020F: case 0x0205: case 0x0201: case 0x0019: case 0x020D:
+        case 0x0427: case 0x0421: case 0x000E:
+          return 1;
+        default:
+          return 0;
+      }
+    case command::submit_sm:
+      switch (t) {
+        case 0x0204: case 0x020A: case 0x020B: case 0x020C: case 0x1203: case 0x1383:
+          return 2;
+        case 0x000D: case 0x0005: case 0x020E: case 0x020F: case 0x0426: case 0x0019:
+        case 0x0201: case 0x0302: case 0x0205: case 0x1201: case 0x1204: case 0x0030:
+        case 0x0304: case 0x020D: case 0x1380:
+          return 1;
+        default:
+          return 0;
+      }
+    case command::bind_transceiver_resp:
+    case command::bind_transmitter_resp:
+    case command::bind_receiver_resp:
+      return t == tag::sc_interface_version ? 1 : 0;
     default:
       return 0;
   }
+}
+
+// libsmpp34 leaks the TLV node it is filling when an unpack fails (DEPENDENCIES.md §7,
+// pitfall 9). Its allocations go through these hooks, which remember what each thread
+// holds, so that whatever a list does not reach after destroy_tlv() is freed too.
+thread_local std::unordered_set<void*> live_allocations;
+
+void* track_malloc(std::size_t n) {
+  void* p = std::malloc(n);  // NOLINT(cppcoreguidelines-no-malloc): libsmpp34 frees with free()
+  if (p != nullptr) live_allocations.insert(p);
+  return p;
+}
+void* track_realloc(void* p, std::size_t n) {
+  void* q = std::realloc(p, n);  // NOLINT(cppcoreguidelines-no-malloc)
+  if (q != nullptr) {
+    live_allocations.erase(p);
+    live_allocations.insert(q);
+  }
+  return q;
+}
+void track_free(void* p) {
+  live_allocations.erase(p);
+  std::free(p);  // NOLINT(cppcoreguidelines-no-malloc)
+}
+
+void install_allocator() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    static const smpp34_memory_functions hooks{track_malloc, track_realloc, track_free};
+    smpp34_set_memory_functions(&hooks);
+  });
+}
+
+void free_leftovers() {
+  for (void* p : live_allocations) std::free(p);  // NOLINT(cppcoreguidelines-no-malloc)
+  live_allocations.clear();
 }
 
 std::uint32_t get_u32(const std::uint8_t* p) {
@@ -70,22 +126,26 @@ std::string get_cstring(const std::uint8_t (&src)[N]) {
 
 // --- TLV lists -----------------------------------------------------------------------------
 
+// Owns a libsmpp34 TLV list; its end also frees what a failed unpack left unreachable.
 struct tlv_list {
   tlv_t* head = nullptr;
-  tlv_list() = default;
+  tlv_list() { install_allocator(); }
   tlv_list(const tlv_list&) = delete;
   tlv_list& operator=(const tlv_list&) = delete;
-  ~tlv_list() { destroy_tlv(head); }
+  ~tlv_list() {
+    destroy_tlv(head);
+    free_leftovers();
+  }
 };
 
-void to_tlv_list(const std::vector<tlv>& in, tlv_t** head) {
+void to_tlv_list(std::uint32_t command_id, const std::vector<tlv>& in, tlv_t** head) {
   // build_tlv prepends: walk backwards so the wire keeps our order.
   for (auto it = in.rbegin(); it != in.rend(); ++it) {
     tlv_t node{};
     node.tag = it->tag;
     node.length = static_cast<std::uint16_t>(it->value.size());
     const auto* v = reinterpret_cast<const std::uint8_t*>(it->value.data());
-    const int width = typed_width(it->tag);
+    const int width = typed_width(command_id, it->tag);
     if (width != 0) {
       if (it->value.size() != static_cast<std::size_t>(width)) {
         throw std::invalid_argument("TLV " + std::to_string(it->tag) + " must be " +
@@ -104,11 +164,11 @@ void to_tlv_list(const std::vector<tlv>& in, tlv_t** head) {
   }
 }
 
-std::vector<tlv> from_tlv_list(const tlv_t* head) {
+std::vector<tlv> from_tlv_list(std::uint32_t command_id, const tlv_t* head) {
   std::vector<tlv> out;
   for (const tlv_t* n = head; n != nullptr; n = n->next) {
     tlv t{n->tag, {}};
-    const int width = typed_width(n->tag);
+    const int width = typed_width(command_id, n->tag);
     std::uint8_t be[4];
     put_u32(be, width == 1 ? n->value.val08 : width == 2 ? n->value.val16 : n->value.val32);
     if (width != 0) {
@@ -151,6 +211,7 @@ void fill_sm(S& s, const sm_body& b) {
 
 template <class S>
 sm_body read_sm(const S& s) {
+  const std::uint32_t id = std::is_same_v<S, submit_sm_t> ? command::submit_sm : command::deliver_sm;
   sm_body b;
   b.service_type = get_cstring(s.service_type);
   b.source = {s.source_addr_ton, s.source_addr_npi, get_cstring(s.source_addr)};
@@ -166,7 +227,7 @@ sm_body read_sm(const S& s) {
   b.sm_default_msg_id = s.sm_default_msg_id;
   b.short_message.assign(reinterpret_cast<const char*>(s.short_message),
                          std::min<std::size_t>(s.sm_length, sizeof(s.short_message)));
-  b.tlvs = from_tlv_list(s.tlv);
+  b.tlvs = from_tlv_list(id, s.tlv);
   return b;
 }
 
@@ -188,8 +249,15 @@ bind_body read_bind(const S& s) {
           address{s.addr_ton, s.addr_npi, get_cstring(s.address_range)}};
 }
 
-// Maps libsmpp34's per-field trace to the status SMPP 3.4 asks for.
+// Maps libsmpp34's trace to the status SMPP 3.4 asks for. The trace lists each field
+// read as `[name:value(OK)]` and stops at the one that failed, so the last entry names it
+// (`leng ` prefixes length failures; `tag`, `length` and `value.*` are TLV parts).
 std::uint32_t status_from_trace(std::string_view trace, std::uint32_t fallback) {
+  const auto boundary = trace.rfind("][");
+  const auto start = boundary == std::string_view::npos ? trace.find('[') : boundary + 1;
+  if (start == std::string_view::npos) return fallback;
+  auto field = trace.substr(start + 1, trace.find(':', start) - start - 1);
+  if (field.starts_with("leng ")) field.remove_prefix(5);
   struct field_status {
     std::string_view field;
     std::uint32_t status;
@@ -199,19 +267,29 @@ std::uint32_t status_from_trace(std::string_view trace, std::uint32_t fallback) 
       {"source_addr_npi", status::invalid_source_npi},
       {"dest_addr_ton", status::invalid_dest_ton},
       {"dest_addr_npi", status::invalid_dest_npi},
+      {"addr_ton", status::bind_failed},
+      {"addr_npi", status::bind_failed},
       {"source_addr", status::invalid_source_address},
       {"destination_addr", status::invalid_dest_address},
       {"interface_version", status::bind_failed},
-      {"tlv", status::invalid_optional_stream},
+      {"system_id", status::invalid_system_id},
+      {"password", status::invalid_password},
+      {"system_type", 0x53},              // ESME_RINVSYSTYP
+      {"service_type", 0x15},             // ESME_RINVSERTYP
+      {"esm_class", 0x43},                // ESME_RINVESMCLASS
+      {"priority_flag", 0x06},            // ESME_RINVPRTFLG
+      {"registered_delivery", 0x07},      // ESME_RINVREGDLVFLG
+      {"replace_if_present_flag", 0x54},  // ESME_RINVREPFLAG
+      {"schedule_delivery_time", 0x61},   // ESME_RINVSCHED
+      {"validity_period", 0x62},          // ESME_RINVEXPIRY
       {"sm_length", status::invalid_message_length},
       {"short_message", status::invalid_message_length},
+      {"tag", status::invalid_optional_stream},
+      {"length", status::invalid_optional_stream},
   };
-  // The trace lists every field as `[name:value(OK)]`; the failing one lacks `(OK)`.
-  for (const auto& [field, st] : table) {
-    const auto pos = trace.find("[" + std::string(field) + ":");
-    if (pos == std::string_view::npos) continue;
-    const auto end = trace.find(']', pos);
-    if (trace.substr(pos, end - pos).find("(OK)") == std::string_view::npos) return st;
+  if (field.starts_with("value")) return status::invalid_optional_stream;
+  for (const auto& [name, st] : table) {
+    if (field == name) return st;
   }
   return fallback;
 }
@@ -220,6 +298,7 @@ std::uint32_t status_from_trace(std::string_view trace, std::uint32_t fallback) 
 // command_status values it does not know, neither of which matters for a body.
 template <class S>
 bool unpack(std::uint32_t id, S& s, std::span<const std::uint8_t> bytes, std::string& trace) {
+  install_allocator();
   std::vector<std::uint8_t> copy(bytes.begin(), bytes.end());
   put_u32(copy.data() + 8, 0);
   if (get_u32(copy.data() + 12) == 0) put_u32(copy.data() + 12, 1);
@@ -264,7 +343,7 @@ std::vector<std::uint8_t> encode_sm(const pdu& p) {
   if (b == nullptr) throw std::invalid_argument(command_name(p.command_id) + " needs an sm body");
   fill_sm(s, *b);
   tlv_list owner;
-  to_tlv_list(b->tlvs, &owner.head);
+  to_tlv_list(p.command_id, b->tlvs, &owner.head);
   s.tlv = owner.head;
   return pack(p, s);
 }
@@ -284,7 +363,7 @@ std::vector<std::uint8_t> encode_bind_resp(const pdu& p) {
   tlv_list owner;
   if (const auto* b = std::get_if<bind_resp_body>(&p.body)) {
     put_cstring(s.system_id, b->system_id, "system_id");
-    to_tlv_list(b->tlvs, &owner.head);
+    to_tlv_list(p.command_id, b->tlvs, &owner.head);
   }
   s.tlv = owner.head;
   return pack(p, s);
@@ -381,8 +460,8 @@ tl::expected<pdu, decode_error> decode(std::span<const std::uint8_t> bytes) {
       }
       // The three responses share one layout.
       return decode_with<bind_transceiver_resp_t>(
-          h, bytes, out, [](const bind_transceiver_resp_t& s) {
-            return smpp::body{bind_resp_body{get_cstring(s.system_id), from_tlv_list(s.tlv)}};
+          h, bytes, out, [&h](const bind_transceiver_resp_t& s) {
+            return smpp::body{bind_resp_body{get_cstring(s.system_id), from_tlv_list(h.command_id, s.tlv)}};
           });
     default:
       return tl::unexpected(decode_error{h, status::invalid_command_id, "unknown command"});

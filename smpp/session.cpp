@@ -85,6 +85,7 @@ struct session::link {
 struct session::pending {
   explicit pending(const net::any_io_executor& ex) : timer(ex) {}
   net::steady_timer timer;
+  std::uint32_t sequence = 0;
   std::optional<pdu> response;
 };
 
@@ -157,7 +158,7 @@ net::awaitable<void> session::run() {
   set_state(session_state::stopped);
 }
 
-net::awaitable<bool> session::connect_and_bind(std::shared_ptr<link> l) {
+net::awaitable<bool> session::connect_and_bind(const std::shared_ptr<link>& l) {
   set_state(session_state::connecting);
   // One deadline covers resolve, connect and the bind response.
   auto deadline = std::make_shared<net::steady_timer>(executor_, options_.response_timeout);
@@ -224,7 +225,7 @@ net::awaitable<bool> session::connect_and_bind(std::shared_ptr<link> l) {
   co_return false;
 }
 
-net::awaitable<void> session::serve(std::shared_ptr<link> l) {
+net::awaitable<void> session::serve(const std::shared_ptr<link>& l) {
   auto self = shared_from_this();
   net::co_spawn(executor_, [self, l] { return self->writer(l); }, net::detached);
   net::co_spawn(executor_, [self, l] { return self->keep_alive(l); }, net::detached);
@@ -360,7 +361,8 @@ net::awaitable<void> session::keep_alive(std::shared_ptr<link> l) {
     co_await wait(l->keep_alive_timer);
     if (l->closed) break;
     if (clock::now() - l->last_received < options_.enquire_link_interval) continue;
-    auto answer = co_await request(l, pdu{command::enquire_link, status::ok, 0, empty_body{}});
+    auto answer = send_request(l, pdu{command::enquire_link, status::ok, 0, empty_body{}});
+    co_await await_response(*answer);
     if (!answer->response && !l->closed) {
       // Half-open TCP: the peer is gone but the socket does not know yet.
       log().error("enquire_link unanswered, dropping link bind={}", options_.name);
@@ -369,18 +371,22 @@ net::awaitable<void> session::keep_alive(std::shared_ptr<link> l) {
   }
 }
 
-net::awaitable<std::shared_ptr<session::pending>> session::request(std::shared_ptr<link> l, pdu p) {
+std::shared_ptr<session::pending> session::send_request(const std::shared_ptr<link>& l, pdu p) {
   auto waiter = std::make_shared<pending>(executor_);
   p.sequence = next_sequence();
+  waiter->sequence = p.sequence;
   waiter->timer.expires_after(options_.response_timeout);
   pending_.emplace(p.sequence, waiter);
   send(l, p);
-  co_await wait(waiter->timer);
-  pending_.erase(p.sequence);  // no-op when the response removed it
-  co_return waiter;
+  return waiter;
 }
 
-net::awaitable<submit_result> session::submit(sm_body message) {
+net::awaitable<void> session::await_response(pending& waiter) {
+  co_await wait(waiter.timer);
+  pending_.erase(waiter.sequence);  // no-op when the response removed it
+}
+
+net::awaitable<submit_result> session::submit(const sm_body& message) {
   auto self = shared_from_this();
   while (!stopping_ && (state_ != session_state::bound || pending_.size() >= options_.window)) {
     co_await wait(window_signal_);
@@ -399,7 +405,8 @@ net::awaitable<submit_result> session::submit(sm_body message) {
   }
   auto l = link_;
   if (!l || l->closed) co_return submit_result{};
-  auto waiter = co_await request(l, pdu{command::submit_sm, status::ok, 0, std::move(message)});
+  auto waiter = send_request(l, pdu{command::submit_sm, status::ok, 0, message});
+  co_await await_response(*waiter);
   if (!waiter->response) co_return submit_result{};
   const auto& resp = *waiter->response;
   if (resp.command_id == command::generic_nack || resp.status != status::ok) {
@@ -430,7 +437,8 @@ net::awaitable<void> session::stop(std::chrono::milliseconds drain) {
   }
   if (auto l = link_; l && !l->closed && state_ == session_state::bound) {
     set_state(session_state::unbinding);
-    auto answer = co_await request(l, pdu{command::unbind, status::ok, 0, empty_body{}});
+    auto answer = send_request(l, pdu{command::unbind, status::ok, 0, empty_body{}});
+    co_await await_response(*answer);
     log().info("unbound bind={} answered={}", options_.name, answer->response.has_value());
     l->close();
   } else if (l) {

@@ -73,8 +73,8 @@ class session : public std::enable_shared_from_this<session> {
   void start();
 
   /// Sends a submit_sm once bound and a window slot is free, and waits for its response
-  /// or deadline. Must be awaited on the session's executor.
-  net::awaitable<submit_result> submit(sm_body message);
+  /// or deadline. Must be awaited on the session's executor; `message` must outlive it.
+  net::awaitable<submit_result> submit(const sm_body& message);
 
   /// Stops: no new submits, waits up to `drain` for outstanding ones, unbinds cleanly, closes.
   net::awaitable<void> stop(std::chrono::milliseconds drain);
@@ -91,12 +91,15 @@ class session : public std::enable_shared_from_this<session> {
   struct pending;
 
   net::awaitable<void> run();
-  net::awaitable<bool> connect_and_bind(std::shared_ptr<link> l);
-  net::awaitable<void> serve(std::shared_ptr<link> l);
+  // Coroutines here take references to objects their caller keeps alive while awaiting
+  // (GCC 12 mishandles temporaries passed by value to a coroutine inside co_await).
+  net::awaitable<bool> connect_and_bind(const std::shared_ptr<link>& l);
+  net::awaitable<void> serve(const std::shared_ptr<link>& l);
   net::awaitable<void> writer(std::shared_ptr<link> l);
   net::awaitable<void> keep_alive(std::shared_ptr<link> l);
   net::awaitable<void> handle_deliver(std::shared_ptr<link> l, pdu request);
-  net::awaitable<std::shared_ptr<pending>> request(std::shared_ptr<link> l, pdu p);
+  std::shared_ptr<pending> send_request(const std::shared_ptr<link>& l, pdu p);
+  net::awaitable<void> await_response(pending& waiter);
   void handle(const std::shared_ptr<link>& l, pdu p);
   void send(const std::shared_ptr<link>& l, const pdu& p);
   void fail_pending();

@@ -244,8 +244,9 @@ void smsc::handle(const std::shared_ptr<client>& c, smpp::pdu p) {
   }
 }
 
-net::awaitable<deliver_result> smsc::deliver(std::string source, std::string destination,
-                                             std::string text) {
+net::awaitable<deliver_result> smsc::deliver(const std::string& source,
+                                             const std::string& destination,
+                                             const std::string& text) {
   auto self = shared_from_this();
   std::shared_ptr<client> target;
   for (auto& c : impl_->clients) {
@@ -257,8 +258,8 @@ net::awaitable<deliver_result> smsc::deliver(std::string source, std::string des
   if (!target) co_return deliver_result{};
   const auto encoded = smpp::encode_text(text);
   smpp::sm_body body;
-  body.source = {1, 1, std::move(source)};
-  body.destination = {0, 0, std::move(destination)};
+  body.source = {1, 1, source};
+  body.destination = {0, 0, destination};
   body.data_coding = encoded.data_coding;
   body.short_message = encoded.octets;
   if (body.short_message.size() > 253) {
@@ -271,7 +272,8 @@ net::awaitable<deliver_result> smsc::deliver(std::string source, std::string des
   w->timer.expires_after(options_.response_timeout);
   target->waiting.emplace(seq, w);
   const auto started = clock::now();
-  target->send(smpp::pdu{smpp::command::deliver_sm, smpp::status::ok, seq, std::move(body)});
+  const smpp::pdu request{smpp::command::deliver_sm, smpp::status::ok, seq, std::move(body)};
+  target->send(request);
   co_await wait(w->timer);
   target->waiting.erase(seq);
   deliver_result r;

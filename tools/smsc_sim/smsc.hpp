@@ -60,8 +60,9 @@ class smsc : public std::enable_shared_from_this<smsc> {
   [[nodiscard]] std::uint16_t port() const { return port_; }
 
   /// Delivers an MO (GSM text when it fits, else UCS-2) to the first bound client.
-  net::awaitable<deliver_result> deliver(std::string source, std::string destination,
-                                         std::string text);
+  /// The arguments must outlive the returned awaitable.
+  net::awaitable<deliver_result> deliver(const std::string& source, const std::string& destination,
+                                         const std::string& text);
 
   /// Called for every deliver_sm_resp, on the executor, before deliver() resumes.
   void on_deliver_resp(std::function<void(const deliver_result&)> callback);

@@ -1,0 +1,26 @@
+# Writes OUTPUT, a C++ file holding every store/migrations/NNN_name.sql as a raw string, so
+# the daemon carries its schema with it and never depends on files at run time.
+file(GLOB files "${MIGRATIONS_DIR}/*.sql")
+list(SORT files)
+set(body "")
+foreach(f IN LISTS files)
+  get_filename_component(name "${f}" NAME_WE)
+  string(REGEX MATCH "^[0-9]+" version "${name}")
+  string(REGEX REPLACE "^0+([0-9])" "\\1" version "${version}")
+  file(READ "${f}" sql)
+  string(APPEND body "    {${version}, \"${name}\", R\"smsgw_sql(${sql})smsgw_sql\"},\n")
+endforeach()
+file(WRITE "${OUTPUT}.tmp" "// Generated from store/migrations by cmake/embed_migrations.cmake. Do not edit.
+#include \"store/migrate.hpp\"
+
+namespace smsgw::store {
+
+const std::vector<migration>& migrations() {
+  static const std::vector<migration> all = {
+${body}  };
+  return all;
+}
+
+}  // namespace smsgw::store
+")
+file(COPY_FILE "${OUTPUT}.tmp" "${OUTPUT}" ONLY_IF_DIFFERENT)

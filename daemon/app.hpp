@@ -1,0 +1,53 @@
+// The daemon as one object: store, SMPP binds, inbound pipeline, dispatcher, admin port.
+// main() and the integration tests build it the same way.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "config/config.hpp"
+
+namespace smsgw::daemon {
+
+namespace net = boost::asio;
+
+class application {
+ public:
+  /// `instance` names this process in outbox claims (host:pid by default).
+  application(net::io_context& ioc, config::daemon_config cfg, std::string instance = "");
+  ~application();
+  application(const application&) = delete;
+  application& operator=(const application&) = delete;
+
+  /// Applies migrations (waiting while the store is unreachable), then starts the admin
+  /// port, the binds and the dispatcher. Throws when the admin port cannot listen.
+  net::awaitable<void> start();
+
+  /// Stops taking work, drains submits in flight for up to `drain`, unbinds, closes.
+  net::awaitable<void> stop(std::chrono::milliseconds drain);
+
+  /// Called once, when the store is migrated and every bind is bound.
+  void on_ready(std::function<void()> callback);
+
+  /// True once the store is migrated and every bind is bound.
+  [[nodiscard]] bool ready() const;
+  /// `binds up 1/1, outbox in flight 0`: for sd_notify STATUS= and logs.
+  [[nodiscard]] std::string status() const;
+  /// The admin port actually bound (useful when the config says port 0).
+  [[nodiscard]] std::uint16_t admin_port() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// `hostname:pid`.
+std::string default_instance_name();
+
+}  // namespace smsgw::daemon

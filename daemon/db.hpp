@@ -1,0 +1,52 @@
+// Runs blocking store work on a small pool of threads, each using one connection at a
+// time, and resumes the awaiting coroutine on its own executor: the network thread never
+// blocks on PostgreSQL.
+#pragma once
+
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "store/pool.hpp"
+
+namespace smsgw::daemon {
+
+namespace net = boost::asio;
+
+class db_runner {
+ public:
+  /// `threads` connections to `dsn`, opened on first use.
+  db_runner(std::string dsn, std::size_t threads) : pool_(std::move(dsn), threads), threads_(threads) {}
+  ~db_runner() { threads_.join(); }
+  db_runner(const db_runner&) = delete;
+  db_runner& operator=(const db_runner&) = delete;
+
+  /// Runs `f(pqxx::connection&)` on a database thread; its result or exception comes back
+  /// to the caller. A broken connection is replaced on the next call.
+  template <class F>
+  auto run(F f) -> net::awaitable<std::invoke_result_t<F&, pqxx::connection&>> {
+    // Not a coroutine itself: co_spawn moves `f` into the job, and GCC 12 mishandles
+    // by-value lambda parameters of coroutines (a bitwise copy, seen under ASan).
+    using result = std::invoke_result_t<F&, pqxx::connection&>;
+    return net::co_spawn(
+        threads_.get_executor(),
+        [this, f = std::move(f)]() mutable -> net::awaitable<result> { co_return pool_.with(f); },
+        net::use_awaitable);
+  }
+
+  /// Stops taking work and waits for the running jobs.
+  void stop() {
+    threads_.stop();
+    threads_.join();
+  }
+
+ private:
+  store::pool pool_;
+  net::thread_pool threads_;
+};
+
+}  // namespace smsgw::daemon

@@ -1,0 +1,221 @@
+#include "daemon/dispatcher.hpp"
+
+#include <algorithm>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <spdlog/spdlog.h>
+
+#include "smpp/text.hpp"
+
+namespace smsgw::daemon {
+namespace {
+
+spdlog::logger& log() {
+  static const auto logger = [] {
+    auto l = spdlog::default_logger()->clone("dispatcher");
+    spdlog::register_logger(l);
+    return l;
+  }();
+  return *logger;
+}
+
+net::awaitable<void> sleep(net::steady_timer& t, std::chrono::milliseconds d) {
+  t.expires_after(d);
+  boost::system::error_code ec;
+  co_await t.async_wait(net::redirect_error(net::use_awaitable, ec));
+}
+
+// TON/NPI for an address as stored: E.164 with `+`, digits (short code), or alphanumeric.
+smpp::address to_address(const std::string& a) {
+  if (!a.empty() && a.front() == '+') return {1, 1, a.substr(1)};
+  const bool digits = std::all_of(a.begin(), a.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return digits ? smpp::address{0, 1, a} : smpp::address{5, 0, a};
+}
+
+// Statuses after which the same submit may succeed later.
+bool temporary(std::uint32_t status) {
+  switch (status) {
+    case smpp::status::throttled:
+    case smpp::status::message_queue_full:
+    case smpp::status::system_error:
+    case smpp::status::temporary_app_error:
+    case smpp::status::invalid_bind_status:
+      return true;
+    default:
+      return false;
+  }
+}
+
+smpp::sm_body to_submit(const store::outbox_row& row) {
+  smpp::sm_body b;
+  b.source = to_address(row.source);
+  b.destination = to_address(row.destination);
+  b.registered_delivery = 1;  // ask for a delivery receipt
+  const auto text = smpp::encode_text(row.text);
+  b.data_coding = text.data_coding;
+  const std::size_t single_limit = text.data_coding == smpp::coding::ucs2 ? 70 : 160;
+  if (text.units <= single_limit) {
+    b.short_message = text.octets;
+  } else {
+    // Longer texts travel in message_payload until concatenated submits land.
+    b.tlvs.push_back({smpp::tag::message_payload, text.octets.substr(0, 1024)});
+  }
+  return b;
+}
+
+}  // namespace
+
+dispatcher::dispatcher(net::any_io_executor ex, db_runner& db, metrics& m, std::string instance)
+    : executor_(std::move(ex)), db_(db), metrics_(m), instance_(std::move(instance)), wake_(executor_) {}
+
+void dispatcher::add_session(std::shared_ptr<smpp::session> s) { sessions_.push_back(std::move(s)); }
+
+void dispatcher::start(std::chrono::milliseconds poll_interval) {
+  net::co_spawn(executor_, [self = shared_from_this(), poll_interval] { return self->claim_loop(poll_interval); },
+                net::detached);
+}
+
+void dispatcher::send_now(std::vector<store::outbox_row> rows) {
+  for (auto& row : rows) {
+    ++in_flight_;
+    net::co_spawn(executor_, [self = shared_from_this(), row = std::move(row)]() mutable {
+      return self->send(std::move(row));
+    }, net::detached);
+  }
+}
+
+std::size_t dispatcher::capacity() const {
+  std::size_t total = 0;
+  for (const auto& s : sessions_) {
+    if (s->state() == smpp::session_state::bound) total += 2 * s->options().window;
+  }
+  return total;
+}
+
+std::shared_ptr<smpp::session> dispatcher::session_for(const store::outbox_row& row) const {
+  std::shared_ptr<smpp::session> best;
+  for (const auto& s : sessions_) {
+    if (row.bind && s->options().name != *row.bind) continue;
+    if (s->state() != smpp::session_state::bound) {
+      if (!best) best = s;  // a named bind that is down: wait for it
+      continue;
+    }
+    if (!best || best->state() != smpp::session_state::bound || s->outstanding() < best->outstanding()) best = s;
+  }
+  return best;
+}
+
+net::awaitable<void> dispatcher::claim_loop(std::chrono::milliseconds poll_interval) {
+  auto self = shared_from_this();
+  while (!stopping_) {
+    const std::size_t cap = capacity();
+    if (cap > in_flight_) {
+      std::vector<std::string> binds;
+      for (const auto& s : sessions_) {
+        if (s->state() == smpp::session_state::bound) binds.push_back(s->options().name);
+      }
+      try {
+        const int limit = static_cast<int>(cap - in_flight_);
+        auto rows = co_await db_.run([&binds, limit, this](pqxx::connection& c) {
+          pqxx::work w(c);
+          auto claimed = store::claim(w, binds, limit, instance_, std::chrono::seconds(120));
+          w.commit();
+          return claimed;
+        });
+        if (!rows.empty()) log().debug("claimed rows={}", rows.size());
+        send_now(std::move(rows));
+      } catch (const std::exception& e) {
+        log().error("claim failed error=\"{}\"", e.what());
+      }
+    }
+    co_await sleep(wake_, poll_interval);
+  }
+}
+
+net::awaitable<void> dispatcher::send(store::outbox_row row) {
+  auto self = shared_from_this();
+  struct done_guard {
+    std::size_t& n;
+    ~done_guard() { --n; }
+  } guard{in_flight_};
+
+  auto s = session_for(row);
+  smpp::submit_result r;  // not_sent unless a bound session takes it
+  if (s && s->state() == smpp::session_state::bound) {
+    try {
+      const auto message = to_submit(row);
+      r = co_await s->submit(message);
+    } catch (const std::invalid_argument& e) {
+      // The row cannot be represented as a submit_sm (e.g. an address too long).
+      r = {smpp::submit_result::outcome::rejected, smpp::status::invalid_dest_address, {}};
+      log().error("unsendable outbox_id={} error=\"{}\"", row.row_id, e.what());
+    }
+  }
+  const auto status = r.status;
+  std::string what;
+  try {
+    switch (r.what) {
+      case smpp::submit_result::outcome::accepted:
+        metrics_.mt(mt_result::accepted);
+        what = "submitted";
+        co_await db_.run([&](pqxx::connection& c) {
+          pqxx::work w(c);
+          store::mark_submitted(w, row.row_id, r.message_id);
+          w.commit();
+        });
+        break;
+      case smpp::submit_result::outcome::rejected:
+        if (temporary(status)) {
+          metrics_.mt(mt_result::retried);
+          what = "retry";
+          // Throttling slows this row down; it does not fail it.
+          const auto delay = std::chrono::seconds(std::min(300, 2 << std::min(row.attempts, 7)));
+          co_await db_.run([&](pqxx::connection& c) {
+            pqxx::work w(c);
+            store::mark_retry(w, row.row_id, delay, status, smpp::status_name(status));
+            w.commit();
+          });
+        } else {
+          metrics_.mt(mt_result::failed);
+          what = "failed";
+          co_await db_.run([&](pqxx::connection& c) {
+            pqxx::work w(c);
+            store::mark_failed(w, row.row_id, status, smpp::status_name(status));
+            w.commit();
+          });
+        }
+        break;
+      case smpp::submit_result::outcome::not_sent:
+        metrics_.mt(mt_result::retried);
+        what = "not_sent";
+        co_await db_.run([&](pqxx::connection& c) {
+          pqxx::work w(c);
+          store::mark_retry(w, row.row_id, std::chrono::seconds(5), std::nullopt,
+                            s ? "no response from the SMSC" : "no bind up for this row");
+          w.commit();
+        });
+        break;
+    }
+  } catch (const std::exception& e) {
+    // The row stays claimed; the stale-claim rule hands it out again later.
+    log().error("outbox update failed outbox_id={} error=\"{}\"", row.row_id, e.what());
+  }
+  log().info("mt outbox_id={} bind={} to={} result={} status={} smsc_id={}", row.row_id,
+             s ? s->options().name : "-", row.destination, what, smpp::status_name(status),
+             r.message_id);
+}
+
+net::awaitable<void> dispatcher::stop(std::chrono::milliseconds drain) {
+  auto self = shared_from_this();
+  stopping_ = true;
+  wake_.cancel();
+  const auto until = std::chrono::steady_clock::now() + drain;
+  net::steady_timer poll(executor_);
+  while (in_flight_ > 0 && std::chrono::steady_clock::now() < until) {
+    co_await sleep(poll, std::chrono::milliseconds(10));
+  }
+}
+
+}  // namespace smsgw::daemon

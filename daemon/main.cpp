@@ -1,0 +1,124 @@
+// smsgwd: wiring only. See `smsgwd --help`.
+#include <csignal>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "config/config.hpp"
+#include "daemon/app.hpp"
+#include "daemon/notify.hpp"
+#include "daemon/setup.hpp"
+
+namespace net = boost::asio;
+using namespace smsgw;  // NOLINT(google-build-using-namespace): main.cpp only wires
+
+namespace {
+
+constexpr const char* usage =
+    "usage: smsgwd --config FILE                      run the gateway\n"
+    "       smsgwd --check-config FILE                validate FILE, exit 0 or 1\n"
+    "       smsgwd --config FILE bootstrap --company NAME --admin USERNAME\n"
+    "                                                 create a company and its admin\n"
+    "                                                 (password read from standard input)\n"
+    "       smsgwd --config FILE demo --company NAME  add the demo group, number 4040 and\n"
+    "                                                 keyword MOVIE to a company\n"
+    "       smsgwd --version\n";
+
+void setup_logging(config::log_level level) {
+  // stderr only: journald keeps it, and each line names its component.
+  auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  auto logger = std::make_shared<spdlog::logger>("smsgwd", sink);
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %l [%n] %v");
+  spdlog::set_level(static_cast<spdlog::level::level_enum>(level));
+}
+
+int run(const config::daemon_config& cfg) {
+  net::io_context ioc(1);
+  daemon::application app(ioc, cfg);
+  app.on_ready([&app] { daemon::notify::ready(app.status()); });
+
+  bool stopping = false;
+  net::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec || stopping) return;
+    stopping = true;
+    spdlog::info("signal received signal={}", sig);
+    daemon::notify::stopping();
+    net::co_spawn(ioc, [&]() -> net::awaitable<void> {
+      co_await app.stop(std::chrono::seconds(5));
+      ioc.stop();
+    }, net::detached);
+  });
+
+  // Watchdog and STATUS= lines, at half the watchdog interval (or every 10 s).
+  net::steady_timer heartbeat(ioc);
+  const auto interval = daemon::notify::watchdog_interval().value_or(std::chrono::seconds(20)) / 2;
+  std::function<void()> beat = [&] {
+    heartbeat.expires_after(interval);
+    heartbeat.async_wait([&](const boost::system::error_code& ec) {
+      if (ec || stopping) return;
+      daemon::notify::watchdog();
+      daemon::notify::status(app.status());
+      beat();
+    });
+  };
+  beat();
+
+  int exit_code = 0;
+  net::co_spawn(ioc, app.start(), [&](const std::exception_ptr& e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      spdlog::critical("start failed error=\"{}\"", ex.what());
+    }
+    exit_code = 1;
+    ioc.stop();
+  });
+  ioc.run();
+  return exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::cout << usage;
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version") {
+    std::cout << "smsgwd 0.1.0\n";
+    return 0;
+  }
+  if (args.size() < 2 || (args[0] != "--config" && args[0] != "--check-config")) {
+    std::cerr << usage;
+    return 2;
+  }
+  const auto cfg = config::load(args[1]);
+  if (!cfg) {
+    std::cerr << cfg.error().describe(args[1]) << "\n";
+    return 1;
+  }
+  if (args[0] == "--check-config") {
+    std::cout << args[1] << ": ok\n";
+    return 0;
+  }
+  setup_logging(cfg->level);
+  try {
+    if (args.size() == 2) return run(*cfg);
+    return daemon::run_setup_command(*cfg, {args.begin() + 2, args.end()}, std::cin, std::cout);
+  } catch (const std::exception& e) {
+    spdlog::critical("failed error=\"{}\"", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,42 @@
+// Process-wide counters for /metrics (Prometheus text format). Lock-free increments.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "keywords/decide.hpp"
+
+namespace smsgw::daemon {
+
+/// What happened to one MT submit.
+enum class mt_result { accepted, rejected, retried, failed };
+
+class metrics {
+ public:
+  /// An MO was handled with `decision` (`unrouted`, `receipt`, or a keywords action name).
+  void mo(std::size_t decision_index);
+  void mo_failed() { mo_failed_.fetch_add(1, std::memory_order_relaxed); }
+  void mt(mt_result r) { mt_[static_cast<std::size_t>(r)].fetch_add(1, std::memory_order_relaxed); }
+  /// The latency of one MO from deliver_sm to deliver_sm_resp, in microseconds.
+  void mo_latency(std::uint64_t micros);
+
+  /// Index of a decision for mo(): keyword actions first, then `unrouted`, then `receipt`.
+  static std::size_t index_of(keywords::action a) { return static_cast<std::size_t>(a); }
+  static constexpr std::size_t unrouted = 7;
+  static constexpr std::size_t receipt = 8;
+
+  /// Renders every counter; `extra` (already formatted lines) is appended.
+  [[nodiscard]] std::string render(const std::string& extra) const;
+
+ private:
+  static constexpr std::array<double, 8> buckets_ms_{1, 2, 5, 10, 25, 50, 100, 1000};
+  std::array<std::atomic<std::uint64_t>, 9> mo_{};
+  std::atomic<std::uint64_t> mo_failed_{0};
+  std::array<std::atomic<std::uint64_t>, 4> mt_{};
+  std::array<std::atomic<std::uint64_t>, 9> latency_buckets_{};  // last one: +Inf
+  std::atomic<std::uint64_t> latency_sum_us_{0};
+};
+
+}  // namespace smsgw::daemon

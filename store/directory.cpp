@@ -1,0 +1,108 @@
+#include "store/directory.hpp"
+
+#include <stdexcept>
+
+#include <pqxx/pqxx>
+
+#include "keywords/normalise.hpp"
+#include "store/sql_util.hpp"
+
+namespace smsgw::store {
+
+const char* to_string(role r) {
+  switch (r) {
+    case role::company_admin: return "company_admin";
+    case role::group_admin: return "group_admin";
+    case role::user: return "user";
+  }
+  return "user";
+}
+
+const char* to_string(group_type g) {
+  switch (g) {
+    case group_type::contacts_only: return "contacts_only";
+    case group_type::users_only: return "users_only";
+    case group_type::users_and_contacts: return "users_and_contacts";
+  }
+  return "contacts_only";
+}
+
+id create_company(pqxx::transaction_base& t, const std::string& name) {
+  const id company =
+      t.exec_params1("INSERT INTO companies (name) VALUES ($1) RETURNING id", name)[0].as<id>();
+  t.exec_params0(
+      "INSERT INTO domains (company_id, name, kind) VALUES ($1, 'Shared', 'shared'), ($1, 'User', "
+      "'user')",
+      company);
+  return company;
+}
+
+std::optional<id> find_company(pqxx::transaction_base& t, const std::string& name) {
+  const auto r = t.exec_params("SELECT id FROM companies WHERE name = $1", name);
+  if (r.empty()) return std::nullopt;
+  return r[0][0].as<id>();
+}
+
+id create_user(pqxx::transaction_base& t, id company, const new_user& u) {
+  const id user = t.exec_params1(
+                       "INSERT INTO users (company_id, username, name, role, password_hash) "
+                       "VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                       company, u.username, u.name, to_string(u.user_role), u.password_hash)[0]
+                      .as<id>();
+  // The personal domain is named after the unique username, so it never clashes.
+  t.exec_params0(
+      "INSERT INTO domains (company_id, name, kind, owner_id, created_by) "
+      "VALUES ($1, 'Personal: ' || $2, 'personal', $3, $3)",
+      company, u.username, user);
+  return user;
+}
+
+id builtin_domain(pqxx::transaction_base& t, id company, const std::string& kind) {
+  return t.exec_params1("SELECT id FROM domains WHERE company_id = $1 AND kind = $2", company, kind)[0]
+      .as<id>();
+}
+
+id create_group(pqxx::transaction_base& t, id company, id domain, const std::string& name,
+                group_type type) {
+  return t.exec_params1(
+              "INSERT INTO groups (company_id, domain_id, name, type) "
+              "SELECT $1, id, $3, $4 FROM domains WHERE id = $2 AND company_id = $1 RETURNING id",
+              company, domain, name, to_string(type))[0]
+      .as<id>();
+}
+
+id add_number(pqxx::transaction_base& t, id company, const std::string& number,
+              const std::string& kind, const std::optional<std::string>& bind) {
+  return t.exec_params1(
+              "INSERT INTO numbers (company_id, number, kind, bind) VALUES ($1, $2, $3, $4) "
+              "RETURNING id",
+              company, number, kind, bind)[0]
+      .as<id>();
+}
+
+id add_keyword(pqxx::transaction_base& t, const new_keyword& k) {
+  const auto company = t.exec_params1(
+      "SELECT n.company_id, c.stop_words::text[], c.start_words::text[], g.type, "
+      "       g.company_id = n.company_id "
+      "FROM numbers n JOIN companies c ON c.id = n.company_id, groups g "
+      "WHERE n.id = $1 AND g.id = $2",
+      k.number, k.group);
+  if (!company[4].as<bool>()) throw std::invalid_argument("the group belongs to another company");
+  if (company[3].as<std::string>() == "users_only") {
+    throw std::invalid_argument("a users-only group cannot take contacts who opt in");
+  }
+  keywords::company_rules rules;
+  rules.stop_words = text_array(company[1]);
+  rules.start_words = text_array(company[2]);
+  if (auto why = keywords::check_keyword(k.keyword, rules)) throw std::invalid_argument(*why);
+  return t.exec_params1(
+              "INSERT INTO keywords (company_id, number_id, keyword, group_id, optin_message, "
+              "optout_message, help_message, tail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+              "RETURNING id",
+              company[0].as<id>(), k.number, keywords::normalise(k.keyword), k.group,
+              k.optin_message, k.optout_message, k.help_message,
+              k.tail == keywords::tail_policy::ignore ? "ignore" : "unmatched")[0]
+      .as<id>();
+}
+
+}  // namespace smsgw::store

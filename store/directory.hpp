@@ -1,0 +1,71 @@
+// Creating the objects of a company: the company with its built-in domains, users with
+// their personal domains, groups, numbers and keywords. Every function runs inside the
+// caller's transaction and returns the new row's id.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <pqxx/pqxx>
+
+#include "keywords/decide.hpp"
+
+namespace smsgw::store {
+
+using id = std::int64_t;
+
+/// Creates a company with its `Shared` and `User` domains. Throws pqxx::unique_violation
+/// when the name is taken.
+id create_company(pqxx::transaction_base& t, const std::string& name);
+
+/// The id of the company called `name`, if any.
+std::optional<id> find_company(pqxx::transaction_base& t, const std::string& name);
+
+/// User roles (PRODUCT.md §1).
+enum class role { company_admin, group_admin, user };
+const char* to_string(role r);
+
+/// A new user.
+struct new_user {
+  std::string username;
+  std::string name;
+  role user_role = role::user;
+  std::string password_hash;  ///< from hash_password(); empty: cannot log in
+};
+
+/// Creates a user and the user's personal domain (named after the username).
+id create_user(pqxx::transaction_base& t, id company, const new_user& u);
+
+/// The built-in domain of `kind` (`shared` or `user`) of a company.
+id builtin_domain(pqxx::transaction_base& t, id company, const std::string& kind);
+
+/// Group types (PRODUCT.md §3).
+enum class group_type { contacts_only, users_only, users_and_contacts };
+const char* to_string(group_type g);
+
+/// Creates a group in `domain`.
+id create_group(pqxx::transaction_base& t, id company, id domain, const std::string& name,
+                group_type type = group_type::contacts_only);
+
+/// Adds a virtual number (E.164) or short code, optionally tied to one SMSC bind.
+id add_number(pqxx::transaction_base& t, id company, const std::string& number,
+              const std::string& kind, const std::optional<std::string>& bind = std::nullopt);
+
+/// A keyword on a number, adding its members to `group`.
+struct new_keyword {
+  id number = 0;
+  std::string keyword;
+  id group = 0;
+  std::string optin_message;
+  std::string optout_message;
+  std::string help_message;
+  keywords::tail_policy tail = keywords::tail_policy::unmatched;
+};
+
+/// Saves a keyword (live at once). Refuses, with std::invalid_argument, a keyword that is
+/// a stop, start or help word of the company, more than one word, or a group of another
+/// company or of a type that cannot hold contacts.
+id add_keyword(pqxx::transaction_base& t, const new_keyword& k);
+
+}  // namespace smsgw::store

@@ -1,0 +1,68 @@
+#include "store/outbox.hpp"
+
+#include <pqxx/pqxx>
+
+#include "store/sql_util.hpp"
+
+namespace smsgw::store {
+
+std::vector<outbox_row> claim(pqxx::transaction_base& t, const std::vector<std::string>& binds,
+                              int limit, const std::string& claimed_by,
+                              std::chrono::seconds stale_after) {
+  const auto rows = t.exec_params(
+      "WITH due AS ("
+      "  SELECT o.id, NOT o.bypass_suppression AND EXISTS ("
+      "           SELECT 1 FROM suppressions s"
+      "           WHERE s.company_id = o.company_id AND s.number = o.destination) AS blocked"
+      "  FROM outbox o"
+      "  WHERE o.next_attempt_at <= now()"
+      "    AND (o.status = 'queued' OR (o.status = 'submitting'"
+      "         AND o.claimed_at < now() - make_interval(secs => $4)))"
+      "    AND (o.bind IS NULL OR o.bind = ANY($1::text[]))"
+      "  ORDER BY o.next_attempt_at, o.id LIMIT $2"
+      "  FOR UPDATE OF o SKIP LOCKED)"
+      "UPDATE outbox o SET"
+      "  status = CASE WHEN due.blocked THEN 'suppressed' ELSE 'submitting' END,"
+      "  attempts = o.attempts + CASE WHEN due.blocked THEN 0 ELSE 1 END,"
+      "  claimed_by = $3, claimed_at = now(), updated_at = now() "
+      "FROM due WHERE o.id = due.id "
+      "RETURNING o.id, o.company_id, o.source, o.destination, o.text, o.bind, o.attempts, o.status",
+      array_literal(binds), limit, claimed_by, static_cast<double>(stale_after.count()));
+  std::vector<outbox_row> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) {
+    if (r[7].as<std::string>() != "submitting") continue;
+    out.push_back({r[0].as<id>(), r[1].as<id>(), r[2].as<std::string>(), r[3].as<std::string>(),
+                   r[4].as<std::string>(),
+                   r[5].is_null() ? std::nullopt : std::optional(r[5].as<std::string>()),
+                   r[6].as<int>()});
+  }
+  return out;
+}
+
+void mark_submitted(pqxx::transaction_base& t, id row, const std::string& smsc_message_id) {
+  t.exec_params0(
+      "UPDATE outbox SET status = 'submitted', smsc_message_id = $2, smsc_status = 0, "
+      "error = NULL, updated_at = now() WHERE id = $1",
+      row, smsc_message_id);
+}
+
+void mark_retry(pqxx::transaction_base& t, id row, std::chrono::seconds delay,
+                std::optional<std::uint32_t> smsc_status, const std::string& error) {
+  t.exec_params0(
+      "UPDATE outbox SET status = 'queued', claimed_by = NULL, claimed_at = NULL, "
+      "next_attempt_at = now() + make_interval(secs => $2), smsc_status = $3, error = $4, "
+      "updated_at = now() WHERE id = $1",
+      row, static_cast<double>(delay.count()),
+      smsc_status ? std::optional<std::int64_t>(*smsc_status) : std::nullopt, error);
+}
+
+void mark_failed(pqxx::transaction_base& t, id row, std::optional<std::uint32_t> smsc_status,
+                 const std::string& error) {
+  t.exec_params0(
+      "UPDATE outbox SET status = 'failed', smsc_status = $2, error = $3, updated_at = now() "
+      "WHERE id = $1",
+      row, smsc_status ? std::optional<std::int64_t>(*smsc_status) : std::nullopt, error);
+}
+
+}  // namespace smsgw::store

@@ -1,0 +1,45 @@
+// The outbox: durable messages to send, claimed so that no two daemons send one twice.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "store/directory.hpp"
+
+namespace smsgw::store {
+
+/// One message to submit, as claimed by this daemon.
+struct outbox_row {
+  id row_id = 0;
+  id company = 0;
+  std::string source;
+  std::string destination;
+  std::string text;
+  std::optional<std::string> bind;  ///< the bind it must leave from; nullopt: any
+  int attempts = 0;                 ///< including the one now claimed
+};
+
+/// Claims up to `limit` rows due now for `binds` (rows tied to no bind included), and rows
+/// another daemon claimed more than `stale_after` ago (it died mid-send). Rows whose
+/// destination the company suppressed are marked `suppressed` instead of being returned.
+std::vector<outbox_row> claim(pqxx::transaction_base& t, const std::vector<std::string>& binds,
+                              int limit, const std::string& claimed_by,
+                              std::chrono::seconds stale_after);
+
+/// The SMSC accepted the row with `smsc_message_id`.
+void mark_submitted(pqxx::transaction_base& t, id row, const std::string& smsc_message_id);
+
+/// Not sent this time (link down, throttled, temporary error): due again after `delay`.
+void mark_retry(pqxx::transaction_base& t, id row, std::chrono::seconds delay,
+                std::optional<std::uint32_t> smsc_status, const std::string& error);
+
+/// Refused for good with the SMSC's status.
+void mark_failed(pqxx::transaction_base& t, id row, std::optional<std::uint32_t> smsc_status,
+                 const std::string& error);
+
+}  // namespace smsgw::store
