@@ -3,6 +3,7 @@
 
 #include <chrono>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -10,7 +11,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
 
 namespace smsgw::admin {
 namespace {
@@ -21,7 +21,8 @@ namespace http = beast::http;
 using net::ip::tcp;
 
 constexpr auto read_deadline = std::chrono::seconds(30);
-constexpr std::uint64_t body_limit = 64 * 1024 * 1024;  // a million-row CSV import fits
+constexpr std::uint64_t body_limit =
+    std::uint64_t{64} * 1024 * 1024;  // a million-row CSV import fits
 
 spdlog::logger& log() {
   static const auto logger = [] {
@@ -35,7 +36,7 @@ spdlog::logger& log() {
 }  // namespace
 
 struct server::impl : std::enable_shared_from_this<impl> {
-  impl(net::any_io_executor ex, http_handler h) : acceptor(std::move(ex)), handler(std::move(h)) {}
+  impl(const net::any_io_executor& ex, http_handler h) : acceptor(ex), handler(std::move(h)) {}
 
   net::awaitable<void> accept_loop() {
     auto self = shared_from_this();
@@ -43,9 +44,12 @@ struct server::impl : std::enable_shared_from_this<impl> {
       boost::system::error_code ec;
       auto socket = co_await acceptor.async_accept(net::redirect_error(net::use_awaitable, ec));
       if (ec) co_return;
-      net::co_spawn(acceptor.get_executor(),
-                    [self, s = std::make_shared<beast::tcp_stream>(std::move(socket))] { return self->session(s); },
-                    net::detached);
+      net::co_spawn(
+          acceptor.get_executor(),
+          [self, s = std::make_shared<beast::tcp_stream>(std::move(socket))] {
+            return self->session(s);
+          },
+          net::detached);
     }
   }
 
@@ -58,11 +62,13 @@ struct server::impl : std::enable_shared_from_this<impl> {
       parser.body_limit(body_limit);
       stream.expires_after(read_deadline);
       boost::system::error_code ec;
-      co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+      co_await http::async_read(stream, buffer, parser,
+                                net::redirect_error(net::use_awaitable, ec));
       if (ec == http::error::body_limit) {
-        auto res = make_response({413, "application/json",
-                                  R"({"error":{"code":"too_large","message":"request body too large"}})"},
-                                 false);
+        auto res =
+            make_response({413, "application/json",
+                           R"({"error":{"code":"too_large","message":"request body too large"}})"},
+                          false);
         co_await write(stream, res);
         break;
       }
@@ -74,7 +80,8 @@ struct server::impl : std::enable_shared_from_this<impl> {
                                       std::move(req.body())});
       } catch (const std::exception& e) {
         log().error("handler failed target={} error=\"{}\"", std::string(req.target()), e.what());
-        answer = {500, "application/json", R"({"error":{"code":"internal","message":"internal error"}})"};
+        answer = {500, "application/json",
+                  R"({"error":{"code":"internal","message":"internal error"}})"};
       }
       const bool keep = req.keep_alive();
       auto res = make_response(std::move(answer), keep);
@@ -94,7 +101,8 @@ struct server::impl : std::enable_shared_from_this<impl> {
     return res;
   }
 
-  static net::awaitable<bool> write(beast::tcp_stream& stream, http::response<http::string_body>& res) {
+  static net::awaitable<bool> write(beast::tcp_stream& stream,
+                                    http::response<http::string_body>& res) {
     stream.expires_after(read_deadline);
     boost::system::error_code ec;
     co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
@@ -108,7 +116,9 @@ struct server::impl : std::enable_shared_from_this<impl> {
 server::server(boost::asio::any_io_executor ex, http_handler handler)
     : impl_(std::make_shared<impl>(std::move(ex), std::move(handler))) {}
 
-server::~server() { stop(); }
+server::~server() {
+  stop();
+}
 
 void server::start(const std::string& host, std::uint16_t port) {
   const tcp::endpoint ep(net::ip::make_address(host), port);
@@ -116,7 +126,9 @@ void server::start(const std::string& host, std::uint16_t port) {
   impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
   impl_->acceptor.bind(ep);
   impl_->acceptor.listen();
-  net::co_spawn(impl_->acceptor.get_executor(), [self = impl_] { return self->accept_loop(); }, net::detached);
+  net::co_spawn(
+      impl_->acceptor.get_executor(), [self = impl_] { return self->accept_loop(); },
+      net::detached);
 }
 
 std::uint16_t server::port() const {

@@ -359,7 +359,7 @@ std::optional<endpoint> parse_endpoint(const std::string& text) {
   rest.remove_prefix(1);
   unsigned port = 0;
   const auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), port);
-  if (ec != std::errc{} || end != rest.data() + rest.size() || port == 0 || port > 65535) {
+  if (ec != std::errc{} || end != rest.data() + rest.size() || port > 65535) {
     return std::nullopt;
   }
   return endpoint{std::string(host), static_cast<std::uint16_t>(port)};

@@ -33,10 +33,10 @@ struct smsc_bind {
   std::string password;
   std::string system_type;
   bind_mode mode = bind_mode::transceiver;
-  std::uint32_t window = 10;                        ///< outstanding requests, 1..1000
-  std::uint32_t throughput = 0;                     ///< messages per second, 0 = unlimited
-  std::chrono::seconds enquire_link_interval{30};   ///< idle keep-alive, 1..3600 s
-  std::chrono::seconds response_timeout{10};        ///< deadline for any response, 1..600 s
+  std::uint32_t window = 10;                       ///< outstanding requests, 1..1000
+  std::uint32_t throughput = 0;                    ///< messages per second, 0 = unlimited
+  std::chrono::seconds enquire_link_interval{30};  ///< idle keep-alive, 1..3600 s
+  std::chrono::seconds response_timeout{10};       ///< deadline for any response, 1..600 s
   backoff reconnect;
 };
 
@@ -54,7 +54,7 @@ struct admin {
 
 /// The PostgreSQL contact store.
 struct store {
-  std::string dsn;           ///< libpq connection string; "" uses the PG* environment
+  std::string dsn;              ///< libpq connection string; "" uses the PG* environment
   std::uint32_t pool_size = 4;  ///< connections, 1..64
 };
 
@@ -62,7 +62,7 @@ struct store {
 struct daemon_config {
   store db;
   admin admin_port;
-  std::vector<smsc_bind> smsc;   ///< at least one
+  std::vector<smsc_bind> smsc;         ///< at least one
   std::string default_country = "US";  ///< ISO 3166 alpha-2, for national numbers
   log_level level = log_level::info;
 };
@@ -84,7 +84,7 @@ tl::expected<daemon_config, error> parse(const std::string& yaml_text);
 /// Reads and parses a file; an unreadable file is an error with line 0.
 tl::expected<daemon_config, error> load(const std::string& path);
 
-/// Parses `host:port` (`[v6]:port` too); nullopt when malformed.
+/// Parses `host:port` (`[v6]:port` too; port 0 means any free port); nullopt when malformed.
 struct endpoint {
   std::string host;
   std::uint16_t port = 0;

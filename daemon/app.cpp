@@ -2,11 +2,11 @@
 
 #include <unistd.h>
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "admin/server.hpp"
 #include "daemon/db.hpp"
@@ -66,7 +66,9 @@ struct application::impl {
 
   admin::http_response ops(const admin::http_request& r) {
     const auto path = r.target.substr(0, r.target.find('?'));
-    if (r.method != "GET") return {405, "application/json", R"({"error":{"code":"method_not_allowed","message":"GET only"}})"};
+    if (r.method != "GET")
+      return {405, "application/json",
+              R"({"error":{"code":"method_not_allowed","message":"GET only"}})"};
     if (path == "/healthz") return {200, "application/json", R"({"status":"ok"})"};
     if (path == "/readyz") {
       std::string binds;
@@ -79,19 +81,23 @@ struct application::impl {
               fmt::format(R"({{"ready":{},"store":{},"binds":[{}]}})", ok, store_up, binds)};
     }
     if (path == "/metrics") {
-      std::string extra = "# HELP smsgw_bind_up Whether the bind is bound.\n# TYPE smsgw_bind_up gauge\n";
+      std::string extra =
+          "# HELP smsgw_bind_up Whether the bind is bound.\n# TYPE smsgw_bind_up gauge\n";
       for (const auto& s : sessions) {
         extra += fmt::format("smsgw_bind_up{{bind=\"{}\"}} {}\n", s->options().name,
                              s->state() == smpp::session_state::bound ? 1 : 0);
       }
-      extra += "# HELP smsgw_window_outstanding Requests awaiting a response, per bind.\n"
-               "# TYPE smsgw_window_outstanding gauge\n";
+      extra +=
+          "# HELP smsgw_window_outstanding Requests awaiting a response, per bind.\n"
+          "# TYPE smsgw_window_outstanding gauge\n";
       for (const auto& s : sessions) {
-        extra += fmt::format("smsgw_window_outstanding{{bind=\"{}\"}} {}\n", s->options().name, s->outstanding());
+        extra += fmt::format("smsgw_window_outstanding{{bind=\"{}\"}} {}\n", s->options().name,
+                             s->outstanding());
       }
-      extra += fmt::format("# HELP smsgw_outbox_in_flight Outbox rows being submitted.\n"
-                           "# TYPE smsgw_outbox_in_flight gauge\nsmsgw_outbox_in_flight {}\n",
-                           out->in_flight());
+      extra += fmt::format(
+          "# HELP smsgw_outbox_in_flight Outbox rows being submitted.\n"
+          "# TYPE smsgw_outbox_in_flight gauge\nsmsgw_outbox_in_flight {}\n",
+          out->in_flight());
       return {200, "text/plain; version=0.0.4", counters.render(extra)};
     }
     return {404, "application/json", R"({"error":{"code":"not_found","message":"no such path"}})"};
@@ -116,7 +122,8 @@ struct application::impl {
   [[nodiscard]] std::string status() const {
     std::size_t up = 0;
     for (const auto& s : sessions) up += s->state() == smpp::session_state::bound ? 1 : 0;
-    return fmt::format("binds up {}/{}, outbox in flight {}", up, sessions.size(), out->in_flight());
+    return fmt::format("binds up {}/{}, outbox in flight {}", up, sessions.size(),
+                       out->in_flight());
   }
 
   net::io_context& io;
@@ -136,21 +143,51 @@ struct application::impl {
 application::application(net::io_context& ioc, config::daemon_config cfg, std::string instance)
     : impl_(std::make_unique<impl>(ioc, std::move(cfg), std::move(instance))) {}
 
-application::~application() { impl_->db.stop(); }
+application::~application() {
+  impl_->db.stop();
+}
 
-void application::on_ready(std::function<void()> callback) { impl_->on_ready = std::move(callback); }
-bool application::ready() const { return impl_->ready(); }
-std::string application::status() const { return impl_->status(); }
-std::uint16_t application::admin_port() const { return impl_->http.port(); }
+void application::on_ready(std::function<void()> callback) {
+  impl_->on_ready = std::move(callback);
+}
+bool application::ready() const {
+  return impl_->ready();
+}
+std::string application::status() const {
+  return impl_->status();
+}
+std::uint16_t application::admin_port() const {
+  return impl_->http.port();
+}
 
 net::awaitable<void> application::start() {
   auto& m = *impl_;
+  // Accepted by the config parser for forward compatibility, not served yet: refuse rather
+  // than run without what the operator asked for.
+  if (m.cfg.admin_port.tls) {
+    throw std::runtime_error(
+        "admin.tls: HTTPS is not served yet; terminate TLS in front of the admin port");
+  }
+  for (const auto& b : m.cfg.smsc) {
+    if (b.mode != config::bind_mode::transceiver) {
+      throw std::runtime_error("smsc " + b.name +
+                               ": bind_mode receiver_transmitter is not served yet");
+    }
+  }
   const auto listen = config::parse_endpoint(m.cfg.admin_port.listen);
-  m.http.start(listen->host, listen->port);
+  if (!listen)
+    throw std::invalid_argument("admin.listen is not host:port: " + m.cfg.admin_port.listen);
+  try {
+    m.http.start(listen->host, listen->port);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("admin port cannot listen on " + m.cfg.admin_port.listen + ": " +
+                             e.what());
+  }
   log().info("admin port listening address={}:{}", listen->host, m.http.port());
 
   net::steady_timer retry(m.io);
-  for (auto delay = std::chrono::milliseconds(500);; delay = std::min(delay * 2, std::chrono::milliseconds(30000))) {
+  for (auto delay = std::chrono::milliseconds(500);;
+       delay = std::min(delay * 2, std::chrono::milliseconds(30000))) {
     try {
       const auto applied = co_await m.db.run([](pqxx::connection& c) { return store::migrate(c); });
       log().info("store ready migrations_applied={}", applied.size());

@@ -20,7 +20,8 @@ namespace net = boost::asio;
 class db_runner {
  public:
   /// `threads` connections to `dsn`, opened on first use.
-  db_runner(std::string dsn, std::size_t threads) : pool_(std::move(dsn), threads), threads_(threads) {}
+  db_runner(std::string dsn, std::size_t threads)
+      : pool_(std::move(dsn), threads), threads_(threads) {}
   ~db_runner() { threads_.join(); }
   db_runner(const db_runner&) = delete;
   db_runner& operator=(const db_runner&) = delete;
@@ -31,6 +32,9 @@ class db_runner {
   auto run(F f) -> net::awaitable<std::invoke_result_t<F&, pqxx::connection&>> {
     // Not a coroutine itself: co_spawn moves `f` into the job, and GCC 12 mishandles
     // by-value lambda parameters of coroutines (a bitwise copy, seen under ASan).
+    static_assert(std::is_trivially_destructible_v<F>,
+                  "capture references, not owning values: GCC 12 may copy this job bitwise "
+                  "when it is a temporary inside co_await");
     using result = std::invoke_result_t<F&, pqxx::connection&>;
     return net::co_spawn(
         threads_.get_executor(),

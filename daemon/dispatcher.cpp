@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <spdlog/spdlog.h>
 
 #include "smpp/text.hpp"
 
@@ -41,10 +41,8 @@ bool temporary(std::uint32_t status) {
     case smpp::status::message_queue_full:
     case smpp::status::system_error:
     case smpp::status::temporary_app_error:
-    case smpp::status::invalid_bind_status:
-      return true;
-    default:
-      return false;
+    case smpp::status::invalid_bind_status: return true;
+    default: return false;
   }
 }
 
@@ -68,28 +66,39 @@ smpp::sm_body to_submit(const store::outbox_row& row) {
 }  // namespace
 
 dispatcher::dispatcher(net::any_io_executor ex, db_runner& db, metrics& m, std::string instance)
-    : executor_(std::move(ex)), db_(db), metrics_(m), instance_(std::move(instance)), wake_(executor_) {}
+    : executor_(std::move(ex)),
+      db_(db),
+      metrics_(m),
+      instance_(std::move(instance)),
+      wake_(executor_) {}
 
-void dispatcher::add_session(std::shared_ptr<smpp::session> s) { sessions_.push_back(std::move(s)); }
+void dispatcher::add_session(std::shared_ptr<smpp::session> s) {
+  sessions_.push_back(std::move(s));
+}
 
 void dispatcher::start(std::chrono::milliseconds poll_interval) {
-  net::co_spawn(executor_, [self = shared_from_this(), poll_interval] { return self->claim_loop(poll_interval); },
-                net::detached);
+  net::co_spawn(
+      executor_,
+      [self = shared_from_this(), poll_interval] { return self->claim_loop(poll_interval); },
+      net::detached);
 }
 
 void dispatcher::send_now(std::vector<store::outbox_row> rows) {
   for (auto& row : rows) {
     ++in_flight_;
-    net::co_spawn(executor_, [self = shared_from_this(), row = std::move(row)]() mutable {
-      return self->send(std::move(row));
-    }, net::detached);
+    net::co_spawn(
+        executor_,
+        [self = shared_from_this(), row = std::move(row)]() mutable {
+          return self->send(std::move(row));
+        },
+        net::detached);
   }
 }
 
 std::size_t dispatcher::capacity() const {
   std::size_t total = 0;
   for (const auto& s : sessions_) {
-    if (s->state() == smpp::session_state::bound) total += 2 * s->options().window;
+    if (s->state() == smpp::session_state::bound) total += std::size_t{2} * s->options().window;
   }
   return total;
 }
@@ -102,7 +111,9 @@ std::shared_ptr<smpp::session> dispatcher::session_for(const store::outbox_row& 
       if (!best) best = s;  // a named bind that is down: wait for it
       continue;
     }
-    if (!best || best->state() != smpp::session_state::bound || s->outstanding() < best->outstanding()) best = s;
+    if (!best || best->state() != smpp::session_state::bound ||
+        s->outstanding() < best->outstanding())
+      best = s;
   }
   return best;
 }

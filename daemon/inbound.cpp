@@ -40,7 +40,8 @@ store::inbound_mo to_inbound(const std::string& bind, const smpp::sm_body& deliv
   mo.destination = deliver.destination.value;
   mo.data_coding = deliver.data_coding;
   std::string octets = deliver.short_message;
-  if (const auto* payload = deliver.find_tlv(smpp::tag::message_payload); payload && octets.empty()) {
+  if (const auto* payload = deliver.find_tlv(smpp::tag::message_payload);
+      payload && octets.empty()) {
     octets = *payload;
   }
   if ((deliver.esm_class & esm_udhi) != 0 && !octets.empty()) {
@@ -56,12 +57,13 @@ inbound_pipeline::inbound_pipeline(db_runner& db, dispatcher& out, metrics& m, s
     : db_(db), out_(out), metrics_(m), instance_(std::move(instance)) {}
 
 net::awaitable<std::uint32_t> inbound_pipeline::on_deliver(const std::string& bind,
-                                                          const smpp::sm_body& deliver) {
+                                                           const smpp::sm_body& deliver) {
   const auto started = std::chrono::steady_clock::now();
   if (is_receipt(deliver)) {
     // Receipt parsing and status updates come with the SMPP codec work; never an MO.
     metrics_.mo(metrics::receipt);
-    log().info("receipt bind={} from={} esm_class={}", bind, deliver.source.value, deliver.esm_class);
+    log().info("receipt bind={} from={} esm_class={}", bind, deliver.source.value,
+               deliver.esm_class);
     co_return smpp::status::ok;
   }
   const store::inbound_mo mo = to_inbound(bind, deliver);
@@ -78,17 +80,20 @@ net::awaitable<std::uint32_t> inbound_pipeline::on_deliver(const std::string& bi
       const auto route = store::find_route(w, mo.destination);
       result.routed = route.has_value();
       if (route) result.decision = keywords::decide(mo.text, route->rules);
-      result.written = store::apply_decision(w, mo, route ? &*route : nullptr, result.decision, instance_);
+      result.written =
+          store::apply_decision(w, mo, route ? &*route : nullptr, result.decision, instance_);
       w.commit();
       return result;
     });
   } catch (const std::exception& e) {
     metrics_.mo_failed();
-    log().error("mo not stored bind={} from={} to={} error=\"{}\"", bind, mo.source, mo.destination, e.what());
+    log().error("mo not stored bind={} from={} to={} error=\"{}\"", bind, mo.source, mo.destination,
+                e.what());
     co_return smpp::status::temporary_app_error;  // the SMSC redelivers later
   }
   metrics_.mo(o.routed ? metrics::index_of(o.decision.what) : metrics::unrouted);
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - started);
   metrics_.mo_latency(static_cast<std::uint64_t>(micros.count()));
   log().info("mo bind={} from={} to={} decision={} keyword={} inbound_id={} replies={}", bind,
              mo.source, mo.destination,

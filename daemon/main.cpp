@@ -4,13 +4,13 @@
 #include <string>
 #include <vector>
 
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "config/config.hpp"
 #include "daemon/app.hpp"
@@ -53,10 +53,13 @@ int run(const config::daemon_config& cfg) {
     stopping = true;
     spdlog::info("signal received signal={}", sig);
     daemon::notify::stopping();
-    net::co_spawn(ioc, [&]() -> net::awaitable<void> {
-      co_await app.stop(std::chrono::seconds(5));
-      ioc.stop();
-    }, net::detached);
+    net::co_spawn(
+        ioc,
+        [&]() -> net::awaitable<void> {
+          co_await app.stop(std::chrono::seconds(5));
+          ioc.stop();
+        },
+        net::detached);
   });
 
   // Watchdog and STATUS= lines, at half the watchdog interval (or every 10 s).

@@ -11,7 +11,7 @@ void metrics::mo(std::size_t decision_index) {
 void metrics::mo_latency(std::uint64_t micros) {
   const double ms = static_cast<double>(micros) / 1000.0;
   std::size_t i = 0;
-  while (i < buckets_ms_.size() && ms > buckets_ms_[i]) ++i;
+  while (i < latency_buckets_ms.size() && ms > latency_buckets_ms[i]) ++i;
   latency_buckets_[i].fetch_add(1, std::memory_order_relaxed);
   latency_sum_us_.fetch_add(micros, std::memory_order_relaxed);
 }
@@ -26,19 +26,22 @@ std::string metrics::render(const std::string& extra) const {
   for (std::size_t i = 0; i < mo_.size(); ++i) {
     out += fmt::format("smsgw_mo_total{{decision=\"{}\"}} {}\n", decisions[i], mo_[i].load());
   }
-  out += "# HELP smsgw_mo_failed_total MOs answered with a temporary error (store failure).\n"
-         "# TYPE smsgw_mo_failed_total counter\n";
+  out +=
+      "# HELP smsgw_mo_failed_total MOs answered with a temporary error (store failure).\n"
+      "# TYPE smsgw_mo_failed_total counter\n";
   out += fmt::format("smsgw_mo_failed_total {}\n", mo_failed_.load());
   out += "# HELP smsgw_mt_total MT submits, by result.\n# TYPE smsgw_mt_total counter\n";
   for (std::size_t i = 0; i < mt_.size(); ++i) {
     out += fmt::format("smsgw_mt_total{{result=\"{}\"}} {}\n", results[i], mt_[i].load());
   }
-  out += "# HELP smsgw_mo_latency_seconds deliver_sm to deliver_sm_resp.\n"
-         "# TYPE smsgw_mo_latency_seconds histogram\n";
+  out +=
+      "# HELP smsgw_mo_latency_seconds deliver_sm to deliver_sm_resp.\n"
+      "# TYPE smsgw_mo_latency_seconds histogram\n";
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i < latency_buckets_.size(); ++i) {
     cumulative += latency_buckets_[i].load();
-    const std::string le = i < buckets_ms_.size() ? fmt::format("{}", buckets_ms_[i] / 1000.0) : "+Inf";
+    const std::string le =
+        i < latency_buckets_ms.size() ? fmt::format("{}", latency_buckets_ms[i] / 1000.0) : "+Inf";
     out += fmt::format("smsgw_mo_latency_seconds_bucket{{le=\"{}\"}} {}\n", le, cumulative);
   }
   out += fmt::format("smsgw_mo_latency_seconds_sum {}\n",

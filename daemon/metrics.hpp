@@ -31,7 +31,7 @@ class metrics {
   [[nodiscard]] std::string render(const std::string& extra) const;
 
  private:
-  static constexpr std::array<double, 8> buckets_ms_{1, 2, 5, 10, 25, 50, 100, 1000};
+  static constexpr std::array<double, 8> latency_buckets_ms{1, 2, 5, 10, 25, 50, 100, 1000};
   std::array<std::atomic<std::uint64_t>, 9> mo_{};
   std::atomic<std::uint64_t> mo_failed_{0};
   std::array<std::atomic<std::uint64_t>, 4> mt_{};

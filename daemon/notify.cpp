@@ -4,10 +4,18 @@
 
 namespace smsgw::daemon::notify {
 
-void ready(const std::string& s) { sd_notify(0, ("READY=1\nSTATUS=" + s).c_str()); }
-void status(const std::string& s) { sd_notify(0, ("STATUS=" + s).c_str()); }
-void stopping() { sd_notify(0, "STOPPING=1\nSTATUS=stopping"); }
-void watchdog() { sd_notify(0, "WATCHDOG=1"); }
+void ready(const std::string& s) {
+  sd_notify(0, ("READY=1\nSTATUS=" + s).c_str());
+}
+void status(const std::string& s) {
+  sd_notify(0, ("STATUS=" + s).c_str());
+}
+void stopping() {
+  sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+}
+void watchdog() {
+  sd_notify(0, "WATCHDOG=1");
+}
 
 std::optional<std::chrono::microseconds> watchdog_interval() {
   std::uint64_t usec = 0;

@@ -34,12 +34,14 @@ int bootstrap(pqxx::connection& c, const std::string& company, const std::string
   std::string password;
   std::getline(in, password);
   if (password.size() < 8) {
-    std::cerr << "bootstrap: the admin password (read from standard input) needs 8 or more characters\n";
+    std::cerr
+        << "bootstrap: the admin password (read from standard input) needs 8 or more characters\n";
     return 1;
   }
   pqxx::work w(c);
   const auto id = store::create_company(w, company);
-  store::create_user(w, id, {admin, admin, store::role::company_admin, store::hash_password(password)});
+  store::create_user(w, id,
+                     {admin, admin, store::role::company_admin, store::hash_password(password)});
   w.commit();
   out << "created company \"" << company << "\" with admin \"" << admin << "\"\n";
   return 0;
@@ -53,14 +55,15 @@ int demo(pqxx::connection& c, const std::string& company, std::ostream& out) {
     return 1;
   }
   const auto shared = store::builtin_domain(w, *id, "shared");
-  const auto existing = w.exec_params(
-      "SELECT id FROM groups WHERE company_id = $1 AND name = 'Movie News'", *id);
+  const auto existing =
+      w.exec_params("SELECT id FROM groups WHERE company_id = $1 AND name = 'Movie News'", *id);
   const auto group = existing.empty() ? store::create_group(w, *id, shared, "Movie News")
                                       : existing[0][0].as<store::id>();
   const auto number_row = w.exec_params("SELECT id FROM numbers WHERE number = '4040'");
   const auto number = number_row.empty() ? store::add_number(w, *id, "4040", "short_code")
                                          : number_row[0][0].as<store::id>();
-  if (w.exec_params("SELECT 1 FROM keywords WHERE number_id = $1 AND keyword = 'MOVIE'", number).empty()) {
+  if (w.exec_params("SELECT 1 FROM keywords WHERE number_id = $1 AND keyword = 'MOVIE'", number)
+          .empty()) {
     store::add_keyword(
         w, {number, "MOVIE", group,
             "Welcome to Movie News! Weekly film news, max 4 msgs/month. Reply MOVIE STOP to leave, "
@@ -80,7 +83,8 @@ int run_setup_command(const config::daemon_config& cfg, const std::vector<std::s
                       std::istream& in, std::ostream& out) {
   const auto opts = options(args);
   if (args.empty() || !opts || !opts->contains("company")) {
-    std::cerr << "smsgwd: expected `bootstrap --company NAME --admin USERNAME` or `demo --company NAME`\n";
+    std::cerr << "smsgwd: expected `bootstrap --company NAME --admin USERNAME` or `demo --company "
+                 "NAME`\n";
     return 2;
   }
   pqxx::connection c(cfg.db.dsn);

@@ -41,7 +41,7 @@ decision decide(const std::string& text, const company_rules& rules) {
   // Rule 1: company stop.
   const std::vector<std::string> stops = normalise_all(rules.stop_words);
   const bool stop = rules.stop_match == stop_matching::first_word ? contains(stops, ws.front())
-                                                                   : contains(stops, message);
+                                                                  : contains(stops, message);
   if (stop) return make(action::company_stop, rules.stop_reply);
 
   // Rule 2: the whole message is a start word.

@@ -31,10 +31,10 @@ struct company_rules {
   std::vector<std::string> start_words{"START", "UNSTOP"};
   std::vector<std::string> help_words{"HELP", "INFO"};
   stop_matching stop_match = stop_matching::first_word;
-  std::string stop_reply;    ///< confirmation of a company-level stop
-  std::string start_reply;   ///< confirmation of a start
-  std::string help_reply;    ///< the number's (or company's) help message
-  std::string default_reply; ///< reply to an unmatched MO; empty = none
+  std::string stop_reply;              ///< confirmation of a company-level stop
+  std::string start_reply;             ///< confirmation of a start
+  std::string help_reply;              ///< the number's (or company's) help message
+  std::string default_reply;           ///< reply to an unmatched MO; empty = none
   std::vector<keyword_rule> keywords;  ///< the keywords configured on this number
 };
 

@@ -32,31 +32,51 @@ int typed_width(std::uint32_t command_id, std::uint16_t t) {
   switch (command_id) {
     case command::deliver_sm:
       switch (t) {
-        case 0x0204: case 0x020A: case 0x020B: case 0x020C: case 0x1383:
-          return 2;
-        case 0x020E: case 0x020F: case 0x0205: case 0x0201: case 0x0019: case 0x020D:
-        case 0x0427: case 0x0421: case 0x000E:
-          return 1;
-        default:
-          return 0;
+        case 0x0204:
+        case 0x020A:
+        case 0x020B:
+        case 0x020C:
+        case 0x1383: return 2;
+        case 0x020E:
+        case 0x020F:
+        case 0x0205:
+        case 0x0201:
+        case 0x0019:
+        case 0x020D:
+        case 0x0427:
+        case 0x0421:
+        case 0x000E: return 1;
+        default: return 0;
       }
     case command::submit_sm:
       switch (t) {
-        case 0x0204: case 0x020A: case 0x020B: case 0x020C: case 0x1203: case 0x1383:
-          return 2;
-        case 0x000D: case 0x0005: case 0x020E: case 0x020F: case 0x0426: case 0x0019:
-        case 0x0201: case 0x0302: case 0x0205: case 0x1201: case 0x1204: case 0x0030:
-        case 0x0304: case 0x020D: case 0x1380:
-          return 1;
-        default:
-          return 0;
+        case 0x0204:
+        case 0x020A:
+        case 0x020B:
+        case 0x020C:
+        case 0x1203:
+        case 0x1383: return 2;
+        case 0x000D:
+        case 0x0005:
+        case 0x020E:
+        case 0x020F:
+        case 0x0426:
+        case 0x0019:
+        case 0x0201:
+        case 0x0302:
+        case 0x0205:
+        case 0x1201:
+        case 0x1204:
+        case 0x0030:
+        case 0x0304:
+        case 0x020D:
+        case 0x1380: return 1;
+        default: return 0;
       }
     case command::bind_transceiver_resp:
     case command::bind_transmitter_resp:
-    case command::bind_receiver_resp:
-      return t == tag::sc_interface_version ? 1 : 0;
-    default:
-      return 0;
+    case command::bind_receiver_resp: return t == tag::sc_interface_version ? 1 : 0;
+    default: return 0;
   }
 }
 
@@ -111,8 +131,8 @@ void put_u32(std::uint8_t* p, std::uint32_t v) {
 template <std::size_t N>
 void put_cstring(std::uint8_t (&dst)[N], const std::string& src, const char* field) {
   if (src.size() >= N || src.find('\0') != std::string::npos) {
-    throw std::invalid_argument(std::string(field) + " is longer than " +
-                                std::to_string(N - 1) + " octets");
+    throw std::invalid_argument(std::string(field) + " is longer than " + std::to_string(N - 1) +
+                                " octets");
   }
   std::memcpy(dst, src.data(), src.size());
   dst[src.size()] = 0;
@@ -172,7 +192,8 @@ std::vector<tlv> from_tlv_list(std::uint32_t command_id, const tlv_t* head) {
     std::uint8_t be[4];
     put_u32(be, width == 1 ? n->value.val08 : width == 2 ? n->value.val16 : n->value.val32);
     if (width != 0) {
-      t.value.assign(reinterpret_cast<const char*>(be + 4 - width), static_cast<std::size_t>(width));
+      t.value.assign(reinterpret_cast<const char*>(be + 4 - width),
+                     static_cast<std::size_t>(width));
     } else {
       const std::size_t len = std::min<std::size_t>(n->length, MAX_TLV_SIZE);
       t.value.assign(reinterpret_cast<const char*>(n->value.octet), len);
@@ -211,7 +232,8 @@ void fill_sm(S& s, const sm_body& b) {
 
 template <class S>
 sm_body read_sm(const S& s) {
-  const std::uint32_t id = std::is_same_v<S, submit_sm_t> ? command::submit_sm : command::deliver_sm;
+  const std::uint32_t id =
+      std::is_same_v<S, submit_sm_t> ? command::submit_sm : command::deliver_sm;
   sm_body b;
   b.service_type = get_cstring(s.service_type);
   b.source = {s.source_addr_ton, s.source_addr_npi, get_cstring(s.source_addr)};
@@ -245,8 +267,7 @@ void fill_bind(S& s, const bind_body& b) {
 template <class S>
 bind_body read_bind(const S& s) {
   return {get_cstring(s.system_id), get_cstring(s.password), get_cstring(s.system_type),
-          s.interface_version,
-          address{s.addr_ton, s.addr_npi, get_cstring(s.address_range)}};
+          s.interface_version, address{s.addr_ton, s.addr_npi, get_cstring(s.address_range)}};
 }
 
 // Maps libsmpp34's trace to the status SMPP 3.4 asks for. The trace lists each field
@@ -419,8 +440,7 @@ tl::expected<pdu, decode_error> decode(std::span<const std::uint8_t> bytes) {
     case command::enquire_link_resp:
     case command::unbind:
     case command::unbind_resp:
-    case command::generic_nack:
-      return out;
+    case command::generic_nack: return out;
     case command::deliver_sm_resp: {
       // Usually one NUL octet; some SMSCs send none, some a message id. Accept all three.
       const auto rest = bytes.subspan(header_size);
@@ -461,10 +481,10 @@ tl::expected<pdu, decode_error> decode(std::span<const std::uint8_t> bytes) {
       // The three responses share one layout.
       return decode_with<bind_transceiver_resp_t>(
           h, bytes, out, [&h](const bind_transceiver_resp_t& s) {
-            return smpp::body{bind_resp_body{get_cstring(s.system_id), from_tlv_list(h.command_id, s.tlv)}};
+            return smpp::body{
+                bind_resp_body{get_cstring(s.system_id), from_tlv_list(h.command_id, s.tlv)}};
           });
-    default:
-      return tl::unexpected(decode_error{h, status::invalid_command_id, "unknown command"});
+    default: return tl::unexpected(decode_error{h, status::invalid_command_id, "unknown command"});
   }
 }
 
@@ -475,12 +495,9 @@ std::vector<std::uint8_t> encode(const pdu& p) {
     case command::enquire_link_resp:
     case command::unbind:
     case command::unbind_resp:
-    case command::generic_nack:
-      return header_only(p);
-    case command::submit_sm:
-      return encode_sm<submit_sm_t>(p);
-    case command::deliver_sm:
-      return encode_sm<deliver_sm_t>(p);
+    case command::generic_nack: return header_only(p);
+    case command::submit_sm: return encode_sm<submit_sm_t>(p);
+    case command::deliver_sm: return encode_sm<deliver_sm_t>(p);
     case command::submit_sm_resp: {
       submit_sm_resp_t s{};
       if (const auto* b = std::get_if<sm_resp_body>(&p.body)) {
@@ -492,20 +509,13 @@ std::vector<std::uint8_t> encode(const pdu& p) {
       deliver_sm_resp_t s{};  // message_id is unused: one NUL octet
       return pack(p, s);
     }
-    case command::bind_transceiver:
-      return encode_bind<bind_transceiver_t>(p);
-    case command::bind_transmitter:
-      return encode_bind<bind_transmitter_t>(p);
-    case command::bind_receiver:
-      return encode_bind<bind_receiver_t>(p);
-    case command::bind_transceiver_resp:
-      return encode_bind_resp<bind_transceiver_resp_t>(p);
-    case command::bind_transmitter_resp:
-      return encode_bind_resp<bind_transmitter_resp_t>(p);
-    case command::bind_receiver_resp:
-      return encode_bind_resp<bind_receiver_resp_t>(p);
-    default:
-      throw std::invalid_argument("cannot encode " + command_name(p.command_id));
+    case command::bind_transceiver: return encode_bind<bind_transceiver_t>(p);
+    case command::bind_transmitter: return encode_bind<bind_transmitter_t>(p);
+    case command::bind_receiver: return encode_bind<bind_receiver_t>(p);
+    case command::bind_transceiver_resp: return encode_bind_resp<bind_transceiver_resp_t>(p);
+    case command::bind_transmitter_resp: return encode_bind_resp<bind_transmitter_resp_t>(p);
+    case command::bind_receiver_resp: return encode_bind_resp<bind_receiver_resp_t>(p);
+    default: throw std::invalid_argument("cannot encode " + command_name(p.command_id));
   }
 }
 

@@ -19,7 +19,7 @@ namespace smsgw::smpp {
 
 inline constexpr std::size_t header_size = 16;
 /// Largest PDU accepted: a deliver_sm with a 64 KiB message_payload fits.
-inline constexpr std::size_t max_pdu_size = 70 * 1024;
+inline constexpr std::size_t max_pdu_size = std::size_t{70} * 1024;
 
 /// The four header fields, exactly as on the wire.
 struct header {

@@ -8,6 +8,7 @@
 #include <random>
 #include <vector>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
@@ -16,7 +17,6 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <spdlog/spdlog.h>
 
 #include "smpp/codec.hpp"
 
@@ -99,7 +99,8 @@ session::session(net::any_io_executor ex, session_options options, deliver_handl
 session::~session() = default;
 
 void session::start() {
-  net::co_spawn(executor_, [self = shared_from_this()] { return self->run(); }, net::detached);
+  net::co_spawn(
+      executor_, [self = shared_from_this()] { return self->run(); }, net::detached);
 }
 
 void session::on_state_change(std::function<void(session_state)> callback) {
@@ -177,10 +178,11 @@ net::awaitable<bool> session::connect_and_bind(const std::shared_ptr<link>& l) {
   tcp::resolver resolver(executor_);
   const auto endpoints = co_await resolver.async_resolve(
       options_.host, std::to_string(options_.port), net::redirect_error(net::use_awaitable, ec));
-  if (!ec) co_await net::async_connect(l->socket, endpoints, net::redirect_error(net::use_awaitable, ec));
+  if (!ec)
+    co_await net::async_connect(l->socket, endpoints, net::redirect_error(net::use_awaitable, ec));
   if (ec || l->closed) {
-    log().warn("connect failed bind={} host={} port={} error=\"{}\"", options_.name,
-               options_.host, options_.port, ec ? ec.message() : "deadline");
+    log().warn("connect failed bind={} host={} port={} error=\"{}\"", options_.name, options_.host,
+               options_.port, ec ? ec.message() : "deadline");
     co_return false;
   }
   l->socket.set_option(tcp::no_delay(true), ec);  // replies are small and latency matters
@@ -189,18 +191,21 @@ net::awaitable<bool> session::connect_and_bind(const std::shared_ptr<link>& l) {
   pdu bind{command::bind_transceiver, status::ok, next_sequence(),
            bind_body{options_.system_id, options_.password, options_.system_type, 0x34, {}}};
   const auto bytes = encode(bind);
-  co_await net::async_write(l->socket, net::buffer(bytes), net::redirect_error(net::use_awaitable, ec));
+  co_await net::async_write(l->socket, net::buffer(bytes),
+                            net::redirect_error(net::use_awaitable, ec));
   std::array<std::uint8_t, 4096> chunk{};
   while (!ec && !l->closed) {
     const auto f = check_frame(l->read_buffer);
     if (f.state == frame_state::malformed) break;
     if (f.state == frame_state::complete) {
       auto decoded = decode(std::span(l->read_buffer).first(f.size));
-      l->read_buffer.erase(l->read_buffer.begin(), l->read_buffer.begin() + static_cast<std::ptrdiff_t>(f.size));
+      l->read_buffer.erase(l->read_buffer.begin(),
+                           l->read_buffer.begin() + static_cast<std::ptrdiff_t>(f.size));
       if (!decoded) continue;
       if (decoded->command_id == command::enquire_link) {
         const auto resp = encode(make_response(*decoded, status::ok));
-        co_await net::async_write(l->socket, net::buffer(resp), net::redirect_error(net::use_awaitable, ec));
+        co_await net::async_write(l->socket, net::buffer(resp),
+                                  net::redirect_error(net::use_awaitable, ec));
         continue;
       }
       if (decoded->command_id != command::bind_transceiver_resp &&
@@ -213,13 +218,15 @@ net::awaitable<bool> session::connect_and_bind(const std::shared_ptr<link>& l) {
         co_return false;
       }
       const auto* answer = std::get_if<bind_resp_body>(&decoded->body);
-      log().info("bound bind={} system_id={} smsc_system_id={}", options_.name,
-                 options_.system_id, answer != nullptr ? answer->system_id : "");
+      log().info("bound bind={} system_id={} smsc_system_id={}", options_.name, options_.system_id,
+                 answer != nullptr ? answer->system_id : "");
       set_state(session_state::bound);
       co_return true;
     }
-    const auto n = co_await l->socket.async_read_some(net::buffer(chunk), net::redirect_error(net::use_awaitable, ec));
-    l->read_buffer.insert(l->read_buffer.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n));
+    const auto n = co_await l->socket.async_read_some(net::buffer(chunk),
+                                                      net::redirect_error(net::use_awaitable, ec));
+    l->read_buffer.insert(l->read_buffer.end(), chunk.begin(),
+                          chunk.begin() + static_cast<std::ptrdiff_t>(n));
   }
   log().warn("bind failed bind={} error=\"{}\"", options_.name, ec ? ec.message() : "no answer");
   co_return false;
@@ -227,8 +234,10 @@ net::awaitable<bool> session::connect_and_bind(const std::shared_ptr<link>& l) {
 
 net::awaitable<void> session::serve(const std::shared_ptr<link>& l) {
   auto self = shared_from_this();
-  net::co_spawn(executor_, [self, l] { return self->writer(l); }, net::detached);
-  net::co_spawn(executor_, [self, l] { return self->keep_alive(l); }, net::detached);
+  net::co_spawn(
+      executor_, [self, l] { return self->writer(l); }, net::detached);
+  net::co_spawn(
+      executor_, [self, l] { return self->keep_alive(l); }, net::detached);
   net::steady_timer inflight_wait(executor_, forever);
   std::array<std::uint8_t, 16384> chunk{};
   boost::system::error_code ec;
@@ -241,7 +250,8 @@ net::awaitable<void> session::serve(const std::shared_ptr<link>& l) {
     }
     if (f.state == frame_state::complete) {
       auto decoded = decode(std::span(l->read_buffer).first(f.size));
-      l->read_buffer.erase(l->read_buffer.begin(), l->read_buffer.begin() + static_cast<std::ptrdiff_t>(f.size));
+      l->read_buffer.erase(l->read_buffer.begin(),
+                           l->read_buffer.begin() + static_cast<std::ptrdiff_t>(f.size));
       l->last_received = clock::now();
       if (decoded) {
         handle(l, std::move(*decoded));
@@ -259,12 +269,15 @@ net::awaitable<void> session::serve(const std::shared_ptr<link>& l) {
       inflight_wait.expires_after(std::chrono::milliseconds(5));
       co_await wait(inflight_wait);
     }
-    const auto n = co_await l->socket.async_read_some(net::buffer(chunk), net::redirect_error(net::use_awaitable, ec));
+    const auto n = co_await l->socket.async_read_some(net::buffer(chunk),
+                                                      net::redirect_error(net::use_awaitable, ec));
     if (ec) {
-      if (!l->closed) log().warn("connection lost bind={} error=\"{}\"", options_.name, ec.message());
+      if (!l->closed)
+        log().warn("connection lost bind={} error=\"{}\"", options_.name, ec.message());
       break;
     }
-    l->read_buffer.insert(l->read_buffer.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n));
+    l->read_buffer.insert(l->read_buffer.end(), chunk.begin(),
+                          chunk.begin() + static_cast<std::ptrdiff_t>(n));
   }
   l->close();
 }
@@ -284,29 +297,31 @@ void session::handle(const std::shared_ptr<link>& l, pdu p) {
     return;
   }
   switch (p.command_id) {
-    case command::enquire_link:
-      send(l, make_response(p, status::ok));
-      return;
+    case command::enquire_link: send(l, make_response(p, status::ok)); return;
     case command::deliver_sm:
       ++inflight_mo_;
-      net::co_spawn(executor_, [self = shared_from_this(), l, p = std::move(p)]() mutable {
-        return self->handle_deliver(l, std::move(p));
-      }, net::detached);
+      net::co_spawn(
+          executor_,
+          [self = shared_from_this(), l, p = std::move(p)]() mutable {
+            return self->handle_deliver(l, std::move(p));
+          },
+          net::detached);
       return;
     case command::unbind:
       log().info("unbind from smsc bind={}", options_.name);
       send(l, make_response(p, status::ok));
       set_state(session_state::unbinding);
       // Let the writer flush the answer, then the reader sees the close.
-      net::co_spawn(executor_, [l]() -> net::awaitable<void> {
-        net::steady_timer t(l->socket.get_executor(), std::chrono::milliseconds(100));
-        co_await wait(t);
-        l->close();
-      }, net::detached);
+      net::co_spawn(
+          executor_,
+          [l]() -> net::awaitable<void> {
+            net::steady_timer t(l->socket.get_executor(), std::chrono::milliseconds(100));
+            co_await wait(t);
+            l->close();
+          },
+          net::detached);
       return;
-    default:
-      send(l, make_response(p, status::invalid_command_id));
-      return;
+    default: send(l, make_response(p, status::invalid_command_id)); return;
   }
 }
 
@@ -321,7 +336,8 @@ net::awaitable<void> session::handle_deliver(std::shared_ptr<link> l, pdu reques
   --inflight_mo_;
   if (l->closed) {
     // The SMSC will redeliver: the answer cannot reach it on a new link.
-    log().warn("deliver_sm_resp dropped, link closed bind={} sequence={}", options_.name, request.sequence);
+    log().warn("deliver_sm_resp dropped, link closed bind={} sequence={}", options_.name,
+               request.sequence);
     co_return;
   }
   send(l, make_response(request, result, sm_resp_body{}));
@@ -347,7 +363,8 @@ net::awaitable<void> session::writer(std::shared_ptr<link> l) {
       l->write_queue.pop_front();
     }
     boost::system::error_code ec;
-    co_await net::async_write(l->socket, net::buffer(batch), net::redirect_error(net::use_awaitable, ec));
+    co_await net::async_write(l->socket, net::buffer(batch),
+                              net::redirect_error(net::use_awaitable, ec));
     if (ec) {
       if (!l->closed) log().warn("write failed bind={} error=\"{}\"", options_.name, ec.message());
       l->close();

@@ -31,9 +31,9 @@ struct session_options {
   std::string system_id;
   std::string password;
   std::string system_type;
-  std::uint32_t window = 10;                  ///< outstanding requests
-  std::uint32_t throughput = 0;               ///< submits per second, 0 = unlimited
-  std::uint32_t max_inflight_mo = 64;         ///< deliver_sm being handled before reading pauses
+  std::uint32_t window = 10;           ///< outstanding requests
+  std::uint32_t throughput = 0;        ///< submits per second, 0 = unlimited
+  std::uint32_t max_inflight_mo = 64;  ///< deliver_sm being handled before reading pauses
   std::chrono::milliseconds enquire_link_interval{30000};
   std::chrono::milliseconds response_timeout{10000};
   std::chrono::milliseconds reconnect_initial{1000};
@@ -117,7 +117,7 @@ class session : public std::enable_shared_from_this<session> {
   std::uint32_t inflight_mo_ = 0;
   std::shared_ptr<link> link_;
   std::unordered_map<std::uint32_t, std::shared_ptr<pending>> pending_;
-  net::steady_timer window_signal_;    // cancelled when a slot frees or the state changes
+  net::steady_timer window_signal_;  // cancelled when a slot frees or the state changes
   net::steady_timer backoff_timer_;
   std::chrono::steady_clock::time_point next_submit_{};
 };

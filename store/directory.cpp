@@ -58,25 +58,28 @@ id create_user(pqxx::transaction_base& t, id company, const new_user& u) {
 }
 
 id builtin_domain(pqxx::transaction_base& t, id company, const std::string& kind) {
-  return t.exec_params1("SELECT id FROM domains WHERE company_id = $1 AND kind = $2", company, kind)[0]
+  return t
+      .exec_params1("SELECT id FROM domains WHERE company_id = $1 AND kind = $2", company, kind)[0]
       .as<id>();
 }
 
 id create_group(pqxx::transaction_base& t, id company, id domain, const std::string& name,
                 group_type type) {
-  return t.exec_params1(
-              "INSERT INTO groups (company_id, domain_id, name, type) "
-              "SELECT $1, id, $3, $4 FROM domains WHERE id = $2 AND company_id = $1 RETURNING id",
-              company, domain, name, to_string(type))[0]
+  return t
+      .exec_params1(
+          "INSERT INTO groups (company_id, domain_id, name, type) "
+          "SELECT $1, id, $3, $4 FROM domains WHERE id = $2 AND company_id = $1 RETURNING id",
+          company, domain, name, to_string(type))[0]
       .as<id>();
 }
 
 id add_number(pqxx::transaction_base& t, id company, const std::string& number,
               const std::string& kind, const std::optional<std::string>& bind) {
-  return t.exec_params1(
-              "INSERT INTO numbers (company_id, number, kind, bind) VALUES ($1, $2, $3, $4) "
-              "RETURNING id",
-              company, number, kind, bind)[0]
+  return t
+      .exec_params1(
+          "INSERT INTO numbers (company_id, number, kind, bind) VALUES ($1, $2, $3, $4) "
+          "RETURNING id",
+          company, number, kind, bind)[0]
       .as<id>();
 }
 
@@ -95,13 +98,14 @@ id add_keyword(pqxx::transaction_base& t, const new_keyword& k) {
   rules.stop_words = text_array(company[1]);
   rules.start_words = text_array(company[2]);
   if (auto why = keywords::check_keyword(k.keyword, rules)) throw std::invalid_argument(*why);
-  return t.exec_params1(
-              "INSERT INTO keywords (company_id, number_id, keyword, group_id, optin_message, "
-              "optout_message, help_message, tail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-              "RETURNING id",
-              company[0].as<id>(), k.number, keywords::normalise(k.keyword), k.group,
-              k.optin_message, k.optout_message, k.help_message,
-              k.tail == keywords::tail_policy::ignore ? "ignore" : "unmatched")[0]
+  return t
+      .exec_params1(
+          "INSERT INTO keywords (company_id, number_id, keyword, group_id, optin_message, "
+          "optout_message, help_message, tail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+          "RETURNING id",
+          company[0].as<id>(), k.number, keywords::normalise(k.keyword), k.group, k.optin_message,
+          k.optout_message, k.help_message,
+          k.tail == keywords::tail_policy::ignore ? "ignore" : "unmatched")[0]
       .as<id>();
 }
 

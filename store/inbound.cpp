@@ -25,8 +25,9 @@ void record_consent(const context& c, const char* what, std::optional<id> contac
 }
 
 bool lift_suppression(const context& c) {
-  return !c.t.exec_params("DELETE FROM suppressions WHERE company_id = $1 AND number = $2 RETURNING 1",
-                          c.r.company, c.mo.source)
+  return !c.t.exec_params(
+                 "DELETE FROM suppressions WHERE company_id = $1 AND number = $2 RETURNING 1",
+                 c.r.company, c.mo.source)
               .empty();
 }
 
@@ -85,14 +86,15 @@ inbound_outcome apply_decision(pqxx::transaction_base& t, const inbound_mo& mo, 
                                const keywords::decision& d, const std::string& claimed_by) {
   inbound_outcome out;
   const auto keyword_id = d.keyword ? std::optional<id>(d.keyword->id) : std::nullopt;
-  out.inbound_id = t.exec_params1(
-                        "INSERT INTO inbound_log (company_id, bind, source, destination, text, "
-                        "data_coding, decision, keyword_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-                        "RETURNING id",
-                        r != nullptr ? std::optional<id>(r->company) : std::nullopt, mo.bind,
-                        mo.source, mo.destination, mo.text, static_cast<int>(mo.data_coding),
-                        r != nullptr ? keywords::to_string(d.what) : "unrouted", keyword_id)[0]
-                       .as<id>();
+  out.inbound_id =
+      t.exec_params1(
+           "INSERT INTO inbound_log (company_id, bind, source, destination, text, "
+           "data_coding, decision, keyword_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+           "RETURNING id",
+           r != nullptr ? std::optional<id>(r->company) : std::nullopt, mo.bind, mo.source,
+           mo.destination, mo.text, static_cast<int>(mo.data_coding),
+           r != nullptr ? keywords::to_string(d.what) : "unrouted", keyword_id)[0]
+          .as<id>();
   if (r == nullptr) return out;
   const context c{t, mo, *r, out.inbound_id};
   bool bypass = false;
@@ -113,16 +115,11 @@ inbound_outcome apply_decision(pqxx::transaction_base& t, const inbound_mo& mo, 
     case action::company_start:
       if (lift_suppression(c)) record_consent(c, "start", std::nullopt, std::nullopt, std::nullopt);
       break;
-    case action::opt_in:
-      opt_in(c, *d.keyword);
-      break;
-    case action::opt_out:
-      opt_out(c, *d.keyword);
-      break;
+    case action::opt_in: opt_in(c, *d.keyword); break;
+    case action::opt_out: opt_out(c, *d.keyword); break;
     case action::keyword_help:
     case action::company_help:
-    case action::unmatched:
-      break;
+    case action::unmatched: break;
   }
   out.replies = queue_reply(c, reply, bypass, claimed_by);
   return out;

@@ -35,11 +35,11 @@ std::optional<route> find_route(pqxx::transaction_base& t, const std::string& de
            "SELECT id, keyword, group_id, optin_message, optout_message, help_message, tail "
            "FROM keywords WHERE number_id = $1 ORDER BY id",
            r.number_id)) {
-    r.rules.keywords.push_back({k[0].as<id>(), k[1].as<std::string>(), k[2].as<id>(),
-                                k[3].as<std::string>(), k[4].as<std::string>(),
-                                k[5].as<std::string>(),
-                                k[6].as<std::string>() == "ignore" ? keywords::tail_policy::ignore
-                                                                   : keywords::tail_policy::unmatched});
+    r.rules.keywords.push_back(
+        {k[0].as<id>(), k[1].as<std::string>(), k[2].as<id>(), k[3].as<std::string>(),
+         k[4].as<std::string>(), k[5].as<std::string>(),
+         k[6].as<std::string>() == "ignore" ? keywords::tail_policy::ignore
+                                            : keywords::tail_policy::unmatched});
   }
   return r;
 }

@@ -352,11 +352,16 @@ TEST(ParseEndpoint, AcceptsHostPortAndBracketedV6) {
   EXPECT_EQ(v6->port, 1);
 }
 
+TEST(ParseEndpoint, PortZeroMeansAnyFreePort) {
+  const auto any = config::parse_endpoint("127.0.0.1:0");
+  ASSERT_TRUE(any);
+  EXPECT_EQ(any->port, 0);
+}
+
 TEST(ParseEndpoint, RejectsMalformed) {
-  for (const char* text :
-       {"", "localhost", "localhost:", ":8080", "host:0", "host:65536", "host:http", "host:80x",
-        "host:-80", "host:+80", "::1:8080", "[::1]", "[::1]8080", "[]:80", "[::1:80",
-        "[localhost]:80", "host:99999999999999999999"}) {
+  for (const char* text : {"", "localhost", "localhost:", ":8080", "host:65536", "host:http",
+                           "host:80x", "host:-80", "host:+80", "::1:8080", "[::1]", "[::1]8080",
+                           "[]:80", "[::1:80", "[localhost]:80", "host:99999999999999999999"}) {
     EXPECT_FALSE(config::parse_endpoint(text)) << text;
   }
 }

@@ -48,7 +48,11 @@ void expect(const kw::decision& d, kw::action what, const std::string& reply,
 bool valid_utf8(const std::string& s) {
   for (std::size_t i = 0; i < s.size();) {
     const auto b = static_cast<unsigned char>(s[i]);
-    const std::size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+    const std::size_t n = b < 0x80           ? 1
+                          : (b >> 5) == 0x6  ? 2
+                          : (b >> 4) == 0xE  ? 3
+                          : (b >> 3) == 0x1E ? 4
+                                             : 0;
     if (n == 0 || i + n > s.size()) return false;
     for (std::size_t j = 1; j < n; ++j) {
       if ((static_cast<unsigned char>(s[i + j]) & 0xC0) != 0x80) return false;
@@ -65,7 +69,10 @@ bool valid_utf8(const std::string& s) {
 TEST(Normalise, TrimsAndCollapsesUnicodeWhitespace) {
   EXPECT_EQ(kw::normalise("  movie \t\r\n stop  "), "MOVIE STOP");
   EXPECT_EQ(kw::normalise("\xC2\xA0movie\xE3\x80\x80stop\xC2\xA0"), "MOVIE STOP");  // NBSP, U+3000
-  EXPECT_EQ(kw::normalise("a\xE2\x80\xA8" "b\xE2\x80\x83" "c"), "A B C");           // U+2028, em space
+  EXPECT_EQ(kw::normalise("a\xE2\x80\xA8"
+                          "b\xE2\x80\x83"
+                          "c"),
+            "A B C");  // U+2028, em space
 }
 
 TEST(Normalise, CaseInsensitive) {
@@ -86,13 +93,17 @@ TEST(Normalise, StripsPunctuationAtWordEdgesOnly) {
 
 TEST(Normalise, NfkcFullWidth) {
   EXPECT_EQ(kw::normalise("\xEF\xBC\xAD\xEF\xBC\xAF\xEF\xBC\xB6\xEF\xBC\xA9\xEF\xBC\xA5"), "MOVIE");
-  EXPECT_EQ(kw::normalise("\xEF\xBD\x93\xEF\xBD\x94\xEF\xBD\x8F\xEF\xBD\x90\xEF\xBC\x81"), "STOP");  // ｓｔｏｐ！
+  EXPECT_EQ(kw::normalise("\xEF\xBD\x93\xEF\xBD\x94\xEF\xBD\x8F\xEF\xBD\x90\xEF\xBC\x81"),
+            "STOP");                                   // ｓｔｏｐ！
   EXPECT_EQ(kw::normalise("\xEF\xAC\x81le"), "FILE");  // ﬁ ligature
 }
 
 TEST(Normalise, GermanSharpS) {
-  EXPECT_EQ(kw::normalise("stra\xC3\x9F" "e"), "STRASSE");
-  EXPECT_EQ(kw::normalise("STRASSE"), kw::normalise("Stra\xC3\x9F" "e"));
+  EXPECT_EQ(kw::normalise("stra\xC3\x9F"
+                          "e"),
+            "STRASSE");
+  EXPECT_EQ(kw::normalise("STRASSE"), kw::normalise("Stra\xC3\x9F"
+                                                    "e"));
 }
 
 TEST(Normalise, TurkishDotlessIDoesNotBreakAscii) {
@@ -101,7 +112,10 @@ TEST(Normalise, TurkishDotlessIDoesNotBreakAscii) {
 }
 
 TEST(Normalise, InvalidUtf8BecomesReplacementCharacter) {
-  EXPECT_EQ(kw::normalise("ab\xFF" "c"), "AB\xEF\xBF\xBD" "C");
+  EXPECT_EQ(kw::normalise("ab\xFF"
+                          "c"),
+            "AB\xEF\xBF\xBD"
+            "C");
   EXPECT_EQ(kw::normalise("stop \xC3"), "STOP \xEF\xBF\xBD");
 }
 
@@ -189,7 +203,9 @@ TEST(Decide, KeywordConfiguredInLowerCaseWithPunctuation) {
   auto r = rules();
   r.keywords.front().keyword = " movie! ";
   expect(kw::decide("MOVIE", r), kw::action::opt_in, "movie in", 7);
-  r.keywords.front().keyword = "stra\xC3\x9F" "e";
+  r.keywords.front().keyword =
+      "stra\xC3\x9F"
+      "e";
   expect(kw::decide("STRASSE", r), kw::action::opt_in, "movie in", 7);
 }
 
@@ -301,10 +317,31 @@ TEST(ToString, AllActions) {
 // --- robustness -------------------------------------------------------------------------
 
 TEST(Fuzz, OddByteStringsNeverThrow) {
-  static const char* const pieces[] = {
-      "STOP", "movie", " ", "\t", "\n", "\xC2\xA0", "\xE3\x80\x80", "!", ".", "'", "\"", "\xFF",
-      "\xC3", "\xE2\x82", "\xF0\x9F\x98\x80", "\xED\xA0\x80", "\xC0\xAF", "\xEF\xBC\xAD",
-      "\xC3\x9F", "\xC4\xB0", "\xCC\x81", "\x00", "\xEF\xBB\xBF", "help", "\xE2\x80\xA8"};
+  static const char* const pieces[] = {"STOP",
+                                       "movie",
+                                       " ",
+                                       "\t",
+                                       "\n",
+                                       "\xC2\xA0",
+                                       "\xE3\x80\x80",
+                                       "!",
+                                       ".",
+                                       "'",
+                                       "\"",
+                                       "\xFF",
+                                       "\xC3",
+                                       "\xE2\x82",
+                                       "\xF0\x9F\x98\x80",
+                                       "\xED\xA0\x80",
+                                       "\xC0\xAF",
+                                       "\xEF\xBC\xAD",
+                                       "\xC3\x9F",
+                                       "\xC4\xB0",
+                                       "\xCC\x81",
+                                       "\x00",
+                                       "\xEF\xBB\xBF",
+                                       "help",
+                                       "\xE2\x80\xA8"};
   auto r = rules();
   r.keywords.front().tail = kw::tail_policy::ignore;
   std::mt19937 rng(20240611);
@@ -324,7 +361,8 @@ TEST(Fuzz, OddByteStringsNeverThrow) {
     EXPECT_NO_THROW({
       const auto d = kw::decide(text, r);
       (void)kw::to_string(d.what);
-    }) << "round " << round;
+    }) << "round "
+       << round;
     const std::string n = kw::normalise(text);
     ASSERT_TRUE(valid_utf8(n)) << "round " << round;
     ASSERT_EQ(n.find("  "), std::string::npos) << "round " << round;

@@ -53,18 +53,18 @@ constexpr std::array<std::uint8_t, 72> deliver_sm_wire = {
     0x00, 0x00, 0x00, 0x2A,  // sequence 42
     0x00,                    // service_type ""
     0x01, 0x01,              // source TON international, NPI E.164
-    '4', '4', '7', '7', '0', '0', '9', '0', '0', '1', '2', '3', 0x00,  // source_addr
-    0x01, 0x01,                                                          // dest TON, NPI
-    '1', '2', '3', '4', '5', 0x00,                                       // destination_addr
-    0x00, 0x00, 0x00,        // esm_class, protocol_id, priority_flag
-    0x00, 0x00,              // schedule_delivery_time "", validity_period ""
-    0x00, 0x00,              // registered_delivery, replace_if_present_flag
-    0x08, 0x00,              // data_coding UCS-2, sm_default_msg_id
-    0x04,                    // sm_length
-    0x00, 'H', 0x00, 'i',    // short_message
-    0x02, 0x0C, 0x00, 0x02, 0x12, 0x34,      // sar_msg_ref_num 0x1234
-    0x02, 0x0E, 0x00, 0x01, 0x03,            // sar_total_segments 3
-    0x14, 0x01, 0x00, 0x03, 'a', 'b', 'c',   // vendor TLV 0x1401 "abc"
+    '4',  '4',  '7',  '7',  '0',  '0',  '9', '0', '0', '1', '2', '3', 0x00,  // source_addr
+    0x01, 0x01,                                                              // dest TON, NPI
+    '1',  '2',  '3',  '4',  '5',  0x00,                                      // destination_addr
+    0x00, 0x00, 0x00,                         // esm_class, protocol_id, priority_flag
+    0x00, 0x00,                               // schedule_delivery_time "", validity_period ""
+    0x00, 0x00,                               // registered_delivery, replace_if_present_flag
+    0x08, 0x00,                               // data_coding UCS-2, sm_default_msg_id
+    0x04,                                     // sm_length
+    0x00, 'H',  0x00, 'i',                    // short_message
+    0x02, 0x0C, 0x00, 0x02, 0x12, 0x34,       // sar_msg_ref_num 0x1234
+    0x02, 0x0E, 0x00, 0x01, 0x03,             // sar_total_segments 3
+    0x14, 0x01, 0x00, 0x03, 'a',  'b',  'c',  // vendor TLV 0x1401 "abc"
 };
 
 smpp::sm_body expected_deliver_sm_body() {
@@ -177,8 +177,8 @@ TEST(SmppCheckFrame, DeliverSmFedByteByByteCompletesOnTheLastByte) {
 // --- read_header ---------------------------------------------------------------------------
 
 TEST(SmppReadHeader, ReadsFourBigEndianFields) {
-  const std::uint8_t bytes[] = {0x00, 0x00, 0x01, 0x02, 0x80, 0x00, 0x00, 0x04,
-                                0x00, 0x00, 0x04, 0x00, 0x12, 0x34, 0x56, 0x78, 0xAA};
+  const std::uint8_t bytes[] = {0x00, 0x00, 0x01, 0x02, 0x80, 0x00, 0x00, 0x04, 0x00,
+                                0x00, 0x04, 0x00, 0x12, 0x34, 0x56, 0x78, 0xAA};
   const smpp::header h = smpp::read_header(bytes);
   EXPECT_EQ(h.length, 0x0102u);
   EXPECT_EQ(h.command_id, smpp::command::submit_sm_resp);
@@ -285,9 +285,8 @@ TEST(SmppDecode, DeliverSmRespAcceptsNoBodyOneNulOrAMessageId) {
                                   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00};
   const std::uint8_t with_id[] = {0x00, 0x00, 0x00, 0x14, 0x80, 0x00, 0x00, 0x05, 0x00, 0x00,
                                   0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 'x',  'y',  'z',  0x00};
-  const std::uint8_t unterminated[] = {0x00, 0x00, 0x00, 0x13, 0x80, 0x00, 0x00,
-                                       0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-                                       0x00, 0x04, 'x',  'y',  'z'};
+  const std::uint8_t unterminated[] = {0x00, 0x00, 0x00, 0x13, 0x80, 0x00, 0x00, 0x05, 0x00, 0x00,
+                                       0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 'x',  'y',  'z'};
   struct sample {
     std::span<const std::uint8_t> wire;
     std::uint32_t sequence;
@@ -448,9 +447,8 @@ TEST(SmppDecode, DeliverSmWithInvalidSourceTonAnswersDeliverSmRespRinvsrcton) {
   EXPECT_EQ(answer.command_id, 0x80000005u);
   EXPECT_EQ(answer.status, 0x48u);
   EXPECT_EQ(answer.sequence, 33u);
-  EXPECT_EQ(smpp::encode(answer),
-            (byte_vector{0x00, 0x00, 0x00, 0x10, 0x80, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x48,
-                         0x00, 0x00, 0x00, 0x21}));
+  EXPECT_EQ(smpp::encode(answer), (byte_vector{0x00, 0x00, 0x00, 0x10, 0x80, 0x00, 0x00, 0x05, 0x00,
+                                               0x00, 0x00, 0x48, 0x00, 0x00, 0x00, 0x21}));
 }
 
 TEST(SmppDecode, DeliverSmWithInvalidNpiOrDestTonAnswersTheMatchingStatus) {
@@ -488,14 +486,14 @@ TEST(SmppDecode, BracketInAValidFieldDoesNotMisattributeAnotherFieldsFailure) {
   // NULL). libsmpp34's trace reads `[source_addr:[Bank](OK)]`, so the refusal must not be
   // blamed on source_addr.
   const std::uint8_t wire[] = {
-      0x00, 0x00, 0x00, 0x2D, 0x00, 0x00, 0x00, 0x05,  // length 45, deliver_sm
-      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x25,  // ROK, sequence 37
-      0x00, 0x05, 0x00, '[',  'B',  'a',  'n',  'k',  ']',  0x00,  // alphanumeric source
-      0x01, 0x01, '4',  '5',  '6',  0x00,              // destination
-      0x00, 0x00, 0x00,                                // esm_class, protocol_id, priority
-      '1',  0x00, 0x00,                                // schedule "1", validity ""
-      0x00, 0x00, 0x00, 0x00,                          // registered .. default id
-      0x02, 'h',  'i',                                 // sm_length, short_message
+      0x00, 0x00, 0x00, 0x2D, 0x00, 0x00, 0x00, 0x05,             // length 45, deliver_sm
+      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x25,             // ROK, sequence 37
+      0x00, 0x05, 0x00, '[',  'B',  'a',  'n',  'k',  ']', 0x00,  // alphanumeric source
+      0x01, 0x01, '4',  '5',  '6',  0x00,                         // destination
+      0x00, 0x00, 0x00,        // esm_class, protocol_id, priority
+      '1',  0x00, 0x00,        // schedule "1", validity ""
+      0x00, 0x00, 0x00, 0x00,  // registered .. default id
+      0x02, 'h',  'i',         // sm_length, short_message
   };
   static_assert(sizeof(wire) == 45);
   const auto r = smpp::decode(wire);
@@ -509,12 +507,12 @@ TEST(SmppDecode, DeliverSmWithOverlongSourceAddrAnswersRinvsrcadr) {
       0x00, 0x00, 0x00, 0x3C, 0x00, 0x00, 0x00, 0x05,  // length 60, deliver_sm
       0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x22,  // ROK, sequence 34
       0x00, 0x01, 0x01,                                // service_type, source TON, NPI
-      '1',  '2',  '3',  '4',  '5',  '6',  '7',  '8',  '9',  '0',  '1',  '2',
-      '3',  '4',  '5',  '6',  '7',  '8',  '9',  '0',  '1',  '2',  '3',  '4',
-      0x00,                                            // 24-digit source_addr (max 20)
-      0x01, 0x01, '4',  '5',  '6',  0x00,              // destination
-      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,        // esm .. replace_if_present_flag
-      0x00, 0x00, 0x00,                                // data_coding, default id, sm_length 0
+      '1',  '2',  '3',  '4',  '5',  '6',  '7',  '8',  '9', '0', '1', '2',
+      '3',  '4',  '5',  '6',  '7',  '8',  '9',  '0',  '1', '2', '3', '4',
+      0x00,                                      // 24-digit source_addr (max 20)
+      0x01, 0x01, '4',  '5',  '6',  0x00,        // destination
+      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // esm .. replace_if_present_flag
+      0x00, 0x00, 0x00,                          // data_coding, default id, sm_length 0
   };
   static_assert(sizeof(wire) == 60);
   const auto r = smpp::decode(wire);
@@ -526,10 +524,9 @@ TEST(SmppDecode, DeliverSmWithOverlongSourceAddrAnswersRinvsrcadr) {
 TEST(SmppDecode, DeliverSmWithSmLengthPastTheEndAnswersRinvmsglen) {
   // sm_length says 0x20 octets, only 2 follow.
   const std::uint8_t wire[] = {
-      0x00, 0x00, 0x00, 0x29, 0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00,
-      0x00, 0x00, 0x00, 0x23, 0x00, 0x01, 0x01, '1',  '2',  '3',  0x00, 0x01,
-      0x01, '4',  '5',  '6',  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-      0x00, 0x00, 0x20, 'h',  'i',
+      0x00, 0x00, 0x00, 0x29, 0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+      0x00, 0x23, 0x00, 0x01, 0x01, '1',  '2',  '3',  0x00, 0x01, 0x01, '4',  '5',  '6',
+      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x20, 'h',  'i',
   };
   static_assert(sizeof(wire) == 41);
   const auto r = smpp::decode(wire);
@@ -648,8 +645,9 @@ TEST(SmppEncode, BindRespRoundTripForAllThreeBindKinds) {
   for (const std::uint32_t id :
        {smpp::command::bind_transceiver_resp, smpp::command::bind_transmitter_resp,
         smpp::command::bind_receiver_resp}) {
-    const smpp::pdu p{id, smpp::status::ok, 1,
-                      smpp::bind_resp_body{"SMSC", {{smpp::tag::sc_interface_version, raw({0x34})}}}};
+    const smpp::pdu p{
+        id, smpp::status::ok, 1,
+        smpp::bind_resp_body{"SMSC", {{smpp::tag::sc_interface_version, raw({0x34})}}}};
     const byte_vector wire = smpp::encode(p);
     byte_vector want = expected;
     put_u32(want, 4, id);
@@ -727,9 +725,9 @@ TEST(SmppEncode, SubmitSmRespOkCarriesTheMessageId) {
   const smpp::pdu p{smpp::command::submit_sm_resp, smpp::status::ok, 11,
                     smpp::sm_resp_body{"abc123"}};
   const byte_vector wire = smpp::encode(p);
-  EXPECT_EQ(wire, (byte_vector{0x00, 0x00, 0x00, 0x17, 0x80, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00,
-                               0x00, 0x00, 0x00, 0x00, 0x0B, 'a',  'b',  'c',  '1',  '2',  '3',
-                               0x00}));
+  EXPECT_EQ(wire,
+            (byte_vector{0x00, 0x00, 0x00, 0x17, 0x80, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00,
+                         0x00, 0x00, 0x00, 0x0B, 'a',  'b',  'c',  '1',  '2',  '3',  0x00}));
   const auto r = smpp::decode(wire);
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(*r, p);
@@ -738,9 +736,8 @@ TEST(SmppEncode, SubmitSmRespOkCarriesTheMessageId) {
 TEST(SmppEncode, ErrorResponsesAreHeaderOnly) {
   const smpp::pdu throttled{smpp::command::submit_sm_resp, smpp::status::throttled, 3,
                             smpp::sm_resp_body{"ignored"}};
-  EXPECT_EQ(smpp::encode(throttled),
-            (byte_vector{0x00, 0x00, 0x00, 0x10, 0x80, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x58,
-                         0x00, 0x00, 0x00, 0x03}));
+  EXPECT_EQ(smpp::encode(throttled), (byte_vector{0x00, 0x00, 0x00, 0x10, 0x80, 0x00, 0x00, 0x04,
+                                                  0x00, 0x00, 0x00, 0x58, 0x00, 0x00, 0x00, 0x03}));
   const smpp::pdu vendor{smpp::command::submit_sm_resp, 0x400, 4, smpp::empty_body{}};
   const byte_vector wire = smpp::encode(vendor);
   EXPECT_EQ(wire, (byte_vector{0x00, 0x00, 0x00, 0x10, 0x80, 0x00, 0x00, 0x04, 0x00, 0x00, 0x04,
@@ -921,8 +918,9 @@ TEST(SmppDecodeRobustness, MutatedValidPdusNeverCrashOrThrow) {
       smpp::encode({smpp::command::submit_sm, 0, 1, with_tlvs}),
       smpp::encode({smpp::command::deliver_sm, 0, 2, with_tlvs}),
       smpp::encode(bind_request()),
-      smpp::encode({smpp::command::bind_transceiver_resp, 0, 3,
-                    smpp::bind_resp_body{"SMSC", {{smpp::tag::sc_interface_version, raw({0x34})}}}}),
+      smpp::encode(
+          {smpp::command::bind_transceiver_resp, 0, 3,
+           smpp::bind_resp_body{"SMSC", {{smpp::tag::sc_interface_version, raw({0x34})}}}}),
       smpp::encode({smpp::command::submit_sm_resp, 0, 4, smpp::sm_resp_body{"abc"}}),
   };
   std::mt19937 rng(0xC0DECu);

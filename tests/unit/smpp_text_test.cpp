@@ -39,17 +39,17 @@ TEST(SmppDecodeGsm, BasicTableCurrencySigns) {
 }
 
 TEST(SmppDecodeGsm, BasicTableGreekCapitals) {
-  EXPECT_EQ(smpp::decode_text(0x00, raw({0x10, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19,
-                                         0x1A})),
-            "ΔΦΓΛΩΠΨΣΘΞ");
+  EXPECT_EQ(
+      smpp::decode_text(0x00, raw({0x10, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1A})),
+      "ΔΦΓΛΩΠΨΣΘΞ");
 }
 
 TEST(SmppDecodeGsm, BasicTableAccentsAndPunctuation) {
-  EXPECT_EQ(smpp::decode_text(0x00, raw({0x40, 0x5B, 0x5C, 0x5D, 0x5E, 0x5F, 0x60, 0x7B, 0x7C,
-                                         0x7D, 0x7E, 0x7F})),
+  EXPECT_EQ(smpp::decode_text(0x00, raw({0x40, 0x5B, 0x5C, 0x5D, 0x5E, 0x5F, 0x60, 0x7B, 0x7C, 0x7D,
+                                         0x7E, 0x7F})),
             "¡ÄÖÑÜ§¿äöñüà");
-  EXPECT_EQ(smpp::decode_text(0x00, raw({0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0B, 0x0C, 0x0E,
-                                         0x0F, 0x1C, 0x1D, 0x1E, 0x1F, 0x11, 0x24})),
+  EXPECT_EQ(smpp::decode_text(0x00, raw({0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0B, 0x0C, 0x0E, 0x0F,
+                                         0x1C, 0x1D, 0x1E, 0x1F, 0x11, 0x24})),
             "èéùìòÇØøÅåÆæßÉ_¤");
 }
 
@@ -59,8 +59,8 @@ TEST(SmppDecodeGsm, AsciiRangeAndLineBreaks) {
 }
 
 TEST(SmppDecodeGsm, ExtensionTableViaEscape) {
-  EXPECT_EQ(smpp::decode_text(0x00, raw({0x1B, 0x28, 0x1B, 0x29, 0x1B, 0x3C, 0x1B, 0x3E, 0x1B,
-                                         0x3D, 0x1B, 0x2F, 0x1B, 0x40, 0x1B, 0x14, 0x1B, 0x65})),
+  EXPECT_EQ(smpp::decode_text(0x00, raw({0x1B, 0x28, 0x1B, 0x29, 0x1B, 0x3C, 0x1B, 0x3E, 0x1B, 0x3D,
+                                         0x1B, 0x2F, 0x1B, 0x40, 0x1B, 0x14, 0x1B, 0x65})),
             "{}[]~\\|^€");
   EXPECT_EQ(smpp::decode_text(0x00, raw({'a', 0x1B, 0x0A, 'b'})), "a\fb");
 }
@@ -126,14 +126,15 @@ TEST(SmppDecodeUcs2, BasicMultilingualPlane) {
 TEST(SmppDecodeUcs2, SurrogatePairBecomesOneCodePoint) {
   EXPECT_EQ(smpp::decode_text(0x08, raw({0xD8, 0x3D, 0xDE, 0x00})), "\xF0\x9F\x98\x80");  // U+1F600
   EXPECT_EQ(smpp::decode_text(0x08, raw({0x00, 'a', 0xD8, 0x3D, 0xDE, 0x00, 0x00, 'b'})),
-            "a\xF0\x9F\x98\x80" "b");
+            "a\xF0\x9F\x98\x80"
+            "b");
 }
 
 TEST(SmppDecodeUcs2, LoneSurrogatesBecomeReplacement) {
   const std::string r(fffd);
-  EXPECT_EQ(smpp::decode_text(0x08, raw({0xD8, 0x3D})), r);                    // high at the end
-  EXPECT_EQ(smpp::decode_text(0x08, raw({0xD8, 0x3D, 0x00, 'A'})), r + "A");   // high, then BMP
-  EXPECT_EQ(smpp::decode_text(0x08, raw({0xDE, 0x00, 0x00, 'A'})), r + "A");   // lone low
+  EXPECT_EQ(smpp::decode_text(0x08, raw({0xD8, 0x3D})), r);                   // high at the end
+  EXPECT_EQ(smpp::decode_text(0x08, raw({0xD8, 0x3D, 0x00, 'A'})), r + "A");  // high, then BMP
+  EXPECT_EQ(smpp::decode_text(0x08, raw({0xDE, 0x00, 0x00, 'A'})), r + "A");  // lone low
   EXPECT_EQ(smpp::decode_text(0x08, raw({0xD8, 0x3D, 0xD8, 0x3D, 0xDE, 0x00})),
             r + "\xF0\x9F\x98\x80");  // high, then a full pair
 }
@@ -200,7 +201,9 @@ TEST(SmppEncodeText, EmojiIsUcs2SurrogatePair) {
 }
 
 TEST(SmppEncodeText, InvalidUtf8BecomesUcs2Replacement) {
-  const smpp::encoded_text e = smpp::encode_text("a\xFF" "b");
+  const smpp::encoded_text e = smpp::encode_text(
+      "a\xFF"
+      "b");
   EXPECT_EQ(e.data_coding, smpp::coding::ucs2);
   EXPECT_EQ(e.octets, raw({0x00, 0x61, 0xFF, 0xFD, 0x00, 0x62}));
   EXPECT_EQ(e.units, 3u);
@@ -243,7 +246,7 @@ TEST(SmppUtf8, DecodesValidSequences) {
 }
 
 TEST(SmppUtf8, RejectsOverlongForms) {
-  EXPECT_EQ(smpp::utf8_to_utf32("\xC0\xAF"), U"\uFFFD\uFFFD");      // '/' in two octets
+  EXPECT_EQ(smpp::utf8_to_utf32("\xC0\xAF"), U"\uFFFD\uFFFD");  // '/' in two octets
   EXPECT_EQ(smpp::utf8_to_utf32("\xE0\x80\xAF"), U"\uFFFD\uFFFD\uFFFD");
   EXPECT_EQ(smpp::utf8_to_utf32("\xC1\xBF"), U"\uFFFD\uFFFD");
 }
@@ -273,7 +276,9 @@ TEST(SmppUtf8, RejectsTruncatedSequencesAndKeepsWhatFollows) {
     EXPECT_EQ(in_middle.back(), U'B');
     EXPECT_TRUE(only_replacements(std::u32string_view(in_middle).substr(1, in_middle.size() - 2)));
   }
-  EXPECT_EQ(smpp::utf8_to_utf32("\x80" "a"), U"\uFFFDa");  // lone continuation octet
+  EXPECT_EQ(smpp::utf8_to_utf32("\x80"
+                                "a"),
+            U"\uFFFDa");  // lone continuation octet
 }
 
 TEST(SmppUtf8, AppendUtf8WritesOneToFourOctetsAndReplacesInvalid) {

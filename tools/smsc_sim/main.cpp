@@ -6,13 +6,13 @@
 #include <string>
 #include <vector>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include "smpp/pdu.hpp"
 #include "tools/smsc_sim/smsc.hpp"
@@ -60,13 +60,20 @@ int main(int argc, char** argv) {
       }
       return args[++i];
     };
-    if (a == "--host") options.host = value();
-    else if (a == "--port") options.port = static_cast<std::uint16_t>(std::stoi(value()));
-    else if (a == "--port-file") port_file = value();
-    else if (a == "--system-id") options.system_id = value();
-    else if (a == "--password") options.password = value();
-    else if (a == "--record") record_file = value();
-    else if (a == "--mo-delay-ms") mo_delay_ms = std::stoi(value());
+    if (a == "--host")
+      options.host = value();
+    else if (a == "--port")
+      options.port = static_cast<std::uint16_t>(std::stoi(value()));
+    else if (a == "--port-file")
+      port_file = value();
+    else if (a == "--system-id")
+      options.system_id = value();
+    else if (a == "--password")
+      options.password = value();
+    else if (a == "--record")
+      record_file = value();
+    else if (a == "--mo-delay-ms")
+      mo_delay_ms = std::stoi(value());
     else if (a == "--mo") {
       const std::string v = value();
       const auto c1 = v.find(':');
@@ -103,26 +110,31 @@ int main(int argc, char** argv) {
     std::printf("submit_sm from=%s to=%s message_id=%s text=%s\n", r.source.c_str(),
                 r.destination.c_str(), r.message_id.c_str(), quoted(r.text).c_str());
     std::fflush(stdout);
-    if (record) record << r.source << '\t' << r.destination << '\t' << r.message_id << '\t' << r.text << std::endl;
+    if (record)
+      record << r.source << '\t' << r.destination << '\t' << r.message_id << '\t' << r.text
+             << std::endl;
   });
 
-  net::co_spawn(ioc, [&]() -> net::awaitable<void> {
-    net::steady_timer t(ioc);
-    while (!mos.empty() && sim->bound_clients() == 0) {
-      t.expires_after(std::chrono::milliseconds(50));
-      co_await t.async_wait(net::use_awaitable);
-    }
-    t.expires_after(std::chrono::milliseconds(mo_delay_ms));
-    if (!mos.empty()) co_await t.async_wait(net::use_awaitable);
-    for (const auto& m : mos) {
-      const auto r = co_await sim->deliver(m.source, m.destination, m.text);
-      std::printf("deliver_sm from=%s to=%s text=%s answered=%s status=%s latency_us=%lld\n",
-                  m.source.c_str(), m.destination.c_str(), quoted(m.text).c_str(),
-                  r.answered ? "yes" : "no", smsgw::smpp::status_name(r.status).c_str(),
-                  static_cast<long long>(r.latency.count()));
-      std::fflush(stdout);
-    }
-  }, net::detached);
+  net::co_spawn(
+      ioc,
+      [&]() -> net::awaitable<void> {
+        net::steady_timer t(ioc);
+        while (!mos.empty() && sim->bound_clients() == 0) {
+          t.expires_after(std::chrono::milliseconds(50));
+          co_await t.async_wait(net::use_awaitable);
+        }
+        t.expires_after(std::chrono::milliseconds(mo_delay_ms));
+        if (!mos.empty()) co_await t.async_wait(net::use_awaitable);
+        for (const auto& m : mos) {
+          const auto r = co_await sim->deliver(m.source, m.destination, m.text);
+          std::printf("deliver_sm from=%s to=%s text=%s answered=%s status=%s latency_us=%lld\n",
+                      m.source.c_str(), m.destination.c_str(), quoted(m.text).c_str(),
+                      r.answered ? "yes" : "no", smsgw::smpp::status_name(r.status).c_str(),
+                      static_cast<long long>(r.latency.count()));
+          std::fflush(stdout);
+        }
+      },
+      net::detached);
 
   net::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -13,7 +14,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <spdlog/spdlog.h>
 
 #include "smpp/codec.hpp"
 #include "smpp/text.hpp"
@@ -77,7 +77,9 @@ struct smsc::impl {
 };
 
 smsc::smsc(net::any_io_executor ex, smsc_options options)
-    : executor_(std::move(ex)), options_(std::move(options)), impl_(std::make_unique<impl>(executor_)) {}
+    : executor_(std::move(ex)),
+      options_(std::move(options)),
+      impl_(std::make_unique<impl>(executor_)) {}
 
 smsc::~smsc() = default;
 
@@ -88,7 +90,8 @@ void smsc::start() {
   impl_->acceptor.bind(ep);
   impl_->acceptor.listen();
   port_ = impl_->acceptor.local_endpoint().port();
-  net::co_spawn(executor_, [self = shared_from_this()] { return self->accept_loop(); }, net::detached);
+  net::co_spawn(
+      executor_, [self = shared_from_this()] { return self->accept_loop(); }, net::detached);
 }
 
 void smsc::stop() {
@@ -119,33 +122,39 @@ net::awaitable<void> smsc::accept_loop() {
   auto self = shared_from_this();
   for (;;) {
     boost::system::error_code ec;
-    tcp::socket s = co_await impl_->acceptor.async_accept(net::redirect_error(net::use_awaitable, ec));
+    tcp::socket s =
+        co_await impl_->acceptor.async_accept(net::redirect_error(net::use_awaitable, ec));
     if (ec) co_return;
     s.set_option(tcp::no_delay(true), ec);
     auto c = std::make_shared<client>(std::move(s));
     impl_->clients.push_back(c);
-    net::co_spawn(executor_, [self, c] { return self->serve(c); }, net::detached);
+    net::co_spawn(
+        executor_, [self, c] { return self->serve(c); }, net::detached);
   }
 }
 
 net::awaitable<void> smsc::serve(std::shared_ptr<client> c) {
   auto self = shared_from_this();
   // Writer: flushes the queue whenever it is signalled.
-  net::co_spawn(executor_, [c]() -> net::awaitable<void> {
-    std::vector<std::uint8_t> batch;
-    while (!c->closed) {
-      if (c->write_queue.empty()) {
-        co_await wait(c->write_signal);
-        continue;
-      }
-      batch.clear();
-      for (auto& b : c->write_queue) batch.insert(batch.end(), b.begin(), b.end());
-      c->write_queue.clear();
-      boost::system::error_code ec;
-      co_await net::async_write(c->socket, net::buffer(batch), net::redirect_error(net::use_awaitable, ec));
-      if (ec) c->close();
-    }
-  }, net::detached);
+  net::co_spawn(
+      executor_,
+      [c]() -> net::awaitable<void> {
+        std::vector<std::uint8_t> batch;
+        while (!c->closed) {
+          if (c->write_queue.empty()) {
+            co_await wait(c->write_signal);
+            continue;
+          }
+          batch.clear();
+          for (auto& b : c->write_queue) batch.insert(batch.end(), b.begin(), b.end());
+          c->write_queue.clear();
+          boost::system::error_code ec;
+          co_await net::async_write(c->socket, net::buffer(batch),
+                                    net::redirect_error(net::use_awaitable, ec));
+          if (ec) c->close();
+        }
+      },
+      net::detached);
 
   std::array<std::uint8_t, 16384> chunk{};
   while (!c->closed) {
@@ -153,7 +162,8 @@ net::awaitable<void> smsc::serve(std::shared_ptr<client> c) {
     if (f.state == smpp::frame_state::malformed) break;
     if (f.state == smpp::frame_state::complete) {
       auto decoded = smpp::decode(std::span(c->read_buffer).first(f.size));
-      c->read_buffer.erase(c->read_buffer.begin(), c->read_buffer.begin() + static_cast<std::ptrdiff_t>(f.size));
+      c->read_buffer.erase(c->read_buffer.begin(),
+                           c->read_buffer.begin() + static_cast<std::ptrdiff_t>(f.size));
       if (decoded) {
         handle(c, std::move(*decoded));
       } else if (!smpp::is_response(decoded.error().hdr.command_id)) {
@@ -162,9 +172,11 @@ net::awaitable<void> smsc::serve(std::shared_ptr<client> c) {
       continue;
     }
     boost::system::error_code ec;
-    const auto n = co_await c->socket.async_read_some(net::buffer(chunk), net::redirect_error(net::use_awaitable, ec));
+    const auto n = co_await c->socket.async_read_some(net::buffer(chunk),
+                                                      net::redirect_error(net::use_awaitable, ec));
     if (ec) break;
-    c->read_buffer.insert(c->read_buffer.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n));
+    c->read_buffer.insert(c->read_buffer.end(), chunk.begin(),
+                          chunk.begin() + static_cast<std::ptrdiff_t>(n));
   }
   if (c->bound) {
     const std::lock_guard lock(mutex_);
@@ -211,11 +223,7 @@ void smsc::handle(const std::shared_ptr<client>& c, smpp::pdu p) {
       return;
     }
     case command::enquire_link:
-      c->send(make_response(p, status::ok));
-      return;
-    case command::unbind:
-      c->send(make_response(p, status::ok));
-      return;
+    case command::unbind: c->send(make_response(p, status::ok)); return;
     case command::submit_sm: {
       if (!c->bound) {
         c->send(make_response(p, status::invalid_bind_status));
@@ -238,9 +246,7 @@ void smsc::handle(const std::shared_ptr<client>& c, smpp::pdu p) {
       submits_.push_back(std::move(r));
       return;
     }
-    default:
-      c->send(make_response(p, status::invalid_command_id));
-      return;
+    default: c->send(make_response(p, status::invalid_command_id)); return;
   }
 }
 

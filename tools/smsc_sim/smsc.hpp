@@ -22,9 +22,9 @@ namespace net = boost::asio;
 /// How the simulator behaves.
 struct smsc_options {
   std::string host = "127.0.0.1";
-  std::uint16_t port = 0;     ///< 0 picks a free port; see smsc::port()
-  std::string system_id;      ///< empty: any system_id binds
-  std::string password;       ///< checked only when system_id is set
+  std::uint16_t port = 0;                             ///< 0 picks a free port; see smsc::port()
+  std::string system_id;                              ///< empty: any system_id binds
+  std::string password;                               ///< checked only when system_id is set
   std::chrono::milliseconds response_timeout{10000};  ///< for deliver_sm_resp
 };
 
@@ -40,8 +40,8 @@ struct received_submit {
 
 /// Answer to one injected MO.
 struct deliver_result {
-  bool answered = false;          ///< false: no bound client, link lost or deadline
-  std::uint32_t status = 0;       ///< deliver_sm_resp command_status
+  bool answered = false;     ///< false: no bound client, link lost or deadline
+  std::uint32_t status = 0;  ///< deliver_sm_resp command_status
   std::chrono::microseconds latency{0};
 };
 

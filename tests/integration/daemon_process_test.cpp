@@ -1,0 +1,283 @@
+// smsgwd and smsc-sim as real processes: command line, systemd notifications, signals,
+// the ops endpoints, and the unit file.
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/support/pg.hpp"
+
+extern char** environ;
+
+namespace smsgw {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using testing::test_database;
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = 20s) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    if (done()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return done();
+}
+
+// A child process with stdout and stderr in one file and stdin from a file.
+class process {
+ public:
+  process(const std::vector<std::string>& argv, const fs::path& output,
+          const std::vector<std::string>& extra_env = {}, const fs::path& input = "/dev/null") {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, input.c_str(), O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    std::vector<std::string> env_strings(extra_env);
+    for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+    std::vector<char*> env;
+    for (auto& e : env_strings) env.push_back(e.data());
+    env.push_back(nullptr);
+    if (posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), env.data()) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&actions);
+  }
+  ~process() {
+    if (pid_ > 0 && !exit_code_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  process(const process&) = delete;
+  process& operator=(const process&) = delete;
+
+  void signal(int sig) const { ::kill(pid_, sig); }
+  /// The exit code, waiting up to `timeout`; -1 on timeout or death by signal.
+  int wait(std::chrono::milliseconds timeout = 20s) {
+    eventually(
+        [&] {
+          int status = 0;
+          if (::waitpid(pid_, &status, WNOHANG) == pid_)
+            exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+          return exit_code_.has_value();
+        },
+        timeout);
+    return exit_code_.value_or(-1);
+  }
+
+ private:
+  pid_t pid_ = -1;
+  std::optional<int> exit_code_;
+};
+
+// The datagram socket systemd would listen on (NOTIFY_SOCKET).
+class notify_socket {
+ public:
+  explicit notify_socket(const fs::path& path) : path_(path) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  }
+  ~notify_socket() { ::close(fd_); }
+  notify_socket(const notify_socket&) = delete;
+  notify_socket& operator=(const notify_socket&) = delete;
+
+  /// Waits for a datagram containing `text`; everything received is kept in `seen()`.
+  bool wait_for(const std::string& text, std::chrono::milliseconds timeout = 20s) {
+    return eventually(
+        [&] {
+          std::array<char, 4096> buf{};
+          for (ssize_t n; (n = ::recv(fd_, buf.data(), buf.size(), 0)) > 0;)
+            seen_.append(buf.data(), static_cast<std::size_t>(n)).append("\n");
+          return seen_.find(text) != std::string::npos;
+        },
+        timeout);
+  }
+  [[nodiscard]] const std::string& seen() const { return seen_; }
+  [[nodiscard]] std::string env() const { return "NOTIFY_SOCKET=" + path_.string(); }
+
+ private:
+  fs::path path_;
+  int fd_ = -1;
+  std::string seen_;
+};
+
+// One HTTP/1.0 GET on loopback; returns the whole answer ("" when nothing answers).
+std::string http_get(std::uint16_t port, const std::string& path) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string answer;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    const std::string request = "GET " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n";
+    (void)::write(fd, request.data(), request.size());
+    std::array<char, 8192> buf{};
+    for (ssize_t n; (n = ::read(fd, buf.data(), buf.size())) > 0;)
+      answer.append(buf.data(), static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return answer;
+}
+
+std::uint16_t free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+class DaemonProcess : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("smsgw-proc-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+    return dir_ / name;
+  }
+  fs::path config(const std::string& dsn, std::uint16_t smsc_port, std::uint16_t admin_port) {
+    return write("smsgw.yaml", "store:\n  dsn: \"" + dsn +
+                                   "\"\n  pool_size: 2\nadmin:\n  listen: \"127.0.0.1:" +
+                                   std::to_string(admin_port) +
+                                   "\"\nsmsc:\n  - name: sim\n    host: 127.0.0.1\n    port: " +
+                                   std::to_string(smsc_port) +
+                                   "\n    system_id: smsgw\n    password: secret\n    reconnect:\n "
+                                   "     initial_ms: 100\n");
+  }
+  int run(const std::vector<std::string>& argv, const std::string& log,
+          const fs::path& input = "/dev/null") {
+    process p(argv, dir_ / log, {}, input);
+    return p.wait();
+  }
+
+  fs::path dir_;
+  const std::string smsgwd_ = SMSGWD_PATH;
+  const std::string sim_ = SMSC_SIM_PATH;
+};
+
+TEST_F(DaemonProcess, CheckConfigNamesFileLineAndKey) {
+  const auto bad = write("bad.yaml",
+                         "store:\n  dsn: \"\"\nsmsc:\n  - name: a\n    host: h\n    port: 0\n    "
+                         "system_id: s\n    password: p\n");
+  EXPECT_EQ(run({smsgwd_, "--check-config", bad.string()}, "check.log"), 1);
+  EXPECT_EQ(read_file(dir_ / "check.log"),
+            bad.string() + ":6: smsc[0].port: must be between 1 and 65535\n");
+
+  const auto good = config("", 2775, 8080);
+  EXPECT_EQ(run({smsgwd_, "--check-config", good.string()}, "check-ok.log"), 0);
+  EXPECT_EQ(run({smsgwd_, "--check-config", (dir_ / "missing.yaml").string()}, "missing.log"), 1);
+  EXPECT_NE(read_file(dir_ / "missing.log").find("cannot read file"), std::string::npos);
+}
+
+TEST_F(DaemonProcess, NotifiesReadyAnswersTheDemoServesOpsAndStopsCleanly) {
+  test_database db;
+  const auto sim_port = free_port();
+  const auto admin_port = free_port();
+  const auto cfg = config(db.dsn(), sim_port, admin_port).string();
+  const auto password = write("password", "correct horse battery\n");
+  ASSERT_EQ(run({smsgwd_, "--config", cfg, "bootstrap", "--company", "Demo", "--admin", "admin"},
+                "boot.log", password),
+            0)
+      << read_file(dir_ / "boot.log");
+  ASSERT_EQ(run({smsgwd_, "--config", cfg, "bootstrap", "--company", "Demo", "--admin", "admin"},
+                "boot2.log", password),
+            0);
+  EXPECT_NE(read_file(dir_ / "boot2.log").find("exists; nothing changed"), std::string::npos);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM users"), "1");
+  EXPECT_EQ(db.scalar("SELECT left(password_hash, 10) FROM users"), "$argon2id$");
+  ASSERT_EQ(run({smsgwd_, "--config", cfg, "demo", "--company", "Demo"}, "demo.log"), 0)
+      << read_file(dir_ / "demo.log");
+
+  process sim({sim_, "--port", std::to_string(sim_port), "--system-id", "smsgw", "--password",
+               "secret", "--mo", "+61400000009:4040:MOVIE"},
+              dir_ / "sim.log");
+  ASSERT_TRUE(eventually(
+      [&] { return read_file(dir_ / "sim.log").find("listening") != std::string::npos; }));
+  notify_socket notify(dir_ / "notify.sock");
+  process daemon({smsgwd_, "--config", cfg}, dir_ / "daemon.log", {notify.env()});
+
+  ASSERT_TRUE(notify.wait_for("READY=1")) << read_file(dir_ / "daemon.log");
+  EXPECT_NE(notify.seen().find("STATUS=binds up 1/1"), std::string::npos) << notify.seen();
+  ASSERT_TRUE(eventually([&] {
+    return read_file(dir_ / "sim.log").find("submit_sm from=4040 to=61400000009") !=
+           std::string::npos;
+  })) << read_file(dir_ / "sim.log")
+      << read_file(dir_ / "daemon.log");
+
+  const auto ready = http_get(admin_port, "/readyz");
+  EXPECT_NE(ready.find("200 OK"), std::string::npos) << ready;
+  EXPECT_NE(ready.find(R"("binds":[{"name":"sim","state":"bound"}])"), std::string::npos) << ready;
+  EXPECT_NE(http_get(admin_port, "/healthz").find(R"({"status":"ok"})"), std::string::npos);
+  const auto metrics = http_get(admin_port, "/metrics");
+  EXPECT_NE(metrics.find("smsgw_mo_total{decision=\"opt_in\"} 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("smsgw_bind_up{bind=\"sim\"} 1"), std::string::npos) << metrics;
+  EXPECT_NE(http_get(admin_port, "/nope").find("404 Not Found"), std::string::npos);
+
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait(), 0) << read_file(dir_ / "daemon.log");
+  EXPECT_TRUE(notify.wait_for("STOPPING=1", 1s)) << notify.seen();
+  const auto log = read_file(dir_ / "daemon.log");
+  EXPECT_NE(log.find("unbound bind=sim answered=true"), std::string::npos) << log;
+  EXPECT_EQ(log.find("correct horse"), std::string::npos);  // no secrets in logs
+  sim.signal(SIGTERM);
+  EXPECT_EQ(sim.wait(), 0);
+}
+
+TEST_F(DaemonProcess, SystemdUnitVerifies) {
+  if (std::system("command -v systemd-analyze >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "no systemd-analyze";
+  // verify needs the binaries the unit names to exist: point it at the built one.
+  const auto unit = dir_ / "smsgwd.service";
+  std::string text = read_file(fs::path(SMSGW_SOURCE_DIR) / "systemd/smsgwd.service");
+  for (std::size_t at; (at = text.find("/usr/bin/smsgwd")) != std::string::npos;)
+    text.replace(at, 15, smsgwd_);
+  std::ofstream(unit) << text;
+  const std::string cmd =
+      "systemd-analyze verify " + unit.string() + " > " + (dir_ / "verify.log").string() + " 2>&1";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << read_file(dir_ / "verify.log");
+}
+
+}  // namespace
+}  // namespace smsgw

@@ -1,0 +1,1087 @@
+// The store against a real PostgreSQL (TEST_PG_DSN): migrations, directory, routing, the
+// effects of an MO, the outbox, the connection pool and password hashing.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <latch>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include "keywords/decide.hpp"
+#include "store/directory.hpp"
+#include "store/inbound.hpp"
+#include "store/migrate.hpp"
+#include "store/outbox.hpp"
+#include "store/password.hpp"
+#include "store/pool.hpp"
+#include "store/routing.hpp"
+#include "tests/support/pg.hpp"
+
+namespace kw = smsgw::keywords;
+namespace store = smsgw::store;
+using smsgw::testing::test_database;
+using namespace std::chrono_literals;
+
+namespace {
+
+using rows = std::vector<std::vector<std::string>>;
+
+/// Every row of a query, each column as text ("<null>" for NULL).
+rows query(const test_database& db, const std::string& sql) {
+  auto c = db.connect();
+  pqxx::nontransaction t(c);
+  rows out;
+  for (const auto& r : t.exec(sql)) {
+    std::vector<std::string> row;
+    for (const auto& f : r) row.emplace_back(f.is_null() ? "<null>" : f.c_str());
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+/// The number of rows of `table` (optionally with a WHERE clause).
+int count(const test_database& db, const std::string& table, const std::string& where = "") {
+  return std::stoi(
+      db.scalar("SELECT count(*) FROM " + table + (where.empty() ? "" : " WHERE " + where)));
+}
+
+/// Runs `sql` in its own committed transaction.
+void exec(const test_database& db, const std::string& sql) {
+  auto c = db.connect();
+  pqxx::work t(c);
+  t.exec0(sql);
+  t.commit();
+}
+
+std::vector<int> all_versions() {
+  std::vector<int> out;
+  for (const auto& m : store::migrations()) out.push_back(m.version);
+  return out;
+}
+
+std::vector<store::id> ids_of(const std::vector<store::outbox_row>& claimed) {
+  std::vector<store::id> out;
+  for (const auto& r : claimed) out.push_back(r.row_id);
+  return out;
+}
+
+std::vector<store::id> sorted(std::vector<store::id> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+const std::string sender = "+61411111111";
+
+/// An MO from `source` to `destination`, on bind `smsc-a`.
+store::inbound_mo mo(const std::string& source, const std::string& text,
+                     const std::string& destination = "4040") {
+  return store::inbound_mo{"smsc-a", source, destination, text, 0};
+}
+
+/// Handles an MO as the daemon does: route, decide, apply, commit.
+store::inbound_outcome deliver(pqxx::connection& c, const store::inbound_mo& m,
+                               const std::string& claimed_by = "daemon-1") {
+  pqxx::work t(c);
+  const auto r = store::find_route(t, m.destination);
+  const auto d = r ? kw::decide(m.text, r->rules) : kw::decision{};
+  auto out = store::apply_decision(t, m, r ? &*r : nullptr, d, claimed_by);
+  t.commit();
+  return out;
+}
+
+/// A company with short code 4040, group "Movie News" in Shared and keyword MOVIE on 4040.
+struct company_fixture {
+  static constexpr const char* optin = "Welcome to Movie News. Reply MOVIE STOP to leave.";
+  static constexpr const char* optout = "You left Movie News.";
+  static constexpr const char* keyword_help = "Movie News: weekly film tips.";
+  static constexpr const char* number_help = "4040 help: reply MOVIE to join, STOP to end.";
+  static constexpr const char* stop_reply =
+      "You are unsubscribed and will receive no more messages from us. Reply START to "
+      "resubscribe.";
+  static constexpr const char* start_reply = "You are subscribed again. Reply STOP to unsubscribe.";
+
+  explicit company_fixture(const test_database& db) : conn(db.dsn()) {
+    pqxx::work t(conn);
+    company = store::create_company(t, "Acme");
+    shared = store::builtin_domain(t, company, "shared");
+    number = store::add_number(t, company, "4040", "short_code");
+    group = store::create_group(t, company, shared, "Movie News");
+    keyword = add_keyword(t, "MOVIE", group);
+    t.exec_params0("UPDATE numbers SET help_reply = $2 WHERE id = $1", number,
+                   std::string(number_help));
+    t.commit();
+  }
+
+  /// Adds keyword `word` for `target` on 4040, with this fixture's messages.
+  store::id add_keyword(pqxx::transaction_base& t, const std::string& word, store::id target) {
+    store::new_keyword k;
+    k.number = number;
+    k.keyword = word;
+    k.group = target;
+    k.optin_message = optin;
+    k.optout_message = optout;
+    k.help_message = keyword_help;
+    return store::add_keyword(t, k);
+  }
+
+  store::inbound_outcome send(const std::string& text, const std::string& source = sender) {
+    return deliver(conn, mo(source, text));
+  }
+
+  pqxx::connection conn;
+  store::id company = 0;
+  store::id shared = 0;
+  store::id number = 0;
+  store::id group = 0;
+  store::id keyword = 0;
+};
+
+/// Inserts a queued outbox row for `company` with SQL, as the send path would.
+store::id queue_row(pqxx::transaction_base& t, store::id company, const std::string& destination,
+                    const std::optional<std::string>& bind = std::nullopt, bool bypass = false) {
+  return t
+      .exec_params1(
+          "INSERT INTO outbox (company_id, kind, source, destination, text, bind, "
+          "bypass_suppression) VALUES ($1, 'send', '4040', $2, 'hello', $3, $4) RETURNING id",
+          company, destination, bind, bypass)[0]
+      .as<store::id>();
+}
+
+/// A migrated database holding one company, for the outbox tests.
+class OutboxTest : public ::testing::Test {
+ protected:
+  OutboxTest() : conn(db.dsn()) {
+    pqxx::work t(conn);
+    company = store::create_company(t, "Acme");
+    t.commit();
+  }
+
+  /// Inserts `n` queued rows to distinct numbers, each in its own statement, ascending ids.
+  std::vector<store::id> queue_rows(int n, const std::optional<std::string>& bind = std::nullopt) {
+    pqxx::work t(conn);
+    std::vector<store::id> out;
+    for (int i = 0; i < n; ++i) {
+      out.push_back(queue_row(t, company, "+6141000000" + std::to_string(i), bind));
+    }
+    t.commit();
+    return out;
+  }
+
+  std::vector<store::outbox_row> claim(const std::vector<std::string>& binds, int limit,
+                                       const std::string& by = "daemon-1",
+                                       std::chrono::seconds stale_after = 60s) {
+    pqxx::work t(conn);
+    auto out = store::claim(t, binds, limit, by, stale_after);
+    t.commit();
+    return out;
+  }
+
+  test_database db;
+  pqxx::connection conn;
+  store::id company = 0;
+};
+
+class ApplyDecisionTest : public ::testing::Test {
+ protected:
+  test_database db;
+  company_fixture f{db};
+};
+
+// ---------------------------------------------------------------------------------------------
+// migrate()
+
+TEST(MigrateTest, AppliesEveryVersionOnceAndRecordsIt) {
+  const test_database db(false);
+  auto c = db.connect();
+  ASSERT_FALSE(store::migrations().empty());
+  EXPECT_EQ(store::migrate(c), all_versions());
+
+  rows expected;
+  for (const auto& m : store::migrations()) {
+    expected.push_back({std::to_string(m.version), m.name});
+  }
+  EXPECT_EQ(query(db, "SELECT version, name FROM schema_migrations ORDER BY version"), expected);
+  EXPECT_EQ(expected.front()[1], "001_foundation");
+  EXPECT_EQ(count(db, "information_schema.tables", "table_name = 'outbox'"), 1);
+
+  EXPECT_TRUE(store::migrate(c).empty());
+  EXPECT_EQ(query(db, "SELECT version, name FROM schema_migrations ORDER BY version"), expected);
+}
+
+TEST(MigrateTest, ConcurrentCallsApplyEachVersionOnce) {
+  const test_database db(false);
+  auto c1 = db.connect();
+  auto c2 = db.connect();
+  std::latch start(2);
+  std::vector<int> applied1;
+  std::vector<int> applied2;
+  std::exception_ptr error1;
+  std::exception_ptr error2;
+  auto run = [&start](pqxx::connection& c, std::vector<int>& applied, std::exception_ptr& error) {
+    start.arrive_and_wait();
+    try {
+      applied = store::migrate(c);
+    } catch (...) {
+      error = std::current_exception();
+    }
+  };
+  std::thread a(run, std::ref(c1), std::ref(applied1), std::ref(error1));
+  std::thread b(run, std::ref(c2), std::ref(applied2), std::ref(error2));
+  a.join();
+  b.join();
+
+  EXPECT_FALSE(error1) << "first migrate() threw";
+  EXPECT_FALSE(error2) << "second migrate() threw";
+  std::vector<int> both = applied1;
+  both.insert(both.end(), applied2.begin(), applied2.end());
+  std::sort(both.begin(), both.end());
+  EXPECT_EQ(both, all_versions());  // each version applied by exactly one of them
+  EXPECT_EQ(count(db, "schema_migrations"), static_cast<int>(all_versions().size()));
+  EXPECT_EQ(db.scalar("SELECT count(DISTINCT version) FROM schema_migrations"),
+            std::to_string(all_versions().size()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// directory
+
+TEST(DirectoryTest, CreateCompanyCreatesSharedAndUserDomains) {
+  const test_database db;
+  auto c = db.connect();
+  pqxx::work t(c);
+  const store::id company = store::create_company(t, "Acme");
+  const store::id shared = store::builtin_domain(t, company, "shared");
+  const store::id user = store::builtin_domain(t, company, "user");
+  EXPECT_EQ(store::find_company(t, "Acme"), company);
+  EXPECT_EQ(store::find_company(t, "Nobody"), std::nullopt);
+  t.commit();
+
+  const auto id = [](store::id v) { return std::to_string(v); };
+  EXPECT_EQ(query(db, "SELECT id, company_id, name, kind, owner_id FROM domains ORDER BY id"),
+            (rows{{id(shared), id(company), "Shared", "shared", "<null>"},
+                  {id(user), id(company), "User", "user", "<null>"}}));
+  EXPECT_EQ(query(db, "SELECT name, contact_key FROM companies"), (rows{{"Acme", "number"}}));
+}
+
+TEST(DirectoryTest, CreateCompanyRefusesATakenName) {
+  const test_database db;
+  auto c = db.connect();
+  pqxx::work t(c);
+  store::create_company(t, "Acme");
+  EXPECT_THROW(store::create_company(t, "Acme"), pqxx::unique_violation);
+}
+
+TEST(DirectoryTest, CreateUserCreatesAPersonalDomainOwnedByTheUser) {
+  const test_database db;
+  auto c = db.connect();
+  pqxx::work t(c);
+  const store::id company = store::create_company(t, "Acme");
+  const store::id bob = store::create_user(
+      t, company, {"bob", "Bob Smith", store::role::group_admin, store::hash_password("pw")});
+  t.commit();
+
+  const auto id = [](store::id v) { return std::to_string(v); };
+  EXPECT_EQ(query(db, "SELECT company_id, username, name, role FROM users"),
+            (rows{{id(company), "bob", "Bob Smith", "group_admin"}}));
+  EXPECT_EQ(query(db,
+                  "SELECT company_id, name, owner_id, created_by FROM domains "
+                  "WHERE kind = 'personal'"),
+            (rows{{id(company), "Personal: bob", id(bob), id(bob)}}));
+  EXPECT_EQ(count(db, "domains"), 3);
+}
+
+TEST(DirectoryTest, AddKeywordStoresTheKeywordNormalised) {
+  const test_database db;
+  company_fixture f(db);
+  pqxx::work t(f.conn);
+  const store::id sports = store::create_group(t, f.company, f.shared, "Sports");
+  store::new_keyword k;
+  k.number = f.number;
+  k.keyword = "movie";
+  k.group = sports;
+  k.optin_message = "in";
+  k.tail = kw::tail_policy::ignore;
+  // MOVIE already exists on 4040 (the fixture), so use another number.
+  k.number = store::add_number(t, f.company, "5050", "short_code");
+  const store::id added = store::add_keyword(t, k);
+  t.commit();
+  EXPECT_EQ(query(db, "SELECT keyword, group_id, optin_message, tail FROM keywords WHERE id = " +
+                          std::to_string(added)),
+            (rows{{"MOVIE", std::to_string(sports), "in", "ignore"}}));
+}
+
+TEST(DirectoryTest, AddKeywordRefusesStopStartHelpWordsAndPhrases) {
+  const test_database db;
+  company_fixture f(db);
+  pqxx::work t(f.conn);
+  for (const char* word : {"STOP", "Start", "help", "two words", "cancel", "  ", "INFO"}) {
+    EXPECT_THROW(f.add_keyword(t, word, f.group), std::invalid_argument) << word;
+  }
+  t.exec0("UPDATE companies SET stop_words = '{ARRET}'");
+  EXPECT_THROW(f.add_keyword(t, "arret!", f.group), std::invalid_argument);
+  t.commit();
+  EXPECT_EQ(query(db, "SELECT keyword FROM keywords"), (rows{{"MOVIE"}}));
+}
+
+TEST(DirectoryTest, AddKeywordRefusesAUsersOnlyGroup) {
+  const test_database db;
+  company_fixture f(db);
+  pqxx::work t(f.conn);
+  const store::id staff =
+      store::create_group(t, f.company, f.shared, "Staff", store::group_type::users_only);
+  EXPECT_THROW(f.add_keyword(t, "STAFF", staff), std::invalid_argument);
+  const store::id mixed =
+      store::create_group(t, f.company, f.shared, "Mixed", store::group_type::users_and_contacts);
+  EXPECT_NO_THROW(f.add_keyword(t, "MIXED", mixed));
+  t.commit();
+  EXPECT_EQ(count(db, "keywords"), 2);
+}
+
+TEST(DirectoryTest, AddKeywordRefusesAGroupOfAnotherCompany) {
+  const test_database db;
+  company_fixture f(db);
+  pqxx::work t(f.conn);
+  const store::id other = store::create_company(t, "Other");
+  const store::id theirs =
+      store::create_group(t, other, store::builtin_domain(t, other, "shared"), "Theirs");
+  EXPECT_THROW(f.add_keyword(t, "THEIRS", theirs), std::invalid_argument);
+}
+
+TEST(DirectoryTest, DuplicateKeywordOnTheSameNumberIsRefusedByTheDatabase) {
+  const test_database db;
+  company_fixture f(db);
+  {
+    pqxx::work t(f.conn);
+    EXPECT_THROW(f.add_keyword(t, "movie", f.group), pqxx::unique_violation);
+  }
+  pqxx::work t(f.conn);
+  const store::id other_number = store::add_number(t, f.company, "5050", "short_code");
+  store::new_keyword k;
+  k.number = other_number;
+  k.keyword = "MOVIE";
+  k.group = f.group;
+  EXPECT_NO_THROW(store::add_keyword(t, k));  // the same keyword on another number is fine
+  t.commit();
+  EXPECT_EQ(count(db, "keywords", "keyword = 'MOVIE'"), 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// routing
+
+TEST(RoutingTest, MatchesAShortCodeExactly) {
+  const test_database db;
+  company_fixture f(db);
+  pqxx::work t(f.conn);
+  const auto r = store::find_route(t, "4040");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->company, f.company);
+  EXPECT_EQ(r->number_id, f.number);
+  EXPECT_EQ(r->number, "4040");
+  EXPECT_EQ(r->bind, std::nullopt);
+  EXPECT_EQ(store::find_route(t, "40400"), std::nullopt);
+  EXPECT_EQ(store::find_route(t, "404"), std::nullopt);
+}
+
+TEST(RoutingTest, MatchesAVirtualNumberWithOrWithoutPlus) {
+  const test_database db;
+  company_fixture f(db);
+  pqxx::work t(f.conn);
+  const store::id vn =
+      store::add_number(t, f.company, "+61400000000", "virtual", std::string("smsc-b"));
+  for (const char* dialled : {"+61400000000", "61400000000"}) {
+    const auto r = store::find_route(t, dialled);
+    ASSERT_TRUE(r.has_value()) << dialled;
+    EXPECT_EQ(r->number_id, vn) << dialled;
+    EXPECT_EQ(r->company, f.company) << dialled;
+    EXPECT_EQ(r->number, "+61400000000") << dialled;
+    EXPECT_EQ(r->bind, std::optional<std::string>("smsc-b")) << dialled;
+    EXPECT_TRUE(r->rules.keywords.empty()) << dialled;  // MOVIE is on 4040 only
+  }
+}
+
+TEST(RoutingTest, UnknownNumberHasNoRoute) {
+  const test_database db;
+  company_fixture f(db);
+  pqxx::work t(f.conn);
+  EXPECT_EQ(store::find_route(t, "+61499999999"), std::nullopt);
+  EXPECT_EQ(store::find_route(t, "9999"), std::nullopt);
+  EXPECT_EQ(store::find_route(t, ""), std::nullopt);
+}
+
+TEST(RoutingTest, RulesCarryTheCompanyWordsAndTheNumberKeywordsInIdOrder) {
+  const test_database db;
+  company_fixture f(db);
+  pqxx::work t(f.conn);
+  t.exec0(
+      "UPDATE companies SET stop_words = '{ARRET,STOP}', start_words = '{REPRENDRE}', "
+      "stop_matching = 'whole_message', stop_reply = 'bye', start_reply = 'hi again'");
+  t.exec0("UPDATE numbers SET default_reply = 'sorry?' WHERE number = '4040'");
+  const store::id zebra = f.add_keyword(t, "zebra", f.group);
+  store::new_keyword apple;
+  apple.number = f.number;
+  apple.keyword = "Apple";
+  apple.group = store::create_group(t, f.company, f.shared, "Fruit");
+  apple.optin_message = "apple in";
+  apple.optout_message = "apple out";
+  apple.help_message = "apple help";
+  apple.tail = kw::tail_policy::ignore;
+  const store::id apple_id = store::add_keyword(t, apple);
+  // A keyword on another number of the company is not part of 4040's rules.
+  store::new_keyword elsewhere = apple;
+  elsewhere.number = store::add_number(t, f.company, "5050", "short_code");
+  store::add_keyword(t, elsewhere);
+
+  const auto r = store::find_route(t, "4040");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->rules.stop_words, (std::vector<std::string>{"ARRET", "STOP"}));
+  EXPECT_EQ(r->rules.start_words, (std::vector<std::string>{"REPRENDRE"}));
+  EXPECT_EQ(r->rules.stop_match, kw::stop_matching::whole_message);
+  EXPECT_EQ(r->rules.stop_reply, "bye");
+  EXPECT_EQ(r->rules.start_reply, "hi again");
+  EXPECT_EQ(r->rules.default_reply, "sorry?");
+  ASSERT_EQ(r->rules.keywords.size(), 3U);
+  EXPECT_EQ(r->rules.keywords[0].id, f.keyword);
+  EXPECT_EQ(r->rules.keywords[0].keyword, "MOVIE");
+  EXPECT_EQ(r->rules.keywords[0].group_id, f.group);
+  EXPECT_EQ(r->rules.keywords[0].optin_message, company_fixture::optin);
+  EXPECT_EQ(r->rules.keywords[0].optout_message, company_fixture::optout);
+  EXPECT_EQ(r->rules.keywords[0].help_message, company_fixture::keyword_help);
+  EXPECT_EQ(r->rules.keywords[0].tail, kw::tail_policy::unmatched);
+  EXPECT_EQ(r->rules.keywords[1].id, zebra);
+  EXPECT_EQ(r->rules.keywords[1].keyword, "ZEBRA");
+  EXPECT_EQ(r->rules.keywords[2].id, apple_id);
+  EXPECT_EQ(r->rules.keywords[2].keyword, "APPLE");
+  EXPECT_EQ(r->rules.keywords[2].group_id, apple.group);
+  EXPECT_EQ(r->rules.keywords[2].optin_message, "apple in");
+  EXPECT_EQ(r->rules.keywords[2].optout_message, "apple out");
+  EXPECT_EQ(r->rules.keywords[2].help_message, "apple help");
+  EXPECT_EQ(r->rules.keywords[2].tail, kw::tail_policy::ignore);
+}
+
+TEST(RoutingTest, NumberHelpReplyOverridesTheCompanys) {
+  const test_database db;
+  company_fixture f(db);
+  pqxx::work t(f.conn);
+  t.exec0("UPDATE companies SET help_reply = 'Acme help'");
+  store::add_number(t, f.company, "5050", "short_code");
+  const auto with_own = store::find_route(t, "4040");
+  const auto without_own = store::find_route(t, "5050");
+  ASSERT_TRUE(with_own && without_own);
+  EXPECT_EQ(with_own->rules.help_reply, company_fixture::number_help);
+  EXPECT_EQ(without_own->rules.help_reply, "Acme help");
+}
+
+// ---------------------------------------------------------------------------------------------
+// apply_decision
+
+TEST_F(ApplyDecisionTest, OptInFromAnUnknownNumber) {
+  const auto out = f.send("movie");
+  const auto id = [](store::id v) { return std::to_string(v); };
+
+  ASSERT_EQ(count(db, "contacts"), 1);
+  const std::string contact = db.scalar("SELECT id FROM contacts");
+  EXPECT_EQ(query(db, "SELECT company_id, domain_id, number FROM contacts"),
+            (rows{{id(f.company), id(f.shared), sender}}));
+  EXPECT_EQ(query(db, "SELECT group_id, contact_id FROM group_contacts"),
+            (rows{{id(f.group), contact}}));
+  EXPECT_EQ(query(db,
+                  "SELECT company_id, number, action, contact_id, group_id, keyword_id, "
+                  "inbound_id, text, actor_user_id FROM consent_audit"),
+            (rows{{id(f.company), sender, "opt_in", contact, id(f.group), id(f.keyword),
+                   id(out.inbound_id), "movie", "<null>"}}));
+  EXPECT_EQ(query(db,
+                  "SELECT id, company_id, bind, source, destination, text, data_coding, decision, "
+                  "keyword_id FROM inbound_log"),
+            (rows{{id(out.inbound_id), id(f.company), "smsc-a", sender, "4040", "movie", "0",
+                   "opt_in", id(f.keyword)}}));
+  EXPECT_EQ(count(db, "suppressions"), 0);
+
+  ASSERT_EQ(out.replies.size(), 1U);
+  const auto& reply = out.replies[0];
+  EXPECT_EQ(query(db,
+                  "SELECT id, company_id, kind, inbound_id, source, destination, text, bind, "
+                  "bypass_suppression, status, claimed_by, attempts, claimed_at IS NOT NULL "
+                  "FROM outbox"),
+            (rows{{id(reply.row_id), id(f.company), "reply", id(out.inbound_id), "4040", sender,
+                   company_fixture::optin, "smsc-a", "f", "submitting", "daemon-1", "1", "t"}}));
+  EXPECT_EQ(reply.company, f.company);
+  EXPECT_EQ(reply.source, "4040");
+  EXPECT_EQ(reply.destination, sender);
+  EXPECT_EQ(reply.text, company_fixture::optin);
+  EXPECT_EQ(reply.bind, std::optional<std::string>("smsc-a"));
+  EXPECT_EQ(reply.attempts, 1);
+}
+
+TEST_F(ApplyDecisionTest, RedeliveredOptInDoesNotDoubleItsEffects) {
+  const auto first = f.send("MOVIE");
+  const auto again = f.send("MOVIE");
+  EXPECT_EQ(first.replies.size(), 1U);
+  EXPECT_TRUE(again.replies.empty());
+  EXPECT_NE(again.inbound_id, first.inbound_id);
+  EXPECT_EQ(count(db, "contacts"), 1);
+  EXPECT_EQ(count(db, "group_contacts"), 1);
+  EXPECT_EQ(count(db, "consent_audit"), 1);
+  EXPECT_EQ(count(db, "outbox"), 1);
+  EXPECT_EQ(query(db, "SELECT decision, keyword_id FROM inbound_log ORDER BY id"),
+            (rows{{"opt_in", std::to_string(f.keyword)}, {"opt_in", std::to_string(f.keyword)}}));
+}
+
+TEST_F(ApplyDecisionTest, KeywordStopLeavesOnlyThatGroup) {
+  store::id sports = 0;
+  store::id sport_keyword = 0;
+  {
+    pqxx::work t(f.conn);
+    sports = store::create_group(t, f.company, f.shared, "Sports");
+    store::new_keyword k;
+    k.number = f.number;
+    k.keyword = "SPORT";
+    k.group = sports;
+    k.optin_message = "Welcome to Sports.";
+    sport_keyword = store::add_keyword(t, k);
+    t.commit();
+  }
+  f.send("SPORT");
+  f.send("MOVIE");
+  ASSERT_EQ(count(db, "group_contacts"), 2);
+  const std::string contact = db.scalar("SELECT id FROM contacts");
+
+  const auto out = f.send("movie stop");
+  const auto id = [](store::id v) { return std::to_string(v); };
+  EXPECT_EQ(query(db, "SELECT group_id, contact_id FROM group_contacts"),
+            (rows{{id(sports), contact}}));
+  EXPECT_EQ(count(db, "contacts"), 1);
+  EXPECT_EQ(
+      query(db,
+            "SELECT action, contact_id, group_id, keyword_id, inbound_id, text "
+            "FROM consent_audit WHERE action = 'opt_out'"),
+      (rows{{"opt_out", contact, id(f.group), id(f.keyword), id(out.inbound_id), "movie stop"}}));
+  EXPECT_EQ(count(db, "consent_audit"), 3);
+  EXPECT_EQ(count(db, "suppressions"), 0);
+  EXPECT_EQ(db.scalar("SELECT decision FROM inbound_log WHERE id = " + id(out.inbound_id)),
+            "opt_out");
+  ASSERT_EQ(out.replies.size(), 1U);
+  EXPECT_EQ(out.replies[0].text, company_fixture::optout);
+  EXPECT_EQ(query(db,
+                  "SELECT destination, text, status, bypass_suppression FROM outbox "
+                  "WHERE inbound_id = " +
+                      id(out.inbound_id)),
+            (rows{{sender, company_fixture::optout, "submitting", "f"}}));
+  EXPECT_NE(sport_keyword, 0);
+}
+
+TEST_F(ApplyDecisionTest, KeywordStopFromANonMemberChangesNothingButReplies) {
+  const auto out = f.send("MOVIE STOP");
+  EXPECT_EQ(count(db, "group_contacts"), 0);
+  EXPECT_EQ(count(db, "consent_audit"), 0);
+  EXPECT_EQ(count(db, "contacts"), 0);
+  EXPECT_EQ(out.replies.size(), 1U);
+}
+
+TEST_F(ApplyDecisionTest, CompanyStopSuppressesAndConfirmsOnce) {
+  f.send("MOVIE");
+  const auto stop = f.send("Stop.");
+  const auto id = [](store::id v) { return std::to_string(v); };
+  EXPECT_EQ(query(db, "SELECT company_id, number, source, created_by FROM suppressions"),
+            (rows{{id(f.company), sender, "sms", "<null>"}}));
+  EXPECT_EQ(query(db,
+                  "SELECT action, contact_id, group_id, keyword_id, inbound_id, text "
+                  "FROM consent_audit WHERE action = 'stop'"),
+            (rows{{"stop", "<null>", "<null>", "<null>", id(stop.inbound_id), "Stop."}}));
+  ASSERT_EQ(stop.replies.size(), 1U);
+  EXPECT_EQ(stop.replies[0].text, company_fixture::stop_reply);
+  EXPECT_EQ(stop.replies[0].destination, sender);
+  EXPECT_EQ(
+      query(db,
+            "SELECT id, destination, text, bypass_suppression, status FROM outbox "
+            "WHERE inbound_id = " +
+                id(stop.inbound_id)),
+      (rows{{id(stop.replies[0].row_id), sender, company_fixture::stop_reply, "t", "submitting"}}));
+  // The company stop does not touch memberships: the suppression list blocks the messages.
+  EXPECT_EQ(count(db, "group_contacts"), 1);
+
+  const auto again = f.send("STOP");
+  EXPECT_TRUE(again.replies.empty());
+  EXPECT_EQ(count(db, "suppressions"), 1);
+  EXPECT_EQ(count(db, "consent_audit", "action = 'stop'"), 1);
+  EXPECT_EQ(count(db, "outbox", "inbound_id = " + id(again.inbound_id)), 0);
+  EXPECT_EQ(count(db, "outbox"), 2);  // the opt-in and the one stop confirmation
+  EXPECT_EQ(query(db, "SELECT decision FROM inbound_log ORDER BY id"),
+            (rows{{"opt_in"}, {"company_stop"}, {"company_stop"}}));
+}
+
+TEST_F(ApplyDecisionTest, StopFromANeverSeenNumberIsConfirmed) {
+  const auto out = f.send("STOP MOVIE", "+61422222222");
+  EXPECT_EQ(count(db, "suppressions", "number = '+61422222222'"), 1);
+  EXPECT_EQ(count(db, "contacts"), 0);
+  ASSERT_EQ(out.replies.size(), 1U);
+  EXPECT_EQ(out.replies[0].destination, "+61422222222");
+}
+
+TEST_F(ApplyDecisionTest, HelpIsAnsweredButNeverToASuppressedNumber) {
+  const auto help = f.send("HELP", "+61433333333");  // not suppressed: answered
+  ASSERT_EQ(help.replies.size(), 1U);
+  EXPECT_EQ(help.replies[0].text, company_fixture::number_help);
+
+  f.send("STOP");
+  const auto out = f.send("help");
+  EXPECT_TRUE(out.replies.empty());
+  EXPECT_EQ(count(db, "outbox", "destination = '" + sender + "'"), 1);  // the stop confirmation
+  EXPECT_EQ(count(db, "outbox", "text = '" + std::string(company_fixture::number_help) + "'"), 1);
+  EXPECT_EQ(query(db,
+                  "SELECT company_id, source, text, decision, keyword_id FROM inbound_log "
+                  "WHERE id = " +
+                      std::to_string(out.inbound_id)),
+            (rows{{std::to_string(f.company), sender, "help", "company_help", "<null>"}}));
+
+  const auto keyword_help = f.send("MOVIE INFO");
+  EXPECT_TRUE(keyword_help.replies.empty());
+  EXPECT_EQ(db.scalar("SELECT decision FROM inbound_log WHERE id = " +
+                      std::to_string(keyword_help.inbound_id)),
+            "keyword_help");
+  EXPECT_EQ(count(db, "suppressions"), 1);
+  EXPECT_EQ(count(db, "consent_audit"), 1);  // the stop only
+}
+
+TEST_F(ApplyDecisionTest, StartLiftsTheSuppression) {
+  f.send("STOP");
+  const auto out = f.send("start");
+  EXPECT_EQ(count(db, "suppressions"), 0);
+  EXPECT_EQ(query(db, "SELECT action, inbound_id, text FROM consent_audit WHERE action = 'start'"),
+            (rows{{"start", std::to_string(out.inbound_id), "start"}}));
+  ASSERT_EQ(out.replies.size(), 1U);
+  EXPECT_EQ(out.replies[0].text, company_fixture::start_reply);
+  EXPECT_EQ(query(db,
+                  "SELECT destination, text, bypass_suppression, status FROM outbox "
+                  "WHERE inbound_id = " +
+                      std::to_string(out.inbound_id)),
+            (rows{{sender, company_fixture::start_reply, "f", "submitting"}}));
+  EXPECT_EQ(
+      db.scalar("SELECT decision FROM inbound_log WHERE id = " + std::to_string(out.inbound_id)),
+      "company_start");
+}
+
+TEST_F(ApplyDecisionTest, StartFromANumberNotSuppressedRecordsNoConsent) {
+  const auto out = f.send("START");
+  EXPECT_EQ(count(db, "consent_audit"), 0);
+  EXPECT_EQ(count(db, "suppressions"), 0);
+  EXPECT_EQ(out.replies.size(), 1U);
+}
+
+TEST_F(ApplyDecisionTest, KeywordOptInFromASuppressedNumberLiftsTheSuppression) {
+  const auto stop = f.send("STOP");
+  ASSERT_EQ(count(db, "suppressions"), 1);
+  const auto out = f.send("MOVIE");
+  EXPECT_EQ(count(db, "suppressions"), 0);
+  EXPECT_EQ(count(db, "group_contacts"), 1);
+  EXPECT_EQ(query(db,
+                  "SELECT action, group_id, keyword_id, inbound_id FROM consent_audit "
+                  "ORDER BY id"),
+            (rows{{"stop", "<null>", "<null>", std::to_string(stop.inbound_id)},
+                  {"opt_in", std::to_string(f.group), std::to_string(f.keyword),
+                   std::to_string(out.inbound_id)}}));
+  ASSERT_EQ(out.replies.size(), 1U);
+  EXPECT_EQ(out.replies[0].text, company_fixture::optin);
+  EXPECT_EQ(count(db, "outbox", "inbound_id = " + std::to_string(out.inbound_id)), 1);
+}
+
+TEST_F(ApplyDecisionTest, ReOptInOfAMemberWhoStoppedIsFreshConsent) {
+  f.send("MOVIE");
+  f.send("STOP");
+  const auto out = f.send("MOVIE");
+  EXPECT_EQ(count(db, "suppressions"), 0);
+  EXPECT_EQ(count(db, "group_contacts"), 1);
+  EXPECT_EQ(query(db, "SELECT action FROM consent_audit ORDER BY id"),
+            (rows{{"opt_in"}, {"stop"}, {"opt_in"}}));
+  EXPECT_EQ(db.scalar("SELECT inbound_id FROM consent_audit ORDER BY id DESC LIMIT 1"),
+            std::to_string(out.inbound_id));
+}
+
+TEST_F(ApplyDecisionTest, UnroutedMoIsLoggedAndNothingElse) {
+  const auto out = deliver(f.conn, mo(sender, "MOVIE", "+61488888888"));
+  EXPECT_TRUE(out.replies.empty());
+  EXPECT_EQ(query(db,
+                  "SELECT id, company_id, bind, source, destination, text, decision, keyword_id "
+                  "FROM inbound_log"),
+            (rows{{std::to_string(out.inbound_id), "<null>", "smsc-a", sender, "+61488888888",
+                   "MOVIE", "unrouted", "<null>"}}));
+  for (const char* table :
+       {"contacts", "group_contacts", "consent_audit", "suppressions", "outbox"}) {
+    EXPECT_EQ(count(db, table), 0) << table;
+  }
+}
+
+TEST_F(ApplyDecisionTest, UnmatchedMoIsLoggedWithTheDefaultReplyIfAny) {
+  const auto silent = f.send("hello there");
+  EXPECT_TRUE(silent.replies.empty());
+  exec(db, "UPDATE numbers SET default_reply = 'Text MOVIE to join.'");
+  const auto answered = f.send("hello again");
+  ASSERT_EQ(answered.replies.size(), 1U);
+  EXPECT_EQ(answered.replies[0].text, "Text MOVIE to join.");
+  EXPECT_EQ(query(db, "SELECT decision, keyword_id FROM inbound_log ORDER BY id"),
+            (rows{{"unmatched", "<null>"}, {"unmatched", "<null>"}}));
+  EXPECT_EQ(count(db, "contacts"), 0);
+  EXPECT_EQ(count(db, "consent_audit"), 0);
+}
+
+TEST_F(ApplyDecisionTest, EverythingHappensInTheCallersTransaction) {
+  {
+    pqxx::work t(f.conn);
+    for (const char* text : {"MOVIE", "STOP", "START", "MOVIE STOP"}) {
+      const auto m = mo(sender, text);
+      const auto r = store::find_route(t, m.destination);
+      ASSERT_TRUE(r.has_value());
+      store::apply_decision(t, m, &*r, kw::decide(m.text, r->rules), "daemon-1");
+    }
+    store::apply_decision(t, mo(sender, "MOVIE", "9999"), nullptr, kw::decision{}, "daemon-1");
+    // Visible inside the transaction...
+    EXPECT_EQ(t.exec1("SELECT count(*) FROM inbound_log")[0].as<int>(), 5);
+    EXPECT_GT(t.exec1("SELECT count(*) FROM outbox")[0].as<int>(), 0);
+  }  // ...and gone with its abort.
+  for (const char* table :
+       {"inbound_log", "contacts", "group_contacts", "consent_audit", "suppressions", "outbox"}) {
+    EXPECT_EQ(count(db, table), 0) << table;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// outbox claim and marks
+
+TEST_F(OutboxTest, ClaimsQueuedRowsUpToTheLimitInIdOrder) {
+  const auto queued = queue_rows(5);
+  const auto claimed = claim({"smsc-a"}, 3, "daemon-1");
+  ASSERT_EQ(claimed.size(), 3U);
+  EXPECT_EQ(sorted(ids_of(claimed)), (std::vector<store::id>{queued[0], queued[1], queued[2]}));
+  for (const auto& r : claimed) {
+    EXPECT_EQ(r.company, company);
+    EXPECT_EQ(r.source, "4040");
+    EXPECT_EQ(r.text, "hello");
+    EXPECT_EQ(r.bind, std::nullopt);
+    EXPECT_EQ(r.attempts, 1);
+  }
+  const auto id = [](store::id v) { return std::to_string(v); };
+  EXPECT_EQ(query(db,
+                  "SELECT id, status, attempts, claimed_by, claimed_at > now() - interval '1 "
+                  "minute' FROM outbox ORDER BY id"),
+            (rows{{id(queued[0]), "submitting", "1", "daemon-1", "t"},
+                  {id(queued[1]), "submitting", "1", "daemon-1", "t"},
+                  {id(queued[2]), "submitting", "1", "daemon-1", "t"},
+                  {id(queued[3]), "queued", "0", "<null>", "<null>"},
+                  {id(queued[4]), "queued", "0", "<null>", "<null>"}}));
+
+  const auto rest = claim({"smsc-a"}, 10, "daemon-1");
+  EXPECT_EQ(sorted(ids_of(rest)), (std::vector<store::id>{queued[3], queued[4]}));
+  EXPECT_TRUE(claim({"smsc-a"}, 10, "daemon-1").empty());
+}
+
+TEST_F(OutboxTest, ClaimsOnlyRowsOfItsBindsOrOfNone) {
+  store::id on_b = 0;
+  store::id on_none = 0;
+  {
+    pqxx::work t(conn);
+    on_b = queue_row(t, company, "+61410000001", std::string("b"));
+    on_none = queue_row(t, company, "+61410000002");
+    t.commit();
+  }
+  {
+    pqxx::work t(conn);
+    const auto only_a = store::claim(t, {"a"}, 10, "daemon-1", 60s);
+    EXPECT_EQ(ids_of(only_a), (std::vector<store::id>{on_none}));
+    // Not committed: both rows are still queued for the next transaction.
+  }
+  {
+    pqxx::work t(conn);
+    const auto none = store::claim(t, {}, 10, "daemon-1", 60s);
+    EXPECT_EQ(ids_of(none), (std::vector<store::id>{on_none}));
+  }
+  const auto a_and_b = claim({"a", "b"}, 10, "daemon-1");
+  EXPECT_EQ(sorted(ids_of(a_and_b)), (std::vector<store::id>{on_b, on_none}));
+  for (const auto& r : a_and_b) {
+    if (r.row_id == on_b) {
+      EXPECT_EQ(r.bind, std::optional<std::string>("b"));
+    }
+  }
+  EXPECT_EQ(count(db, "outbox", "status = 'submitting'"), 2);
+}
+
+TEST_F(OutboxTest, BindNamesAreQuotedInTheArrayParameter) {
+  const std::string odd = R"(smsc "b",\{x})";
+  store::id row = 0;
+  {
+    pqxx::work t(conn);
+    row = queue_row(t, company, "+61410000001", odd);
+    t.commit();
+  }
+  EXPECT_TRUE(claim({"smsc", "b"}, 10).empty());
+  const auto claimed = claim({"a", odd}, 10);
+  ASSERT_EQ(ids_of(claimed), (std::vector<store::id>{row}));
+  EXPECT_EQ(claimed[0].bind, std::optional<std::string>(odd));
+}
+
+TEST_F(OutboxTest, SuppressedDestinationsAreMarkedNotReturned) {
+  store::id blocked = 0;
+  store::id bypass = 0;
+  store::id other_company_row = 0;
+  store::id free = 0;
+  {
+    pqxx::work t(conn);
+    const store::id other = store::create_company(t, "Other");
+    t.exec_params0("INSERT INTO suppressions (company_id, number, source) VALUES ($1, $2, 'api')",
+                   company, std::string("+61410000009"));
+    blocked = queue_row(t, company, "+61410000009");
+    bypass = queue_row(t, company, "+61410000009", std::nullopt, true);
+    // Another company's suppression list does not apply.
+    other_company_row = queue_row(t, other, "+61410000009");
+    free = queue_row(t, company, "+61410000008");
+    t.commit();
+  }
+  const auto claimed = claim({"smsc-a"}, 10, "daemon-1");
+  EXPECT_EQ(sorted(ids_of(claimed)), (std::vector<store::id>{bypass, other_company_row, free}));
+  const auto id = [](store::id v) { return std::to_string(v); };
+  EXPECT_EQ(query(db, "SELECT id, status, attempts FROM outbox ORDER BY id"),
+            (rows{{id(blocked), "suppressed", "0"},
+                  {id(bypass), "submitting", "1"},
+                  {id(other_company_row), "submitting", "1"},
+                  {id(free), "submitting", "1"}}));
+  EXPECT_TRUE(claim({"smsc-a"}, 10, "daemon-1").empty());  // a suppressed row stays so
+}
+
+TEST_F(OutboxTest, ConcurrentClaimsTakeDisjointRows) {
+  const auto queued = queue_rows(5);
+  pqxx::connection other(db.dsn());
+  pqxx::work first(conn);
+  const auto a = store::claim(first, {}, 2, "daemon-a", 60s);
+  pqxx::work second(other);  // while the first is not committed
+  const auto b = store::claim(second, {}, 10, "daemon-b", 60s);
+  second.commit();
+  first.commit();
+
+  EXPECT_EQ(sorted(ids_of(a)), (std::vector<store::id>{queued[0], queued[1]}));
+  EXPECT_EQ(sorted(ids_of(b)), (std::vector<store::id>{queued[2], queued[3], queued[4]}));
+  EXPECT_EQ(
+      query(db, "SELECT claimed_by, count(*), sum(attempts) FROM outbox GROUP BY 1 ORDER BY 1"),
+      (rows{{"daemon-a", "2", "2"}, {"daemon-b", "3", "3"}}));
+}
+
+TEST_F(OutboxTest, StaleClaimsAreTakenAgainFreshOnesAreNot) {
+  store::id stale = 0;
+  store::id fresh = 0;
+  {
+    pqxx::work t(conn);
+    stale = queue_row(t, company, "+61410000001");
+    fresh = queue_row(t, company, "+61410000002");
+    t.exec_params0(
+        "UPDATE outbox SET status = 'submitting', attempts = 1, claimed_by = 'dead', "
+        "claimed_at = now() - interval '10 minutes' WHERE id = $1",
+        stale);
+    t.exec_params0(
+        "UPDATE outbox SET status = 'submitting', attempts = 1, claimed_by = 'alive', "
+        "claimed_at = now() - interval '5 seconds' WHERE id = $1",
+        fresh);
+    t.commit();
+  }
+  const auto claimed = claim({}, 10, "daemon-1", 60s);
+  ASSERT_EQ(ids_of(claimed), (std::vector<store::id>{stale}));
+  EXPECT_EQ(claimed[0].attempts, 2);
+  const auto id = [](store::id v) { return std::to_string(v); };
+  EXPECT_EQ(query(db,
+                  "SELECT id, status, attempts, claimed_by, claimed_at > now() - interval "
+                  "'1 minute' FROM outbox ORDER BY id"),
+            (rows{{id(stale), "submitting", "2", "daemon-1", "t"},
+                  {id(fresh), "submitting", "1", "alive", "t"}}));
+}
+
+TEST_F(OutboxTest, RowsDueLaterAreNotClaimed) {
+  store::id later = 0;
+  store::id due = 0;
+  {
+    pqxx::work t(conn);
+    later = queue_row(t, company, "+61410000001");
+    due = queue_row(t, company, "+61410000002");
+    t.exec_params0("UPDATE outbox SET next_attempt_at = now() + interval '1 minute' WHERE id = $1",
+                   later);
+    t.commit();
+  }
+  EXPECT_EQ(ids_of(claim({}, 10)), (std::vector<store::id>{due}));
+  EXPECT_EQ(
+      db.scalar("SELECT status || ' ' || attempts FROM outbox WHERE id = " + std::to_string(later)),
+      "queued 0");
+}
+
+TEST_F(OutboxTest, FinishedRowsAreNeverClaimed) {
+  const auto queued = queue_rows(4);
+  exec(db, "UPDATE outbox SET status = 'submitted' WHERE id = " + std::to_string(queued[0]));
+  exec(db, "UPDATE outbox SET status = 'delivered' WHERE id = " + std::to_string(queued[1]));
+  exec(db, "UPDATE outbox SET status = 'failed' WHERE id = " + std::to_string(queued[2]));
+  EXPECT_EQ(ids_of(claim({}, 10)), (std::vector<store::id>{queued[3]}));
+}
+
+TEST_F(OutboxTest, MarkSubmittedRetryAndFailed) {
+  const auto queued = queue_rows(3);
+  ASSERT_EQ(claim({}, 10).size(), 3U);
+  {
+    pqxx::work t(conn);
+    store::mark_submitted(t, queued[0], "0A1B2C");
+    store::mark_retry(t, queued[1], 90s, 0x58U, "throttled");
+    store::mark_failed(t, queued[2], 0x0BU, "invalid destination");
+    t.commit();
+  }
+  const auto id = [](store::id v) { return std::to_string(v); };
+  EXPECT_EQ(query(db,
+                  "SELECT id, status, smsc_message_id, smsc_status, error, attempts "
+                  "FROM outbox ORDER BY id"),
+            (rows{{id(queued[0]), "submitted", "0A1B2C", "0", "<null>", "1"},
+                  {id(queued[1]), "queued", "<null>", "88", "throttled", "1"},
+                  {id(queued[2]), "failed", "<null>", "11", "invalid destination", "1"}}));
+  // The retry is due about 90 s from now and released by this daemon.
+  EXPECT_EQ(query(db,
+                  "SELECT next_attempt_at BETWEEN now() + interval '80 seconds' AND "
+                  "now() + interval '91 seconds', claimed_by, claimed_at FROM outbox WHERE id = " +
+                      id(queued[1])),
+            (rows{{"t", "<null>", "<null>"}}));
+  EXPECT_TRUE(claim({}, 10).empty());  // not due yet, and the others are done
+
+  {
+    pqxx::work t(conn);
+    store::mark_retry(t, queued[1], 0s, std::nullopt, "link down");
+    t.commit();
+  }
+  EXPECT_EQ(query(db, "SELECT status, smsc_status, error FROM outbox WHERE id = " + id(queued[1])),
+            (rows{{"queued", "<null>", "link down"}}));
+  const auto again = claim({}, 10);
+  ASSERT_EQ(ids_of(again), (std::vector<store::id>{queued[1]}));
+  EXPECT_EQ(again[0].attempts, 2);
+
+  {
+    pqxx::work t(conn);
+    store::mark_failed(t, queued[1], std::nullopt, "gave up");
+    t.commit();
+  }
+  EXPECT_EQ(query(db, "SELECT status, smsc_status, error FROM outbox WHERE id = " + id(queued[1])),
+            (rows{{"failed", "<null>", "gave up"}}));
+}
+
+// ---------------------------------------------------------------------------------------------
+// pool
+
+TEST(PoolTest, WithReturnsTheFunctionsValue) {
+  const test_database db;
+  store::pool p(db.dsn(), 2);
+  EXPECT_EQ(p.size(), 2U);
+  EXPECT_EQ(p.dsn(), db.dsn());
+  const int v = p.with([](pqxx::connection& c) {
+    pqxx::nontransaction t(c);
+    return t.exec1("SELECT 6 * 7")[0].as<int>();
+  });
+  EXPECT_EQ(v, 42);
+  const std::string name = p.with([](pqxx::connection& c) { return std::string(c.dbname()); });
+  EXPECT_EQ(name, db.name());
+}
+
+TEST(PoolTest, ABrokenConnectionIsReplaced) {
+  const test_database db;
+  store::pool p(db.dsn(), 1);
+  const auto backend = [](pqxx::connection& c) {
+    pqxx::nontransaction t(c);
+    return t.exec1("SELECT pg_backend_pid()")[0].as<int>();
+  };
+  const int before = p.with(backend);
+  EXPECT_EQ(p.with(backend), before);  // the connection is reused while it works
+
+  EXPECT_THROW(p.with([](pqxx::connection& c) {
+    pqxx::nontransaction t(c);
+    t.exec("SELECT pg_terminate_backend(pg_backend_pid())");
+  }),
+               pqxx::broken_connection);
+
+  int after = 0;
+  ASSERT_NO_THROW(after = p.with(backend));
+  EXPECT_NE(after, before);
+  EXPECT_EQ(p.with(backend), after);
+}
+
+TEST(PoolTest, TwoConnectionsServeEightThreads) {
+  const test_database db;
+  store::pool p(db.dsn(), 2);
+  constexpr int threads = 8;
+  constexpr int calls = 50;
+  std::atomic<int> completed{0};
+  std::atomic<int> in_use{0};
+  std::atomic<int> most_in_use{0};
+  std::atomic<long long> sum{0};
+  std::mutex pids_mutex;
+  std::set<int> pids;
+  std::vector<std::exception_ptr> errors(threads);
+  std::vector<std::thread> workers;
+  for (int i = 0; i < threads; ++i) {
+    workers.emplace_back([&, i] {
+      try {
+        for (int j = 0; j < calls; ++j) {
+          const int value = p.with([&](pqxx::connection& c) {
+            const int now = ++in_use;
+            int seen = most_in_use.load();
+            while (now > seen && !most_in_use.compare_exchange_weak(seen, now)) {
+            }
+            pqxx::work t(c);
+            const auto r = t.exec_params1("SELECT $1::int, pg_backend_pid()", i * 1000 + j);
+            t.commit();
+            {
+              const std::lock_guard lock(pids_mutex);
+              pids.insert(r[1].as<int>());
+            }
+            --in_use;
+            return r[0].as<int>();
+          });
+          sum += value;
+          ++completed;
+        }
+      } catch (...) {
+        errors[static_cast<std::size_t>(i)] = std::current_exception();
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+
+  for (const auto& e : errors) EXPECT_FALSE(e);
+  EXPECT_EQ(completed.load(), threads * calls);
+  long long expected = 0;
+  for (int i = 0; i < threads; ++i) {
+    for (int j = 0; j < calls; ++j) expected += i * 1000 + j;
+  }
+  EXPECT_EQ(sum.load(), expected);
+  EXPECT_LE(most_in_use.load(), 2);
+  EXPECT_LE(pids.size(), 2U);
+}
+
+// ---------------------------------------------------------------------------------------------
+// password
+
+TEST(PasswordTest, HashesWithArgon2idAndVerifies) {
+  const std::string hash = store::hash_password("correct horse battery staple");
+  EXPECT_EQ(hash.rfind("$argon2id$", 0), 0U) << hash;
+  EXPECT_TRUE(store::verify_password(hash, "correct horse battery staple"));
+  EXPECT_FALSE(store::verify_password(hash, "correct horse battery stapler"));
+  EXPECT_FALSE(store::verify_password(hash, ""));
+  EXPECT_NE(store::hash_password("correct horse battery staple"), hash);  // fresh salt
+}
+
+TEST(PasswordTest, MalformedHashesNeverVerify) {
+  EXPECT_FALSE(store::verify_password("", ""));
+  EXPECT_FALSE(store::verify_password("", "secret"));
+  EXPECT_FALSE(store::verify_password("garbage", "secret"));
+  EXPECT_FALSE(store::verify_password("$argon2id$v=19$m=65536,t=2,p=1$AAAA$BBBB", "secret"));
+  EXPECT_FALSE(store::verify_password(std::string(300, 'x'), "secret"));
+  const std::string hash = store::hash_password("secret");
+  EXPECT_FALSE(store::verify_password(hash.substr(0, hash.size() - 4), "secret"));
+  EXPECT_TRUE(store::verify_password(store::hash_password(""), ""));
+}
+
+}  // namespace
