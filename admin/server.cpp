@@ -113,8 +113,8 @@ struct server::impl : std::enable_shared_from_this<impl> {
   http_handler handler;
 };
 
-server::server(boost::asio::any_io_executor ex, http_handler handler)
-    : impl_(std::make_shared<impl>(std::move(ex), std::move(handler))) {}
+server::server(const boost::asio::any_io_executor& ex, http_handler handler)
+    : impl_(std::make_shared<impl>(ex, std::move(handler))) {}
 
 server::~server() {
   stop();

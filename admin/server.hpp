@@ -30,7 +30,7 @@ using http_handler = std::function<http_response(const http_request&)>;
 /// An HTTP/1.1 server on one address. Created and used on one executor.
 class server {
  public:
-  server(boost::asio::any_io_executor ex, http_handler handler);
+  server(const boost::asio::any_io_executor& ex, http_handler handler);
   ~server();
   server(const server&) = delete;
   server& operator=(const server&) = delete;

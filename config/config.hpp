@@ -22,6 +22,7 @@ struct backoff {
   std::chrono::milliseconds initial{1000};
   std::chrono::milliseconds max{60000};
   double jitter = 0.2;
+  friend bool operator==(const backoff&, const backoff&) = default;
 };
 
 /// One SMPP bind to one SMSC account.
@@ -38,24 +39,28 @@ struct smsc_bind {
   std::chrono::seconds enquire_link_interval{30};  ///< idle keep-alive, 1..3600 s
   std::chrono::seconds response_timeout{10};       ///< deadline for any response, 1..600 s
   backoff reconnect;
+  friend bool operator==(const smsc_bind&, const smsc_bind&) = default;
 };
 
 /// Optional TLS for the admin port: both files or neither.
 struct tls_files {
   std::string certificate;
   std::string key;
+  friend bool operator==(const tls_files&, const tls_files&) = default;
 };
 
 /// The admin HTTP port.
 struct admin {
   std::string listen = "127.0.0.1:8080";  ///< host:port
   std::optional<tls_files> tls;
+  friend bool operator==(const admin&, const admin&) = default;
 };
 
 /// The PostgreSQL contact store.
 struct store {
   std::string dsn;              ///< libpq connection string; "" uses the PG* environment
   std::uint32_t pool_size = 4;  ///< connections, 1..64
+  friend bool operator==(const store&, const store&) = default;
 };
 
 /// The whole file.
@@ -65,6 +70,7 @@ struct daemon_config {
   std::vector<smsc_bind> smsc;         ///< at least one
   std::string default_country = "US";  ///< ISO 3166 alpha-2, for national numbers
   log_level level = log_level::info;
+  friend bool operator==(const daemon_config&, const daemon_config&) = default;
 };
 
 /// Why a file was refused: the key path (e.g. `smsc[0].port`), its line (1-based, 0 when

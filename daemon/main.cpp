@@ -41,16 +41,47 @@ void setup_logging(config::log_level level) {
   spdlog::set_level(static_cast<spdlog::level::level_enum>(level));
 }
 
-int run(const config::daemon_config& cfg) {
+// SIGHUP: re-reads the file; the log level applies at once, anything else needs a restart
+// (said in the log), and a file that no longer validates changes nothing.
+void reload(const std::string& path, const config::daemon_config& running) {
+  const auto next = config::load(path);
+  if (!next) {
+    spdlog::error("reload refused, config unchanged error=\"{}\"", next.error().describe(path));
+    return;
+  }
+  spdlog::set_level(static_cast<spdlog::level::level_enum>(next->level));
+  auto rest = *next;
+  rest.level = running.level;
+  if (rest == running) {
+    spdlog::info("reload done log_level={}", spdlog::level::to_string_view(spdlog::get_level()));
+  } else {
+    spdlog::warn(
+        "reload applied log_level only; store, admin, smsc and default_country changes need a "
+        "restart");
+  }
+}
+
+int run(const std::string& path, const config::daemon_config& cfg) {
   net::io_context ioc(1);
   daemon::application app(ioc, cfg);
   app.on_ready([&app] { daemon::notify::ready(app.status()); });
+
+  net::signal_set hangups(ioc, SIGHUP);
+  std::function<void()> on_hangup = [&] {
+    hangups.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      reload(path, cfg);
+      on_hangup();
+    });
+  };
+  on_hangup();
 
   bool stopping = false;
   net::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec || stopping) return;
     stopping = true;
+    hangups.cancel();
     spdlog::info("signal received signal={}", sig);
     daemon::notify::stopping();
     net::co_spawn(
@@ -118,7 +149,7 @@ int main(int argc, char** argv) {
   }
   setup_logging(cfg->level);
   try {
-    if (args.size() == 2) return run(*cfg);
+    if (args.size() == 2) return run(args[1], *cfg);
     return daemon::run_setup_command(*cfg, {args.begin() + 2, args.end()}, std::cin, std::cout);
   } catch (const std::exception& e) {
     spdlog::critical("failed error=\"{}\"", e.what());

@@ -255,6 +255,20 @@ TEST_F(DaemonProcess, NotifiesReadyAnswersTheDemoServesOpsAndStopsCleanly) {
   EXPECT_NE(metrics.find("smsgw_bind_up{bind=\"sim\"} 1"), std::string::npos) << metrics;
   EXPECT_NE(http_get(admin_port, "/nope").find("404 Not Found"), std::string::npos);
 
+  // SIGHUP: the log level applies at once; a file that no longer validates changes nothing.
+  std::ofstream(cfg, std::ios::app) << "log_level: debug\n";
+  daemon.signal(SIGHUP);
+  ASSERT_TRUE(eventually([&] {
+    return read_file(dir_ / "daemon.log").find("reload done log_level=debug") != std::string::npos;
+  })) << read_file(dir_ / "daemon.log");
+  std::ofstream(cfg, std::ios::app) << "unknown_key: 1\n";
+  daemon.signal(SIGHUP);
+  ASSERT_TRUE(eventually([&] {
+    return read_file(dir_ / "daemon.log").find("reload refused, config unchanged") !=
+           std::string::npos;
+  }));
+  EXPECT_NE(http_get(admin_port, "/healthz").find("200 OK"), std::string::npos);
+
   daemon.signal(SIGTERM);
   EXPECT_EQ(daemon.wait(), 0) << read_file(dir_ / "daemon.log");
   EXPECT_TRUE(notify.wait_for("STOPPING=1", 1s)) << notify.seen();
