@@ -163,6 +163,14 @@ auto number(double min, double max) {
   };
 }
 
+/// `true` or `false`.
+bool boolean(const field& f) {
+  if (!f.node.IsScalar() || is_string_scalar(f.node)) fail(f, "expected true or false");
+  const std::string& s = f.node.Scalar();
+  if (s != "true" && s != "false") fail(f, "expected true or false");
+  return s == "true";
+}
+
 /// One of the names in `table`, as its enumerator.
 template <typename E, std::size_t N>
 auto one_of(const std::array<std::pair<std::string_view, E>, N>& table) {
@@ -219,10 +227,20 @@ backoff read_backoff(const field& self) {
   return b;
 }
 
+smsc_tls read_smsc_tls(const field& self) {
+  const map_reader r(self, {"ca_file", "server_name", "verify"});
+  smsc_tls t;
+  r.optional("ca_file", t.ca_file, text(1));
+  r.optional("server_name", t.server_name, text(1));
+  r.optional("verify", t.verify, boolean);
+  return t;
+}
+
 smsc_bind read_bind(const field& self, const std::vector<smsc_bind>& earlier) {
   const map_reader r(
-      self, {"name", "host", "port", "system_id", "password", "system_type", "bind_mode", "window",
-             "throughput", "enquire_link_interval", "response_timeout", "reconnect"});
+      self, {"name", "host", "port", "system_id", "password", "system_type", "address_range",
+             "bind_mode", "window", "throughput", "throughput_per_sender", "use_message_payload",
+             "enquire_link_interval", "response_timeout", "reconnect", "tls"});
   smsc_bind b;
   r.required("name", b.name, text_if(is_bind_name, "must be 1 to 32 of A-Z a-z 0-9 _ . -"));
   if (std::any_of(earlier.begin(), earlier.end(),
@@ -234,13 +252,17 @@ smsc_bind read_bind(const field& self, const std::vector<smsc_bind>& earlier) {
   r.required("system_id", b.system_id, text(1, 15));
   r.required("password", b.password, text(0, 8));
   r.optional("system_type", b.system_type, text(0, 12));
+  r.optional("address_range", b.address_range, text(0, 40));
   r.optional("bind_mode", b.mode, one_of(bind_modes));
   r.optional("window", b.window, integer<std::uint32_t>(1, 1000));
   r.optional("throughput", b.throughput, integer<std::uint32_t>(0, 100'000));
+  r.optional("throughput_per_sender", b.throughput_per_sender, integer<std::uint32_t>(0, 100'000));
+  r.optional("use_message_payload", b.use_message_payload, boolean);
   r.optional("enquire_link_interval", b.enquire_link_interval,
              integer<std::chrono::seconds>(1, 3600));
   r.optional("response_timeout", b.response_timeout, integer<std::chrono::seconds>(1, 600));
   r.optional("reconnect", b.reconnect, read_backoff);
+  r.optional("tls", b.tls, read_smsc_tls);
   return b;
 }
 
@@ -281,13 +303,15 @@ admin read_admin(const field& self) {
 }
 
 daemon_config read_config(const field& self) {
-  const map_reader r(self, {"store", "admin", "smsc", "default_country", "log_level"});
+  const map_reader r(
+      self, {"store", "admin", "smsc", "default_country", "reassembly_timeout", "log_level"});
   daemon_config c;
   r.required("store", c.db, read_store);
   r.optional("admin", c.admin_port, read_admin);
   r.required("smsc", c.smsc, read_binds);
   r.optional("default_country", c.default_country,
              text_if(is_country, "must be two upper-case letters"));
+  r.optional("reassembly_timeout", c.reassembly_timeout, integer<std::chrono::seconds>(10, 86'400));
   r.optional("log_level", c.level, one_of(log_levels));
   return c;
 }

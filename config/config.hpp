@@ -25,6 +25,14 @@ struct backoff {
   friend bool operator==(const backoff&, const backoff&) = default;
 };
 
+/// TLS to the SMSC. Certificate verification is on unless explicitly turned off.
+struct smsc_tls {
+  std::string ca_file;      ///< PEM bundle; empty: the system's trust store
+  std::string server_name;  ///< name checked in the certificate; empty: the bind's host
+  bool verify = true;
+  friend bool operator==(const smsc_tls&, const smsc_tls&) = default;
+};
+
 /// One SMPP bind to one SMSC account.
 struct smsc_bind {
   std::string name;  ///< unique among binds; names the bind in logs and numbers
@@ -33,12 +41,16 @@ struct smsc_bind {
   std::string system_id;
   std::string password;
   std::string system_type;
+  std::string address_range;  ///< sent in the bind, 0..40 characters
   bind_mode mode = bind_mode::transceiver;
   std::uint32_t window = 10;                       ///< outstanding requests, 1..1000
   std::uint32_t throughput = 0;                    ///< messages per second, 0 = unlimited
+  std::uint32_t throughput_per_sender = 0;         ///< per source address, 0 = unlimited
+  bool use_message_payload = false;                ///< long texts in one message_payload TLV
   std::chrono::seconds enquire_link_interval{30};  ///< idle keep-alive, 1..3600 s
   std::chrono::seconds response_timeout{10};       ///< deadline for any response, 1..600 s
   backoff reconnect;
+  std::optional<smsc_tls> tls;
   friend bool operator==(const smsc_bind&, const smsc_bind&) = default;
 };
 
@@ -67,8 +79,9 @@ struct store {
 struct daemon_config {
   store db;
   admin admin_port;
-  std::vector<smsc_bind> smsc;         ///< at least one
-  std::string default_country = "US";  ///< ISO 3166 alpha-2, for national numbers
+  std::vector<smsc_bind> smsc;                   ///< at least one
+  std::string default_country = "US";            ///< ISO 3166 alpha-2, for national numbers
+  std::chrono::seconds reassembly_timeout{600};  ///< an incomplete multipart MO expires
   log_level level = log_level::info;
   friend bool operator==(const daemon_config&, const daemon_config&) = default;
 };

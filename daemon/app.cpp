@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -36,8 +38,12 @@ smpp::session_options to_session_options(const config::smsc_bind& b) {
   o.system_id = b.system_id;
   o.password = b.password;
   o.system_type = b.system_type;
+  o.address_range = b.address_range;
   o.window = b.window;
   o.throughput = b.throughput;
+  o.throughput_per_sender = b.throughput_per_sender;
+  o.use_message_payload = b.use_message_payload;
+  if (b.tls) o.tls = smpp::tls_options{b.tls->ca_file, b.tls->server_name, b.tls->verify};
   o.enquire_link_interval = b.enquire_link_interval;
   o.response_timeout = b.response_timeout;
   o.reconnect_initial = b.reconnect.initial;
@@ -74,7 +80,7 @@ struct application::impl {
       std::string binds;
       for (const auto& s : sessions) {
         binds += fmt::format("{}{{\"name\":\"{}\",\"state\":\"{}\"}}", binds.empty() ? "" : ",",
-                             s->options().name, smpp::to_string(s->state()));
+                             smpp::label(s->options()), smpp::to_string(s->state()));
       }
       const bool ok = ready();
       return {ok ? 200 : 503, "application/json",
@@ -84,15 +90,15 @@ struct application::impl {
       std::string extra =
           "# HELP smsgw_bind_up Whether the bind is bound.\n# TYPE smsgw_bind_up gauge\n";
       for (const auto& s : sessions) {
-        extra += fmt::format("smsgw_bind_up{{bind=\"{}\"}} {}\n", s->options().name,
+        extra += fmt::format("smsgw_bind_up{{bind=\"{}\"}} {}\n", smpp::label(s->options()),
                              s->state() == smpp::session_state::bound ? 1 : 0);
       }
       extra +=
           "# HELP smsgw_window_outstanding Requests awaiting a response, per bind.\n"
           "# TYPE smsgw_window_outstanding gauge\n";
       for (const auto& s : sessions) {
-        extra += fmt::format("smsgw_window_outstanding{{bind=\"{}\"}} {}\n", s->options().name,
-                             s->outstanding());
+        extra += fmt::format("smsgw_window_outstanding{{bind=\"{}\"}} {}\n",
+                             smpp::label(s->options()), s->outstanding());
       }
       extra += fmt::format(
           "# HELP smsgw_outbox_in_flight Outbox rows being submitted.\n"
@@ -138,6 +144,8 @@ struct application::impl {
   std::function<void()> on_ready;
   bool store_up = false;
   bool ready_fired = false;
+  bool stopping = false;
+  net::steady_timer housekeeping{io};  // expires parts of multipart MOs
 };
 
 application::application(net::io_context& ioc, config::daemon_config cfg, std::string instance)
@@ -202,21 +210,44 @@ net::awaitable<void> application::start() {
   m.store_up = true;
 
   for (const auto& b : m.cfg.smsc) {
-    auto s = std::make_shared<smpp::session>(
-        m.io.get_executor(), to_session_options(b),
-        [&m, &b](const smpp::sm_body& d) { return m.inbound.on_deliver(b.name, d); });
-    s->on_state_change([&m](smpp::session_state) { m.check_ready(); });
-    m.sessions.push_back(s);
-    m.out->add_session(s);
-    s->start();
+    // A receiver_transmitter bind is two sessions: MOs arrive on one, submits leave on the other.
+    std::vector<smpp::bind_type> types{smpp::bind_type::transceiver};
+    if (b.mode == config::bind_mode::receiver_transmitter) {
+      types = {smpp::bind_type::receiver, smpp::bind_type::transmitter};
+    }
+    for (const auto type : types) {
+      auto options = to_session_options(b);
+      options.type = type;
+      auto s = std::make_shared<smpp::session>(
+          m.io.get_executor(), std::move(options),
+          [&m, &b](const smpp::sm_body& d) { return m.inbound.on_deliver(b.name, d); });
+      s->on_state_change([&m](smpp::session_state) { m.check_ready(); });
+      m.sessions.push_back(s);
+      m.out->add_session(s);
+      s->start();
+    }
   }
   m.out->start(std::chrono::milliseconds(1000));
+  net::co_spawn(
+      m.io,
+      [&m]() -> net::awaitable<void> {
+        for (;;) {
+          m.housekeeping.expires_after(std::chrono::seconds(30));
+          boost::system::error_code ec;
+          co_await m.housekeeping.async_wait(net::redirect_error(net::use_awaitable, ec));
+          if (ec || m.stopping) co_return;
+          co_await m.inbound.expire_parts(m.cfg.reassembly_timeout);
+        }
+      },
+      net::detached);
   m.check_ready();
 }
 
 net::awaitable<void> application::stop(std::chrono::milliseconds drain) {
   auto& m = *impl_;
   log().info("stopping drain_ms={}", drain.count());
+  m.stopping = true;
+  m.housekeeping.cancel();
   m.http.stop();
   co_await m.out->stop(drain);
   for (auto& s : m.sessions) co_await s->stop(drain);

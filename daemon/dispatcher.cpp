@@ -2,11 +2,14 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 
+#include "smpp/concat.hpp"
 #include "smpp/text.hpp"
 
 namespace smsgw::daemon {
@@ -34,33 +37,29 @@ smpp::address to_address(const std::string& a) {
   return digits ? smpp::address{0, 1, a} : smpp::address{5, 0, a};
 }
 
-// Statuses after which the same submit may succeed later.
-bool temporary(std::uint32_t status) {
-  switch (status) {
-    case smpp::status::throttled:
-    case smpp::status::message_queue_full:
-    case smpp::status::system_error:
-    case smpp::status::temporary_app_error:
-    case smpp::status::invalid_bind_status: return true;
-    default: return false;
-  }
-}
-
-smpp::sm_body to_submit(const store::outbox_row& row) {
+// The submit_sm bodies for a row: one when the text fits a single SMS, else one
+// message_payload submit (when the bind prefers it and it fits) or concatenated parts.
+std::vector<smpp::sm_body> to_submits(const store::outbox_row& row, bool use_payload,
+                                      std::uint16_t reference) {
   smpp::sm_body b;
   b.source = to_address(row.source);
   b.destination = to_address(row.destination);
   b.registered_delivery = 1;  // ask for a delivery receipt
   const auto text = smpp::encode_text(row.text);
   b.data_coding = text.data_coding;
-  const std::size_t single_limit = text.data_coding == smpp::coding::ucs2 ? 70 : 160;
-  if (text.units <= single_limit) {
-    b.short_message = text.octets;
-  } else {
-    // Longer texts travel in message_payload until concatenated submits land.
-    b.tlvs.push_back({smpp::tag::message_payload, text.octets.substr(0, 1024)});
+  const auto parts = smpp::split(text, {false, reference});
+  if (parts.size() > 1 && use_payload && text.octets.size() <= 1024) {
+    b.tlvs.push_back({smpp::tag::message_payload, text.octets});
+    return {b};
   }
-  return b;
+  std::vector<smpp::sm_body> out;
+  for (const auto& p : parts) {
+    auto part = b;
+    part.short_message = p.short_message;
+    if (p.udhi) part.esm_class |= smpp::esm_udhi;
+    out.push_back(std::move(part));
+  }
+  return out;
 }
 
 }  // namespace
@@ -98,7 +97,9 @@ void dispatcher::send_now(std::vector<store::outbox_row> rows) {
 std::size_t dispatcher::capacity() const {
   std::size_t total = 0;
   for (const auto& s : sessions_) {
-    if (s->state() == smpp::session_state::bound) total += std::size_t{2} * s->options().window;
+    if (s->can_submit() && s->state() == smpp::session_state::bound) {
+      total += std::size_t{2} * s->options().window;
+    }
   }
   return total;
 }
@@ -106,7 +107,7 @@ std::size_t dispatcher::capacity() const {
 std::shared_ptr<smpp::session> dispatcher::session_for(const store::outbox_row& row) const {
   std::shared_ptr<smpp::session> best;
   for (const auto& s : sessions_) {
-    if (row.bind && s->options().name != *row.bind) continue;
+    if (!s->can_submit() || (row.bind && s->options().name != *row.bind)) continue;
     if (s->state() != smpp::session_state::bound) {
       if (!best) best = s;  // a named bind that is down: wait for it
       continue;
@@ -125,7 +126,8 @@ net::awaitable<void> dispatcher::claim_loop(std::chrono::milliseconds poll_inter
     if (cap > in_flight_) {
       std::vector<std::string> binds;
       for (const auto& s : sessions_) {
-        if (s->state() == smpp::session_state::bound) binds.push_back(s->options().name);
+        if (s->can_submit() && s->state() == smpp::session_state::bound)
+          binds.push_back(s->options().name);
       }
       try {
         const int limit = static_cast<int>(cap - in_flight_);
@@ -154,12 +156,17 @@ net::awaitable<void> dispatcher::send(store::outbox_row row) {
 
   auto s = session_for(row);
   smpp::submit_result r;  // not_sent unless a bound session takes it
+  std::vector<std::string> ids;
   if (s && s->state() == smpp::session_state::bound) {
     try {
-      const auto message = to_submit(row);
-      r = co_await s->submit(message);
-    } catch (const std::invalid_argument& e) {
-      // The row cannot be represented as a submit_sm (e.g. an address too long).
+      const auto parts = to_submits(row, s->options().use_message_payload, next_reference_++);
+      for (const auto& part : parts) {
+        r = co_await s->submit(part);
+        if (r.what != smpp::submit_result::outcome::accepted) break;
+        ids.push_back(r.message_id);
+      }
+    } catch (const std::exception& e) {
+      // Not representable as submit_sm (an address too long, over 255 parts): never will be.
       r = {smpp::submit_result::outcome::rejected, smpp::status::invalid_dest_address, {}};
       log().error("unsendable outbox_id={} error=\"{}\"", row.row_id, e.what());
     }
@@ -173,12 +180,12 @@ net::awaitable<void> dispatcher::send(store::outbox_row row) {
         what = "submitted";
         co_await db_.run([&](pqxx::connection& c) {
           pqxx::work w(c);
-          store::mark_submitted(w, row.row_id, r.message_id);
+          store::mark_submitted(w, row.row_id, s->options().name, ids);
           w.commit();
         });
         break;
       case smpp::submit_result::outcome::rejected:
-        if (temporary(status)) {
+        if (smpp::is_temporary(status)) {
           metrics_.mt(mt_result::retried);
           what = "retry";
           // Throttling slows this row down; it does not fail it.
@@ -213,9 +220,9 @@ net::awaitable<void> dispatcher::send(store::outbox_row row) {
     // The row stays claimed; the stale-claim rule hands it out again later.
     log().error("outbox update failed outbox_id={} error=\"{}\"", row.row_id, e.what());
   }
-  log().info("mt outbox_id={} bind={} to={} result={} status={} smsc_id={}", row.row_id,
-             s ? s->options().name : "-", row.destination, what, smpp::status_name(status),
-             r.message_id);
+  log().info("mt outbox_id={} bind={} to={} parts={} result={} status={} smsc_id={}", row.row_id,
+             s ? smpp::label(s->options()) : "-", row.destination, ids.size(), what,
+             smpp::status_name(status), fmt::join(ids, ","));
 }
 
 net::awaitable<void> dispatcher::stop(std::chrono::milliseconds drain) {

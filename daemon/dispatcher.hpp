@@ -46,6 +46,7 @@ class dispatcher : public std::enable_shared_from_this<dispatcher> {
   std::string instance_;
   std::vector<std::shared_ptr<smpp::session>> sessions_;
   std::size_t in_flight_ = 0;
+  std::uint16_t next_reference_ = 1;  // concatenation reference of long submits
   bool stopping_ = false;
   net::steady_timer wake_;
 };

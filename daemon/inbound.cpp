@@ -1,11 +1,19 @@
 #include "daemon/inbound.hpp"
 
+#include <charconv>
 #include <chrono>
 
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "keywords/decide.hpp"
+#include "smpp/receipt.hpp"
 #include "smpp/text.hpp"
+#include "store/parts.hpp"
 #include "store/routing.hpp"
 
 namespace smsgw::daemon {
@@ -20,17 +28,44 @@ spdlog::logger& log() {
   return *logger;
 }
 
-constexpr std::uint8_t esm_udhi = 0x40;
-constexpr std::uint8_t esm_type_mask = 0x3C;
+// What one transaction did with an MO or a part of one.
+struct outcome {
+  bool whole = true;  // false: a part was stored and the message is not complete yet
+  bool routed = false;
+  keywords::decision decision;
+  store::inbound_outcome written;
+};
+
+// Decides and writes the effects of a whole MO (inside the caller's transaction).
+outcome apply(pqxx::transaction_base& w, const store::inbound_mo& mo, const std::string& instance) {
+  outcome result;
+  const auto route = store::find_route(w, mo.destination);
+  result.routed = route.has_value();
+  if (route) result.decision = keywords::decide(mo.text, route->rules);
+  result.written =
+      store::apply_decision(w, mo, route ? &*route : nullptr, result.decision, instance);
+  return result;
+}
+
+// The receipt states as the store records them.
+const char* store_state(smpp::message_state s) {
+  switch (s) {
+    case smpp::message_state::enroute: return "enroute";
+    case smpp::message_state::delivered: return "delivered";
+    case smpp::message_state::expired: return "expired";
+    case smpp::message_state::deleted: return "deleted";
+    case smpp::message_state::undeliverable: return "undeliverable";
+    case smpp::message_state::accepted: return "accepted";
+    case smpp::message_state::unknown: return "unknown";
+    case smpp::message_state::rejected: return "rejected";
+  }
+  return "unknown";
+}
 
 }  // namespace
 
-bool is_receipt(const smpp::sm_body& deliver) {
-  const auto type = deliver.esm_class & esm_type_mask;
-  return type == 0x04 || type == 0x08 || type == 0x10 || type == 0x20;  // SMSC, SME, intermediate
-}
-
-store::inbound_mo to_inbound(const std::string& bind, const smpp::sm_body& deliver) {
+store::inbound_mo to_inbound(const std::string& bind, const smpp::sm_body& deliver,
+                             const std::string& octets) {
   store::inbound_mo mo;
   mo.bind = bind;
   mo.source = deliver.source.value;
@@ -39,70 +74,153 @@ store::inbound_mo to_inbound(const std::string& bind, const smpp::sm_body& deliv
   }
   mo.destination = deliver.destination.value;
   mo.data_coding = deliver.data_coding;
-  std::string octets = deliver.short_message;
-  if (const auto* payload = deliver.find_tlv(smpp::tag::message_payload);
-      payload && octets.empty()) {
-    octets = *payload;
-  }
-  if ((deliver.esm_class & esm_udhi) != 0 && !octets.empty()) {
-    // UDH: its first octet is its own length. Reassembly of parts comes with the codec work.
-    const std::size_t udh = 1 + static_cast<std::uint8_t>(octets[0]);
-    octets.erase(0, std::min(udh, octets.size()));
-  }
   mo.text = smpp::decode_text(deliver.data_coding, octets);
   return mo;
+}
+
+std::vector<std::string> receipt_id_forms(const std::string& id) {
+  std::vector<std::string> forms{id};
+  std::uint64_t value = 0;
+  const auto* end = id.data() + id.size();
+  if (auto [p, ec] = std::from_chars(id.data(), end, value, 16); ec == std::errc{} && p == end) {
+    forms.push_back(std::to_string(value));  // reported in hex, submitted as decimal
+  }
+  if (auto [p, ec] = std::from_chars(id.data(), end, value, 10); ec == std::errc{} && p == end) {
+    forms.push_back(fmt::format("{:x}", value));  // reported in decimal, submitted as hex
+    forms.push_back(fmt::format("{:X}", value));
+    forms.push_back(std::to_string(value));  // without leading zeros
+  }
+  return forms;
 }
 
 inbound_pipeline::inbound_pipeline(db_runner& db, dispatcher& out, metrics& m, std::string instance)
     : db_(db), out_(out), metrics_(m), instance_(std::move(instance)) {}
 
-net::awaitable<std::uint32_t> inbound_pipeline::on_deliver(const std::string& bind,
+net::awaitable<std::uint32_t> inbound_pipeline::on_receipt(const std::string& bind,
                                                            const smpp::sm_body& deliver) {
-  const auto started = std::chrono::steady_clock::now();
-  if (is_receipt(deliver)) {
-    // Receipt parsing and status updates come with the SMPP codec work; never an MO.
-    metrics_.mo(metrics::receipt);
-    log().info("receipt bind={} from={} esm_class={}", bind, deliver.source.value,
+  metrics_.mo(metrics::receipt);
+  const auto r = smpp::parse_receipt(deliver);
+  if (!r) {
+    // Answered OK all the same: redelivering an unreadable receipt cannot make it readable.
+    log().warn("receipt unreadable bind={} from={} esm_class={}", bind, deliver.source.value,
                deliver.esm_class);
     co_return smpp::status::ok;
   }
-  const store::inbound_mo mo = to_inbound(bind, deliver);
-  struct outcome {
-    bool routed = false;
-    keywords::decision decision;
-    store::inbound_outcome written;
-  };
+  const auto forms = receipt_id_forms(r->message_id);
+  const std::string state = store_state(r->state);
+  std::optional<store::id> row;
+  // A fast SMSC can report before our record of the submit is committed: look again
+  // briefly before calling the id unknown.
+  net::steady_timer again(co_await net::this_coro::executor);
+  for (int attempt = 0; attempt < 4 && !row; ++attempt) {
+    if (attempt > 0) {
+      again.expires_after(std::chrono::milliseconds(100 * attempt));
+      boost::system::error_code ec;
+      co_await again.async_wait(net::redirect_error(net::use_awaitable, ec));
+    }
+    try {
+      row = co_await db_.run([&](pqxx::connection& c) {
+        pqxx::work w(c);
+        auto matched = store::record_receipt(w, forms, state, r->error);
+        w.commit();
+        return matched;
+      });
+    } catch (const std::exception& e) {
+      metrics_.mo_failed();
+      log().error("receipt not stored bind={} smsc_id={} error=\"{}\"", bind, r->message_id,
+                  e.what());
+      co_return smpp::status::temporary_app_error;
+    }
+  }
+  log().info("receipt bind={} smsc_id={} state={} err={} outbox_id={}", bind, r->message_id, state,
+             r->error, row ? std::to_string(*row) : "unknown");
+  co_return smpp::status::ok;
+}
+
+net::awaitable<std::uint32_t> inbound_pipeline::on_deliver(const std::string& bind,
+                                                           const smpp::sm_body& deliver) {
+  const auto started = std::chrono::steady_clock::now();
+  if (smpp::is_receipt(deliver)) co_return co_await on_receipt(bind, deliver);
+
+  const auto read = smpp::read_octets(deliver);
+  if (!read.value) {
+    metrics_.mo_failed();
+    log().warn("mo refused bind={} from={} reason={}", bind, deliver.source.value,
+               read.error == smpp::octets_error::bad_sar ? "bad_sar" : "bad_udh");
+    co_return smpp::status::permanent_app_error;
+  }
+  const auto& octets = *read.value;
+  const store::inbound_mo single = to_inbound(bind, deliver, octets.octets);
   outcome o;
   try {
-    o = co_await db_.run([&mo, this](pqxx::connection& c) {
+    o = co_await db_.run([&](pqxx::connection& c) {
       pqxx::work w(c);
       outcome result;
-      const auto route = store::find_route(w, mo.destination);
-      result.routed = route.has_value();
-      if (route) result.decision = keywords::decide(mo.text, route->rules);
-      result.written =
-          store::apply_decision(w, mo, route ? &*route : nullptr, result.decision, instance_);
+      if (!octets.part) {
+        result = apply(w, single, instance_);
+      } else {
+        // Store the part first; the transaction that completes the message handles it.
+        const store::part_key key{bind, single.source, single.destination, octets.part->reference,
+                                  octets.part->total};
+        const auto parts =
+            store::store_part(w, key, octets.part->index, deliver.data_coding, octets.octets);
+        std::vector<smpp::message_octets> pieces;
+        for (const auto& p : parts) {
+          pieces.push_back({p.octets, smpp::part_info{key.reference, key.total, p.index}});
+        }
+        const auto whole = smpp::assemble(pieces);
+        if (!whole) {
+          result.whole = false;
+        } else {
+          auto mo = single;
+          mo.data_coding = parts.front().data_coding;
+          mo.text = smpp::decode_text(mo.data_coding, *whole);
+          store::delete_parts(w, key);
+          result = apply(w, mo, instance_);
+        }
+      }
       w.commit();
       return result;
     });
   } catch (const std::exception& e) {
     metrics_.mo_failed();
-    log().error("mo not stored bind={} from={} to={} error=\"{}\"", bind, mo.source, mo.destination,
-                e.what());
+    log().error("mo not stored bind={} from={} to={} error=\"{}\"", bind, single.source,
+                single.destination, e.what());
     co_return smpp::status::temporary_app_error;  // the SMSC redelivers later
+  }
+  if (!o.whole) {
+    log().info("mo part stored bind={} from={} to={} ref={} part={}/{}", bind, single.source,
+               single.destination, octets.part->reference, octets.part->index, octets.part->total);
+    co_return smpp::status::ok;
   }
   metrics_.mo(o.routed ? metrics::index_of(o.decision.what) : metrics::unrouted);
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - started);
   metrics_.mo_latency(static_cast<std::uint64_t>(micros.count()));
   log().info("mo bind={} from={} to={} decision={} keyword={} inbound_id={} replies={}", bind,
-             mo.source, mo.destination,
+             single.source, single.destination,
              o.routed ? keywords::to_string(o.decision.what) : "unrouted",
              o.decision.keyword ? o.decision.keyword->keyword : "-", o.written.inbound_id,
              o.written.replies.size());
-  log().debug("mo text inbound_id={} text=\"{}\"", o.written.inbound_id, mo.text);
   out_.send_now(std::move(o.written.replies));
   co_return smpp::status::ok;
+}
+
+net::awaitable<void> inbound_pipeline::expire_parts(std::chrono::seconds age) {
+  try {
+    const auto expired = co_await db_.run([&](pqxx::connection& c) {
+      pqxx::work w(c);
+      auto gone = store::expire_parts(w, age);
+      w.commit();
+      return gone;
+    });
+    for (const auto& e : expired) {
+      log().warn("multipart mo expired bind={} from={} to={} ref={} parts={}/{}", e.key.bind,
+                 e.key.source, e.key.destination, e.key.reference, e.parts_received, e.key.total);
+    }
+  } catch (const std::exception& e) {
+    log().error("expiring parts failed error=\"{}\"", e.what());
+  }
 }
 
 }  // namespace smsgw::daemon

@@ -1,38 +1,49 @@
-// The inbound pipeline: deliver_sm → text → keyword decision → one transaction → replies.
+// The inbound pipeline: deliver_sm → receipt, part or whole MO → keyword decision → one
+// transaction → deliver_sm_resp → replies.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
 #include "daemon/db.hpp"
 #include "daemon/dispatcher.hpp"
 #include "daemon/metrics.hpp"
+#include "smpp/concat.hpp"
 #include "smpp/pdu.hpp"
 #include "store/inbound.hpp"
 
 namespace smsgw::daemon {
 
-/// Turns a deliver_sm into the store's view of an MO: text decoded to UTF-8 (UDH
-/// stripped, message_payload preferred), source in E.164 when the SMSC marked it
-/// international.
-store::inbound_mo to_inbound(const std::string& bind, const smpp::sm_body& deliver);
+/// The store's view of an MO from `bind`: source in E.164 when the SMSC marked it
+/// international, `text` decoded from `octets` (already stripped of any UDH).
+store::inbound_mo to_inbound(const std::string& bind, const smpp::sm_body& deliver,
+                             const std::string& octets);
 
-/// True when esm_class marks the deliver_sm as a delivery receipt, not an MO.
-bool is_receipt(const smpp::sm_body& deliver);
+/// The forms a receipt's message id may take in submit_sm_resp: as given, and its
+/// hexadecimal/decimal counterparts (SMSCs differ between the two).
+std::vector<std::string> receipt_id_forms(const std::string& id);
 
 class inbound_pipeline {
  public:
   inbound_pipeline(db_runner& db, dispatcher& out, metrics& m, std::string instance);
 
   /// Handles one deliver_sm from `bind` and returns the deliver_sm_resp status: ESME_ROK
-  /// only after the MO's effects are committed, ESME_RX_T_APPN when the store failed.
-  /// Both arguments must outlive the returned awaitable.
+  /// only after its effects (or, for a part of a longer MO, the part itself) are
+  /// committed; ESME_RX_T_APPN when the store failed; ESME_RX_P_APPN for a malformed UDH
+  /// or SAR that no redelivery can fix. Both arguments must outlive the awaitable.
   net::awaitable<std::uint32_t> on_deliver(const std::string& bind, const smpp::sm_body& deliver);
 
+  /// Drops parts of multipart MOs whose first part is older than `age`, logging each.
+  net::awaitable<void> expire_parts(std::chrono::seconds age);
+
  private:
+  net::awaitable<std::uint32_t> on_receipt(const std::string& bind, const smpp::sm_body& deliver);
+
   db_runner& db_;
   dispatcher& out_;
   metrics& metrics_;

@@ -88,6 +88,19 @@ std::string command_name(std::uint32_t id) {
   }
 }
 
+bool is_temporary(std::uint32_t s) {
+  switch (s) {
+    case status::throttled:
+    case status::message_queue_full:
+    case status::system_error:
+    case status::temporary_app_error:
+    case status::invalid_bind_status:
+    case 0x45:  // ESME_RSUBMITFAIL: "submit failed", retried by common practice
+      return true;
+    default: return false;
+  }
+}
+
 const std::string* sm_body::find_tlv(std::uint16_t t) const {
   for (const auto& x : tlvs) {
     if (x.tag == t) return &x.value;

@@ -58,6 +58,10 @@ inline constexpr std::uint32_t unknown_error = 0xFF;            // ESME_RUNKNOWN
 /// `ESME_RTHROTTLED` for a known status, `0x00000400` (hex) for any other.
 std::string status_name(std::uint32_t status);
 
+/// True for statuses after which the same request may succeed later (throttling, a full
+/// queue, system and temporary application errors, a bind not ready); false for the rest.
+bool is_temporary(std::uint32_t status);
+
 /// `submit_sm` for a known command id, `0x00010203` (hex) for any other.
 std::string command_name(std::uint32_t command_id);
 

@@ -14,6 +14,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -45,6 +46,15 @@ net::awaitable<boost::system::error_code> wait(net::steady_timer& t) {
 
 }  // namespace
 
+std::string label(const session_options& o) {
+  switch (o.type) {
+    case bind_type::transceiver: return o.name;
+    case bind_type::receiver: return o.name + "/rx";
+    case bind_type::transmitter: return o.name + "/tx";
+  }
+  return o.name;
+}
+
 const char* to_string(session_state s) {
   switch (s) {
     case session_state::disconnected: return "disconnected";
@@ -72,7 +82,23 @@ struct session::link {
     keep_alive_timer.cancel();
   }
 
+  /// Reads what is available, through TLS when the bind uses it.
+  net::awaitable<std::size_t> read_some(net::mutable_buffer b, boost::system::error_code& ec) {
+    if (tls)
+      co_return co_await tls->async_read_some(b, net::redirect_error(net::use_awaitable, ec));
+    co_return co_await socket.async_read_some(b, net::redirect_error(net::use_awaitable, ec));
+  }
+  /// Writes all of `b`, through TLS when the bind uses it.
+  net::awaitable<void> write(net::const_buffer b, boost::system::error_code& ec) {
+    if (tls) {
+      co_await net::async_write(*tls, b, net::redirect_error(net::use_awaitable, ec));
+    } else {
+      co_await net::async_write(socket, b, net::redirect_error(net::use_awaitable, ec));
+    }
+  }
+
   tcp::socket socket;
+  std::unique_ptr<net::ssl::stream<tcp::socket&>> tls;
   std::deque<std::vector<std::uint8_t>> write_queue;
   net::steady_timer write_signal;
   net::steady_timer keep_alive_timer;
@@ -94,7 +120,32 @@ session::session(net::any_io_executor ex, session_options options, deliver_handl
       options_(std::move(options)),
       on_deliver_(std::move(on_deliver)),
       window_signal_(executor_, forever),
-      backoff_timer_(executor_) {}
+      backoff_timer_(executor_),
+      label_(label(options_)),
+      rate_(options_.throughput, std::max<std::uint32_t>(1, options_.throughput / 10)),
+      per_sender_(options_.throughput_per_sender),
+      backoff_(options_.throttle_initial, options_.throttle_max) {
+  if (options_.tls) {
+    auto ctx = std::make_shared<net::ssl::context>(net::ssl::context::tls_client);
+    ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                     net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                     net::ssl::context::no_tlsv1_1);
+    if (options_.tls->ca_file.empty()) {
+      ctx->set_default_verify_paths();
+    } else {
+      ctx->load_verify_file(options_.tls->ca_file);
+    }
+    if (options_.tls->verify) {
+      ctx->set_verify_mode(net::ssl::verify_peer);
+      const auto& name =
+          options_.tls->server_name.empty() ? options_.host : options_.tls->server_name;
+      ctx->set_verify_callback(net::ssl::host_name_verification(name));
+    } else {
+      ctx->set_verify_mode(net::ssl::verify_none);
+    }
+    tls_context_ = ctx;
+  }
+}
 
 session::~session() = default;
 
@@ -109,7 +160,7 @@ void session::on_state_change(std::function<void(session_state)> callback) {
 
 void session::set_state(session_state s) {
   if (s == state_) return;
-  log().info("state bind={} from={} to={}", options_.name, to_string(state_), to_string(s));
+  log().info("state bind={} from={} to={}", label_, to_string(state_), to_string(s));
   state_ = s;
   window_signal_.cancel();
   if (on_state_) on_state_(s);
@@ -144,7 +195,7 @@ net::awaitable<void> session::run() {
         co_await serve(l);
       }
     } catch (const std::exception& e) {
-      log().error("session failed bind={} error=\"{}\"", options_.name, e.what());
+      log().error("session failed bind={} error=\"{}\"", label_, e.what());
     }
     l->close();
     link_.reset();
@@ -152,7 +203,7 @@ net::awaitable<void> session::run() {
     if (stopping_) break;
     set_state(session_state::disconnected);
     const auto delay = backoff_delay(attempt++);
-    log().info("reconnecting bind={} in_ms={}", options_.name, delay.count());
+    log().info("reconnecting bind={} in_ms={}", label_, delay.count());
     backoff_timer_.expires_after(delay);
     co_await wait(backoff_timer_);
   }
@@ -181,18 +232,37 @@ net::awaitable<bool> session::connect_and_bind(const std::shared_ptr<link>& l) {
   if (!ec)
     co_await net::async_connect(l->socket, endpoints, net::redirect_error(net::use_awaitable, ec));
   if (ec || l->closed) {
-    log().warn("connect failed bind={} host={} port={} error=\"{}\"", options_.name, options_.host,
+    log().warn("connect failed bind={} host={} port={} error=\"{}\"", label_, options_.host,
                options_.port, ec ? ec.message() : "deadline");
     co_return false;
   }
   l->socket.set_option(tcp::no_delay(true), ec);  // replies are small and latency matters
+  if (tls_context_) {
+    auto& ctx = *std::static_pointer_cast<net::ssl::context>(tls_context_);
+    l->tls = std::make_unique<net::ssl::stream<tcp::socket&>>(l->socket, ctx);
+    const auto& name =
+        options_.tls->server_name.empty() ? options_.host : options_.tls->server_name;
+    // SNI; SSL_set_tlsext_host_name() is a macro with a C cast.
+    SSL_ctrl(l->tls->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+             const_cast<char*>(name.c_str()));
+    co_await l->tls->async_handshake(net::ssl::stream_base::client,
+                                     net::redirect_error(net::use_awaitable, ec));
+    if (ec || l->closed) {
+      log().error("tls handshake failed bind={} host={} error=\"{}\"", label_, options_.host,
+                  ec ? ec.message() : "deadline");
+      co_return false;
+    }
+  }
 
   set_state(session_state::binding);
-  pdu bind{command::bind_transceiver, status::ok, next_sequence(),
-           bind_body{options_.system_id, options_.password, options_.system_type, 0x34, {}}};
+  const std::uint32_t bind_id = options_.type == bind_type::transceiver ? command::bind_transceiver
+                                : options_.type == bind_type::receiver  ? command::bind_receiver
+                                                                        : command::bind_transmitter;
+  pdu bind{bind_id, status::ok, next_sequence(),
+           bind_body{options_.system_id, options_.password, options_.system_type, 0x34,
+                     address{0, 0, options_.address_range}}};
   const auto bytes = encode(bind);
-  co_await net::async_write(l->socket, net::buffer(bytes),
-                            net::redirect_error(net::use_awaitable, ec));
+  co_await l->write(net::buffer(bytes), ec);
   std::array<std::uint8_t, 4096> chunk{};
   while (!ec && !l->closed) {
     const auto f = check_frame(l->read_buffer);
@@ -204,31 +274,29 @@ net::awaitable<bool> session::connect_and_bind(const std::shared_ptr<link>& l) {
       if (!decoded) continue;
       if (decoded->command_id == command::enquire_link) {
         const auto resp = encode(make_response(*decoded, status::ok));
-        co_await net::async_write(l->socket, net::buffer(resp),
-                                  net::redirect_error(net::use_awaitable, ec));
+        co_await l->write(net::buffer(resp), ec);
         continue;
       }
-      if (decoded->command_id != command::bind_transceiver_resp &&
+      if (decoded->command_id != (bind_id | command::response_bit) &&
           decoded->command_id != command::generic_nack) {
         continue;  // nothing else is valid before the bind answer
       }
       if (decoded->status != status::ok) {
-        log().error("bind refused bind={} system_id={} status={}", options_.name,
-                    options_.system_id, status_name(decoded->status));
+        log().error("bind refused bind={} system_id={} status={}", label_, options_.system_id,
+                    status_name(decoded->status));
         co_return false;
       }
       const auto* answer = std::get_if<bind_resp_body>(&decoded->body);
-      log().info("bound bind={} system_id={} smsc_system_id={}", options_.name, options_.system_id,
+      log().info("bound bind={} system_id={} smsc_system_id={}", label_, options_.system_id,
                  answer != nullptr ? answer->system_id : "");
       set_state(session_state::bound);
       co_return true;
     }
-    const auto n = co_await l->socket.async_read_some(net::buffer(chunk),
-                                                      net::redirect_error(net::use_awaitable, ec));
+    const auto n = co_await l->read_some(net::buffer(chunk), ec);
     l->read_buffer.insert(l->read_buffer.end(), chunk.begin(),
                           chunk.begin() + static_cast<std::ptrdiff_t>(n));
   }
-  log().warn("bind failed bind={} error=\"{}\"", options_.name, ec ? ec.message() : "no answer");
+  log().warn("bind failed bind={} error=\"{}\"", label_, ec ? ec.message() : "no answer");
   co_return false;
 }
 
@@ -245,7 +313,7 @@ net::awaitable<void> session::serve(const std::shared_ptr<link>& l) {
     const auto f = check_frame(l->read_buffer);
     if (f.state == frame_state::malformed) {
       // Never allocate for a length we will not accept: close and reconnect.
-      log().error("malformed frame bind={} command_length={}", options_.name, f.size);
+      log().error("malformed frame bind={} command_length={}", label_, f.size);
       break;
     }
     if (f.state == frame_state::complete) {
@@ -256,10 +324,9 @@ net::awaitable<void> session::serve(const std::shared_ptr<link>& l) {
       if (decoded) {
         handle(l, std::move(*decoded));
       } else {
-        log().warn("undecodable pdu bind={} command={} sequence={} status={} reason=\"{}\"",
-                   options_.name, command_name(decoded.error().hdr.command_id),
-                   decoded.error().hdr.sequence, status_name(decoded.error().status),
-                   decoded.error().reason);
+        log().warn("undecodable pdu bind={} command={} sequence={} status={} reason=\"{}\"", label_,
+                   command_name(decoded.error().hdr.command_id), decoded.error().hdr.sequence,
+                   status_name(decoded.error().status), decoded.error().reason);
         if (!is_response(decoded.error().hdr.command_id)) send(l, error_response(decoded.error()));
       }
       continue;
@@ -269,11 +336,9 @@ net::awaitable<void> session::serve(const std::shared_ptr<link>& l) {
       inflight_wait.expires_after(std::chrono::milliseconds(5));
       co_await wait(inflight_wait);
     }
-    const auto n = co_await l->socket.async_read_some(net::buffer(chunk),
-                                                      net::redirect_error(net::use_awaitable, ec));
+    const auto n = co_await l->read_some(net::buffer(chunk), ec);
     if (ec) {
-      if (!l->closed)
-        log().warn("connection lost bind={} error=\"{}\"", options_.name, ec.message());
+      if (!l->closed) log().warn("connection lost bind={} error=\"{}\"", label_, ec.message());
       break;
     }
     l->read_buffer.insert(l->read_buffer.end(), chunk.begin(),
@@ -286,7 +351,7 @@ void session::handle(const std::shared_ptr<link>& l, pdu p) {
   if (is_response(p.command_id)) {
     const auto it = pending_.find(p.sequence);
     if (it == pending_.end()) {
-      log().warn("unexpected response bind={} command={} sequence={}", options_.name,
+      log().warn("unexpected response bind={} command={} sequence={}", label_,
                  command_name(p.command_id), p.sequence);
       return;
     }
@@ -299,6 +364,10 @@ void session::handle(const std::shared_ptr<link>& l, pdu p) {
   switch (p.command_id) {
     case command::enquire_link: send(l, make_response(p, status::ok)); return;
     case command::deliver_sm:
+      if (options_.type == bind_type::transmitter) {
+        send(l, make_response(p, status::invalid_bind_status));
+        return;
+      }
       ++inflight_mo_;
       net::co_spawn(
           executor_,
@@ -308,7 +377,7 @@ void session::handle(const std::shared_ptr<link>& l, pdu p) {
           net::detached);
       return;
     case command::unbind:
-      log().info("unbind from smsc bind={}", options_.name);
+      log().info("unbind from smsc bind={}", label_);
       send(l, make_response(p, status::ok));
       set_state(session_state::unbinding);
       // Let the writer flush the answer, then the reader sees the close.
@@ -330,13 +399,13 @@ net::awaitable<void> session::handle_deliver(std::shared_ptr<link> l, pdu reques
   try {
     result = co_await on_deliver_(std::get<sm_body>(request.body));
   } catch (const std::exception& e) {
-    log().error("deliver handler failed bind={} sequence={} error=\"{}\"", options_.name,
-                request.sequence, e.what());
+    log().error("deliver handler failed bind={} sequence={} error=\"{}\"", label_, request.sequence,
+                e.what());
   }
   --inflight_mo_;
   if (l->closed) {
     // The SMSC will redeliver: the answer cannot reach it on a new link.
-    log().warn("deliver_sm_resp dropped, link closed bind={} sequence={}", options_.name,
+    log().warn("deliver_sm_resp dropped, link closed bind={} sequence={}", label_,
                request.sequence);
     co_return;
   }
@@ -363,10 +432,9 @@ net::awaitable<void> session::writer(std::shared_ptr<link> l) {
       l->write_queue.pop_front();
     }
     boost::system::error_code ec;
-    co_await net::async_write(l->socket, net::buffer(batch),
-                              net::redirect_error(net::use_awaitable, ec));
+    co_await l->write(net::buffer(batch), ec);
     if (ec) {
-      if (!l->closed) log().warn("write failed bind={} error=\"{}\"", options_.name, ec.message());
+      if (!l->closed) log().warn("write failed bind={} error=\"{}\"", label_, ec.message());
       l->close();
     }
   }
@@ -382,7 +450,7 @@ net::awaitable<void> session::keep_alive(std::shared_ptr<link> l) {
     co_await await_response(*answer);
     if (!answer->response && !l->closed) {
       // Half-open TCP: the peer is gone but the socket does not know yet.
-      log().error("enquire_link unanswered, dropping link bind={}", options_.name);
+      log().error("enquire_link unanswered, dropping link bind={}", label_);
       l->close();
     }
   }
@@ -403,35 +471,52 @@ net::awaitable<void> session::await_response(pending& waiter) {
   pending_.erase(waiter.sequence);  // no-op when the response removed it
 }
 
+net::awaitable<void> session::pace(const std::string& sender) {
+  // The later of: the SMSC's throttling pause, the bind's rate, the sender's rate.
+  const auto now = clock::now();
+  auto at = std::max(now, backoff_.paused_until());
+  at = std::max(at, now + rate_.reserve(now));
+  at = std::max(at, now + per_sender_.reserve(sender, now));
+  if (at > now) {
+    net::steady_timer t(executor_, at);
+    co_await wait(t);
+  }
+}
+
 net::awaitable<submit_result> session::submit(const sm_body& message) {
   auto self = shared_from_this();
-  while (!stopping_ && (state_ != session_state::bound || pending_.size() >= options_.window)) {
-    co_await wait(window_signal_);
-  }
-  if (stopping_ || !link_) co_return submit_result{};
-  if (options_.throughput > 0) {
-    const auto now = clock::now();
-    const auto spacing = std::chrono::microseconds(1000000 / options_.throughput);
-    next_submit_ = std::max(next_submit_, now);
-    const auto at = next_submit_;
-    next_submit_ += spacing;
-    if (at > now) {
-      net::steady_timer t(executor_, at);
-      co_await wait(t);
+  if (!can_submit()) co_return submit_result{};
+  for (int attempt = 0;; ++attempt) {
+    while (!stopping_ && (state_ != session_state::bound || pending_.size() >= options_.window)) {
+      co_await wait(window_signal_);
     }
+    if (stopping_ || !link_) co_return submit_result{};
+    co_await pace(message.source.value);
+    auto l = link_;
+    if (!l || l->closed || stopping_) co_return submit_result{};
+    auto waiter = send_request(l, pdu{command::submit_sm, status::ok, 0, message});
+    co_await await_response(*waiter);
+    if (!waiter->response) co_return submit_result{};
+    const auto& resp = *waiter->response;
+    if (resp.status == status::throttled || resp.status == status::message_queue_full) {
+      // The SMSC asks us to slow down: pause the whole bind, then resend this one.
+      const auto until = backoff_.throttled(clock::now());
+      log().warn(
+          "throttled by smsc bind={} status={} pause_ms={} attempt={}", label_,
+          status_name(resp.status),
+          std::chrono::duration_cast<std::chrono::milliseconds>(until - clock::now()).count(),
+          attempt + 1);
+      if (attempt + 1 < options_.throttle_retries) continue;
+      co_return submit_result{submit_result::outcome::rejected, resp.status, {}};
+    }
+    if (resp.command_id == command::generic_nack || resp.status != status::ok) {
+      co_return submit_result{submit_result::outcome::rejected, resp.status, {}};
+    }
+    backoff_.recovered();
+    const auto* answer = std::get_if<sm_resp_body>(&resp.body);
+    co_return submit_result{submit_result::outcome::accepted, status::ok,
+                            answer != nullptr ? answer->message_id : std::string{}};
   }
-  auto l = link_;
-  if (!l || l->closed) co_return submit_result{};
-  auto waiter = send_request(l, pdu{command::submit_sm, status::ok, 0, message});
-  co_await await_response(*waiter);
-  if (!waiter->response) co_return submit_result{};
-  const auto& resp = *waiter->response;
-  if (resp.command_id == command::generic_nack || resp.status != status::ok) {
-    co_return submit_result{submit_result::outcome::rejected, resp.status, {}};
-  }
-  const auto* answer = std::get_if<sm_resp_body>(&resp.body);
-  co_return submit_result{submit_result::outcome::accepted, status::ok,
-                          answer != nullptr ? answer->message_id : std::string{}};
 }
 
 void session::fail_pending() {
@@ -456,7 +541,7 @@ net::awaitable<void> session::stop(std::chrono::milliseconds drain) {
     set_state(session_state::unbinding);
     auto answer = send_request(l, pdu{command::unbind, status::ok, 0, empty_body{}});
     co_await await_response(*answer);
-    log().info("unbound bind={} answered={}", options_.name, answer->response.has_value());
+    log().info("unbound bind={} answered={}", label_, answer->response.has_value());
     l->close();
   } else if (l) {
     l->close();

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -18,28 +19,50 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "smpp/pdu.hpp"
+#include "smpp/throttle.hpp"
 
 namespace smsgw::smpp {
 
 namespace net = boost::asio;
 
+/// Which bind PDU a session sends.
+enum class bind_type { transceiver, receiver, transmitter };
+
+/// TLS to the SMSC.
+struct tls_options {
+  std::string ca_file;      ///< PEM trust bundle; empty: the system's
+  std::string server_name;  ///< checked against the certificate; empty: host
+  bool verify = true;
+};
+
 /// Everything a session needs to know about its SMSC account.
 struct session_options {
-  std::string name;  ///< the bind's name, in every log line
+  std::string name;  ///< the bind's name (config), in every log line
+  bind_type type = bind_type::transceiver;
   std::string host;
   std::uint16_t port = 2775;
   std::string system_id;
   std::string password;
   std::string system_type;
-  std::uint32_t window = 10;           ///< outstanding requests
-  std::uint32_t throughput = 0;        ///< submits per second, 0 = unlimited
-  std::uint32_t max_inflight_mo = 64;  ///< deliver_sm being handled before reading pauses
+  std::string address_range;
+  std::uint32_t window = 10;                ///< outstanding requests
+  std::uint32_t throughput = 0;             ///< submits per second, 0 = unlimited
+  std::uint32_t throughput_per_sender = 0;  ///< submits per second per source, 0 = unlimited
+  std::uint32_t max_inflight_mo = 64;       ///< deliver_sm being handled before reading pauses
+  bool use_message_payload = false;         ///< long texts as one message_payload submit
+  std::optional<tls_options> tls;
+  std::chrono::milliseconds throttle_initial{1000};  ///< pause after ESME_RTHROTTLED/RMSGQFUL
+  std::chrono::milliseconds throttle_max{30000};
+  int throttle_retries = 5;  ///< resends of one throttled submit before it is handed back
   std::chrono::milliseconds enquire_link_interval{30000};
   std::chrono::milliseconds response_timeout{10000};
   std::chrono::milliseconds reconnect_initial{1000};
   std::chrono::milliseconds reconnect_max{60000};
   double reconnect_jitter = 0.2;
 };
+
+/// `carrier-a` for a transceiver, `carrier-a/rx` and `carrier-a/tx` for a pair.
+std::string label(const session_options& o);
 
 /// Connection state, as logged and reported to /readyz.
 enum class session_state { disconnected, connecting, binding, bound, unbinding, stopped };
@@ -61,7 +84,7 @@ struct submit_result {
 /// message's effects are durable, ESME_RX_T_APPN to make the SMSC redeliver).
 using deliver_handler = std::function<net::awaitable<std::uint32_t>(const sm_body&)>;
 
-/// One ESME bind (transceiver). Create, set the handler, then `start()` on the executor.
+/// One ESME bind. Create, set the handler, then `start()` on the executor.
 class session : public std::enable_shared_from_this<session> {
  public:
   session(net::any_io_executor ex, session_options options, deliver_handler on_deliver);
@@ -83,6 +106,8 @@ class session : public std::enable_shared_from_this<session> {
   void on_state_change(std::function<void(session_state)> callback);
 
   [[nodiscard]] session_state state() const { return state_; }
+  /// True for transceivers and transmitters: submits may go through this session.
+  [[nodiscard]] bool can_submit() const { return options_.type != bind_type::receiver; }
   [[nodiscard]] const session_options& options() const { return options_; }
   [[nodiscard]] std::size_t outstanding() const { return pending_.size(); }
 
@@ -100,6 +125,7 @@ class session : public std::enable_shared_from_this<session> {
   net::awaitable<void> handle_deliver(std::shared_ptr<link> l, pdu request);
   std::shared_ptr<pending> send_request(const std::shared_ptr<link>& l, pdu p);
   net::awaitable<void> await_response(pending& waiter);
+  net::awaitable<void> pace(const std::string& sender);
   void handle(const std::shared_ptr<link>& l, pdu p);
   void send(const std::shared_ptr<link>& l, const pdu& p);
   void fail_pending();
@@ -119,7 +145,11 @@ class session : public std::enable_shared_from_this<session> {
   std::unordered_map<std::uint32_t, std::shared_ptr<pending>> pending_;
   net::steady_timer window_signal_;  // cancelled when a slot frees or the state changes
   net::steady_timer backoff_timer_;
-  std::chrono::steady_clock::time_point next_submit_{};
+  std::string label_;
+  token_bucket rate_;
+  sender_buckets per_sender_;
+  throttle_backoff backoff_;
+  std::shared_ptr<void> tls_context_;  // net::ssl::context, kept out of this header
 };
 
 }  // namespace smsgw::smpp

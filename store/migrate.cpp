@@ -1,5 +1,7 @@
 #include "store/migrate.hpp"
 
+#include <set>
+
 #include <pqxx/pqxx>
 
 namespace smsgw::store {
@@ -41,14 +43,17 @@ std::vector<int> migrate(pqxx::connection& c) {
         " applied_at timestamptz NOT NULL DEFAULT now())");
     w.commit();
   }
-  int current = 0;
+  // Apply every version not yet recorded (not just those above the highest): a version
+  // merged late from another branch must still run.
+  std::set<int> done;
   {
     pqxx::read_transaction r(c);
-    current = r.exec1("SELECT coalesce(max(version), 0) FROM schema_migrations")[0].as<int>();
+    for (const auto& row : r.exec("SELECT version FROM schema_migrations"))
+      done.insert(row[0].as<int>());
   }
   std::vector<int> applied;
   for (const auto& m : migrations()) {
-    if (m.version <= current) continue;
+    if (done.contains(m.version)) continue;
     pqxx::work w(c);
     w.exec0(m.sql);
     w.exec_params0("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.version,

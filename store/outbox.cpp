@@ -47,6 +47,43 @@ void mark_submitted(pqxx::transaction_base& t, id row, const std::string& smsc_m
       row, smsc_message_id);
 }
 
+void mark_submitted(pqxx::transaction_base& t, id row, const std::string& bind,
+                    const std::vector<std::string>& smsc_message_ids) {
+  mark_submitted(t, row, smsc_message_ids.empty() ? std::string{} : smsc_message_ids.front());
+  t.exec_params0(
+      "INSERT INTO outbox_submits (outbox_id, part, smsc_message_id, bind) "
+      "SELECT $1, ordinality, id, $3 FROM unnest($2::text[]) WITH ORDINALITY AS u(id, ordinality) "
+      "ON CONFLICT (outbox_id, part) DO UPDATE SET smsc_message_id = excluded.smsc_message_id, "
+      "  bind = excluded.bind, submitted_at = now(), receipt_state = NULL, receipt_error = NULL, "
+      "  receipt_at = NULL",
+      row, array_literal(smsc_message_ids), bind);
+}
+
+std::optional<id> record_receipt(pqxx::transaction_base& t,
+                                 const std::vector<std::string>& id_forms, const std::string& state,
+                                 const std::string& error) {
+  // The newest submit with that id: SMSC ids can repeat over months.
+  const auto part = t.exec_params(
+      "UPDATE outbox_submits s SET receipt_state = $2, receipt_error = $3, receipt_at = now() "
+      "WHERE (s.outbox_id, s.part) = (SELECT outbox_id, part FROM outbox_submits "
+      "  WHERE smsc_message_id = ANY($1::text[]) ORDER BY submitted_at DESC LIMIT 1) "
+      "RETURNING s.outbox_id",
+      array_literal(id_forms), state, error);
+  if (part.empty()) return std::nullopt;
+  const id row = part[0][0].as<id>();
+  t.exec_params0(
+      "UPDATE outbox o SET status = CASE "
+      "    WHEN bool_or_fail THEN 'failed' WHEN all_delivered THEN 'delivered' ELSE o.status END, "
+      "  error = CASE WHEN bool_or_fail THEN $2 ELSE o.error END, updated_at = now() "
+      "FROM (SELECT bool_or(receipt_state IN ('expired', 'deleted', 'undeliverable', 'rejected')) "
+      "             AS bool_or_fail, "
+      "             bool_and(receipt_state IS NOT DISTINCT FROM 'delivered') AS all_delivered "
+      "      FROM outbox_submits WHERE outbox_id = $1) r "
+      "WHERE o.id = $1 AND o.status IN ('submitted', 'delivered')",
+      row, "receipt: " + state + (error.empty() ? "" : " err:" + error));
+  return row;
+}
+
 void mark_retry(pqxx::transaction_base& t, id row, std::chrono::seconds delay,
                 std::optional<std::uint32_t> smsc_status, const std::string& error) {
   t.exec_params0(

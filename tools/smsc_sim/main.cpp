@@ -1,7 +1,10 @@
 // smsc-sim: the bundled SMSC simulator. See `smsc-sim --help`.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -29,9 +32,16 @@ struct mo {
 const char* usage =
     "usage: smsc-sim [--host H] [--port P] [--port-file F] [--system-id ID --password PW]\n"
     "                [--mo FROM:TO:TEXT]... [--mo-file F] [--mo-delay-ms N] [--record F]\n"
+    "                [--mo-count N --mo-to TO --mo-text TEXT [--mo-rate R] [--mo-window W]]\n"
+    "                [--receipts] [--refuse-binds STATUS] [--submit-status STATUS\n"
+    "                [--submit-status-count N]] [--response-delay-ms N] [--drop-after N]\n"
+    "                [--tls-cert PEM --tls-key PEM] [--quiet]\n"
     "  Accepts ESME binds; once a client is bound, delivers each MO (from --mo, then the\n"
-    "  lines `FROM TO TEXT` of --mo-file) and prints its deliver_sm_resp; prints every\n"
-    "  submit_sm it receives (and appends it to --record as a tab-separated line).\n";
+    "  lines `FROM TO TEXT` of --mo-file; long texts as concatenated parts) and prints its\n"
+    "  deliver_sm_resp; prints every submit_sm it receives (and appends it to --record).\n"
+    "  --mo-count generates N MOs from distinct senders, at most W unanswered, R per second\n"
+    "  (0: as fast as answered), then prints the rate and latency percentiles.\n"
+    "  STATUS is a number (0x58) as in SMPP 3.4 section 5.1.3.\n";
 
 std::string quoted(const std::string& s) {
   std::string out = "\"";
@@ -42,6 +52,66 @@ std::string quoted(const std::string& s) {
   return out + "\"";
 }
 
+// Keeps `window` MOs unanswered at most, `rate` per second at most, and reports.
+net::awaitable<void> generate_load(net::io_context& ioc, smsc& sim, std::uint64_t count,
+                                   std::uint32_t rate, std::uint32_t window, const std::string& to,
+                                   const std::string& text) {
+  std::vector<std::int64_t> latencies;
+  latencies.reserve(count);
+  std::uint64_t sent = 0;
+  std::uint64_t ok = 0;
+  std::uint32_t outstanding = 0;
+  net::steady_timer pause(ioc);
+  const auto started = std::chrono::steady_clock::now();
+  while (sent < count) {
+    if (outstanding >= window) {
+      pause.expires_after(std::chrono::microseconds(200));
+      co_await pause.async_wait(net::use_awaitable);
+      continue;
+    }
+    if (rate > 0) {
+      const auto due = started + std::chrono::microseconds(sent * 1'000'000 / rate);
+      if (due > std::chrono::steady_clock::now()) {
+        pause.expires_at(due);
+        co_await pause.async_wait(net::use_awaitable);
+      }
+    }
+    ++outstanding;
+    const auto from = "+61499" + std::to_string(1'000'000 + sent).substr(1);
+    ++sent;
+    net::co_spawn(
+        ioc,
+        [&, from]() -> net::awaitable<void> {
+          const auto r = co_await sim.deliver(from, to, text);
+          --outstanding;
+          if (r.answered && r.status == 0) ++ok;
+          latencies.push_back(r.latency.count());
+        },
+        net::detached);
+  }
+  while (outstanding > 0) {
+    pause.expires_after(std::chrono::milliseconds(1));
+    co_await pause.async_wait(net::use_awaitable);
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::sort(latencies.begin(), latencies.end());
+  const auto pct = [&](double p) {
+    return latencies.empty()
+               ? 0
+               : latencies[std::min(
+                     latencies.size() - 1,
+                     static_cast<std::size_t>(p * static_cast<double>(latencies.size())))];
+  };
+  std::printf(
+      "load mos=%llu ok=%llu seconds=%.3f mo_per_s=%.0f p50_us=%lld p99_us=%lld max_us=%lld\n",
+      static_cast<unsigned long long>(sent), static_cast<unsigned long long>(ok), seconds,
+      static_cast<double>(sent) / seconds, static_cast<long long>(pct(0.50)),
+      static_cast<long long>(pct(0.99)),
+      static_cast<long long>(latencies.empty() ? 0 : latencies.back()));
+  std::fflush(stdout);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -50,48 +120,84 @@ int main(int argc, char** argv) {
   std::string port_file;
   std::string record_file;
   int mo_delay_ms = 200;
+  std::uint64_t load_count = 0;
+  std::uint32_t load_rate = 0;
+  std::uint32_t load_window = 10;
+  std::string load_to = "4040";
+  std::string load_text = "MOVIE";
+  bool quiet = false;
+  const auto to_u32 = [](const std::string& v) {
+    return static_cast<std::uint32_t>(std::stoul(v, nullptr, 0));
+  };
+  // Each option with a value, and what it sets.
+  const std::map<std::string, std::function<void(const std::string&)>> with_value{
+      {"--host", [&](const std::string& v) { options.host = v; }},
+      {"--port",
+       [&](const std::string& v) { options.port = static_cast<std::uint16_t>(to_u32(v)); }},
+      {"--port-file", [&](const std::string& v) { port_file = v; }},
+      {"--system-id", [&](const std::string& v) { options.system_id = v; }},
+      {"--password", [&](const std::string& v) { options.password = v; }},
+      {"--record", [&](const std::string& v) { record_file = v; }},
+      {"--mo-delay-ms", [&](const std::string& v) { mo_delay_ms = static_cast<int>(to_u32(v)); }},
+      {"--mo",
+       [&](const std::string& v) {
+         const auto c1 = v.find(':');
+         const auto c2 = c1 == std::string::npos ? c1 : v.find(':', c1 + 1);
+         if (c2 == std::string::npos) throw std::invalid_argument("--mo wants FROM:TO:TEXT");
+         mos.push_back({v.substr(0, c1), v.substr(c1 + 1, c2 - c1 - 1), v.substr(c2 + 1)});
+       }},
+      {"--mo-file",
+       [&](const std::string& v) {
+         std::ifstream in(v);
+         if (!in) throw std::invalid_argument("cannot read " + v);
+         std::string from, to, text;
+         while (in >> from >> to && std::getline(in >> std::ws, text))
+           mos.push_back({from, to, text});
+       }},
+      {"--mo-count", [&](const std::string& v) { load_count = std::stoull(v); }},
+      {"--mo-rate", [&](const std::string& v) { load_rate = to_u32(v); }},
+      {"--mo-window",
+       [&](const std::string& v) { load_window = std::max<std::uint32_t>(1, to_u32(v)); }},
+      {"--mo-to", [&](const std::string& v) { load_to = v; }},
+      {"--mo-text", [&](const std::string& v) { load_text = v; }},
+      {"--refuse-binds", [&](const std::string& v) { options.refuse_binds = to_u32(v); }},
+      {"--submit-status", [&](const std::string& v) { options.submit_status = to_u32(v); }},
+      {"--submit-status-count",
+       [&](const std::string& v) { options.submit_status_count = to_u32(v); }},
+      {"--response-delay-ms",
+       [&](const std::string& v) {
+         options.response_delay = std::chrono::milliseconds(to_u32(v));
+       }},
+      {"--drop-after", [&](const std::string& v) { options.drop_after_pdus = to_u32(v); }},
+      {"--tls-cert", [&](const std::string& v) { options.tls_certificate = v; }},
+      {"--tls-key", [&](const std::string& v) { options.tls_key = v; }},
+  };
   const std::vector<std::string> args(argv + 1, argv + argc);
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    const auto value = [&]() -> std::string {
-      if (i + 1 >= args.size()) {
-        std::cerr << "smsc-sim: " << a << " needs a value\n" << usage;
-        std::exit(2);
-      }
-      return args[++i];
-    };
-    if (a == "--host")
-      options.host = value();
-    else if (a == "--port")
-      options.port = static_cast<std::uint16_t>(std::stoi(value()));
-    else if (a == "--port-file")
-      port_file = value();
-    else if (a == "--system-id")
-      options.system_id = value();
-    else if (a == "--password")
-      options.password = value();
-    else if (a == "--record")
-      record_file = value();
-    else if (a == "--mo-delay-ms")
-      mo_delay_ms = std::stoi(value());
-    else if (a == "--mo") {
-      const std::string v = value();
-      const auto c1 = v.find(':');
-      const auto c2 = c1 == std::string::npos ? c1 : v.find(':', c1 + 1);
-      if (c2 == std::string::npos) {
-        std::cerr << "smsc-sim: --mo wants FROM:TO:TEXT\n";
-        return 2;
-      }
-      mos.push_back({v.substr(0, c1), v.substr(c1 + 1, c2 - c1 - 1), v.substr(c2 + 1)});
-    } else if (a == "--mo-file") {
-      std::ifstream in(value());
-      std::string from, to, text;
-      while (in >> from >> to && std::getline(in >> std::ws, text)) mos.push_back({from, to, text});
-    } else if (a == "--help" || a == "-h") {
+    if (a == "--help" || a == "-h") {
       std::cout << usage;
       return 0;
-    } else {
-      std::cerr << "smsc-sim: unknown argument " << a << "\n" << usage;
+    }
+    if (a == "--receipts") {
+      options.receipts = true;
+      continue;
+    }
+    if (a == "--quiet") {
+      quiet = true;
+      continue;
+    }
+    const auto option = with_value.find(a);
+    if (option == with_value.end() || i + 1 >= args.size()) {
+      std::cerr << "smsc-sim: "
+                << (option == with_value.end() ? "unknown argument " : "no value for ") << a << "\n"
+                << usage;
+      return 2;
+    }
+    try {
+      option->second(args[++i]);
+    } catch (const std::exception& e) {
+      std::cerr << "smsc-sim: " << a << ": " << e.what() << "\n";
       return 2;
     }
   }
@@ -107,6 +213,7 @@ int main(int argc, char** argv) {
   std::ofstream record;
   if (!record_file.empty()) record.open(record_file, std::ios::app);
   sim->on_submit([&](const smsgw::sim::received_submit& r) {
+    if (quiet) return;
     std::printf("submit_sm from=%s to=%s message_id=%s text=%s\n", r.source.c_str(),
                 r.destination.c_str(), r.message_id.c_str(), quoted(r.text).c_str());
     std::fflush(stdout);
@@ -119,12 +226,13 @@ int main(int argc, char** argv) {
       ioc,
       [&]() -> net::awaitable<void> {
         net::steady_timer t(ioc);
-        while (!mos.empty() && sim->bound_clients() == 0) {
+        const bool work = !mos.empty() || load_count > 0;
+        while (work && sim->bound_clients() == 0) {
           t.expires_after(std::chrono::milliseconds(50));
           co_await t.async_wait(net::use_awaitable);
         }
         t.expires_after(std::chrono::milliseconds(mo_delay_ms));
-        if (!mos.empty()) co_await t.async_wait(net::use_awaitable);
+        if (work) co_await t.async_wait(net::use_awaitable);
         for (const auto& m : mos) {
           const auto r = co_await sim->deliver(m.source, m.destination, m.text);
           std::printf("deliver_sm from=%s to=%s text=%s answered=%s status=%s latency_us=%lld\n",
@@ -132,6 +240,9 @@ int main(int argc, char** argv) {
                       r.answered ? "yes" : "no", smsgw::smpp::status_name(r.status).c_str(),
                       static_cast<long long>(r.latency.count()));
           std::fflush(stdout);
+        }
+        if (load_count > 0) {
+          co_await generate_load(ioc, *sim, load_count, load_rate, load_window, load_to, load_text);
         }
       },
       net::detached);

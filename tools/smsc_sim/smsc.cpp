@@ -1,21 +1,24 @@
 #include "tools/smsc_sim/smsc.hpp"
 
 #include <array>
+#include <cstdio>
 #include <deque>
 #include <list>
 #include <optional>
 #include <unordered_map>
 
-#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
 
 #include "smpp/codec.hpp"
+#include "smpp/concat.hpp"
 #include "smpp/text.hpp"
 
 namespace smsgw::sim {
@@ -38,6 +41,21 @@ net::awaitable<void> wait(net::steady_timer& t) {
   co_await t.async_wait(net::redirect_error(net::use_awaitable, ec));
 }
 
+// The receipt an SMSC sends for a delivered message: SMPP 3.4 Appendix B text plus the
+// receipted_message_id and message_state TLVs.
+smpp::sm_body receipt_for(const received_submit& r) {
+  smpp::sm_body b;
+  b.source = {1, 1, r.destination};
+  b.destination = {0, 0, r.source};
+  b.esm_class = 0x04;
+  b.short_message = "id:" + r.message_id + " sub:001 dlvrd:001 submit date:2611271200 " +
+                    "done date:2611271200 stat:DELIVRD err:000 text:" + r.text.substr(0, 20);
+  if (b.short_message.size() > 253) b.short_message.resize(253);
+  b.tlvs.push_back({smpp::tag::receipted_message_id, r.message_id + std::string(1, '\0')});
+  b.tlvs.push_back({smpp::tag::message_state, std::string(1, '\x02')});
+  return b;
+}
+
 }  // namespace
 
 struct smsc::client {
@@ -54,17 +72,32 @@ struct smsc::client {
     write_queue.push_back(smpp::encode(p));
     write_signal.cancel();
   }
+  net::awaitable<std::size_t> read_some(net::mutable_buffer b, boost::system::error_code& ec) {
+    if (tls)
+      co_return co_await tls->async_read_some(b, net::redirect_error(net::use_awaitable, ec));
+    co_return co_await socket.async_read_some(b, net::redirect_error(net::use_awaitable, ec));
+  }
+  net::awaitable<void> write(net::const_buffer b, boost::system::error_code& ec) {
+    if (tls) {
+      co_await net::async_write(*tls, b, net::redirect_error(net::use_awaitable, ec));
+    } else {
+      co_await net::async_write(socket, b, net::redirect_error(net::use_awaitable, ec));
+    }
+  }
   struct waiter {
     explicit waiter(const net::any_io_executor& ex) : timer(ex) {}
     net::steady_timer timer;
     std::optional<smpp::pdu> response;
   };
   tcp::socket socket;
+  std::unique_ptr<net::ssl::stream<tcp::socket&>> tls;
   net::steady_timer write_signal;
   std::deque<std::vector<std::uint8_t>> write_queue;
   std::vector<std::uint8_t> read_buffer;
   std::unordered_map<std::uint32_t, std::shared_ptr<waiter>> waiting;
   std::string system_id;
+  std::uint32_t bind_id = 0;
+  std::uint32_t pdus_received = 0;
   bool bound = false;
   bool closed = false;
   std::uint32_t sequence = 0;
@@ -79,7 +112,14 @@ struct smsc::impl {
 smsc::smsc(net::any_io_executor ex, smsc_options options)
     : executor_(std::move(ex)),
       options_(std::move(options)),
-      impl_(std::make_unique<impl>(executor_)) {}
+      impl_(std::make_unique<impl>(executor_)) {
+  if (!options_.tls_certificate.empty() && !options_.tls_key.empty()) {
+    auto ctx = std::make_shared<net::ssl::context>(net::ssl::context::tls_server);
+    ctx->use_certificate_chain_file(options_.tls_certificate);
+    ctx->use_private_key_file(options_.tls_key, net::ssl::context::pem);
+    tls_context_ = ctx;
+  }
+}
 
 smsc::~smsc() = default;
 
@@ -97,6 +137,10 @@ void smsc::start() {
 void smsc::stop() {
   boost::system::error_code ignored;
   impl_->acceptor.close(ignored);
+  drop_clients();
+}
+
+void smsc::drop_clients() {
   for (auto& c : impl_->clients) c->close();
 }
 
@@ -118,6 +162,21 @@ std::size_t smsc::bound_clients() const {
   return bound_;
 }
 
+std::size_t smsc::binds_accepted() const {
+  const std::lock_guard lock(mutex_);
+  return binds_accepted_;
+}
+
+std::size_t smsc::binds_refused() const {
+  const std::lock_guard lock(mutex_);
+  return binds_refused_;
+}
+
+std::size_t smsc::submits_refused() const {
+  const std::lock_guard lock(mutex_);
+  return submits_refused_;
+}
+
 net::awaitable<void> smsc::accept_loop() {
   auto self = shared_from_this();
   for (;;) {
@@ -135,6 +194,19 @@ net::awaitable<void> smsc::accept_loop() {
 
 net::awaitable<void> smsc::serve(std::shared_ptr<client> c) {
   auto self = shared_from_this();
+  if (tls_context_) {
+    c->tls = std::make_unique<net::ssl::stream<tcp::socket&>>(
+        c->socket, *std::static_pointer_cast<net::ssl::context>(tls_context_));
+    boost::system::error_code ec;
+    co_await c->tls->async_handshake(net::ssl::stream_base::server,
+                                     net::redirect_error(net::use_awaitable, ec));
+    if (ec) {
+      log().warn("tls handshake failed error=\"{}\"", ec.message());
+      c->close();
+      impl_->clients.remove(c);
+      co_return;
+    }
+  }
   // Writer: flushes the queue whenever it is signalled.
   net::co_spawn(
       executor_,
@@ -149,8 +221,7 @@ net::awaitable<void> smsc::serve(std::shared_ptr<client> c) {
           for (auto& b : c->write_queue) batch.insert(batch.end(), b.begin(), b.end());
           c->write_queue.clear();
           boost::system::error_code ec;
-          co_await net::async_write(c->socket, net::buffer(batch),
-                                    net::redirect_error(net::use_awaitable, ec));
+          co_await c->write(net::buffer(batch), ec);
           if (ec) c->close();
         }
       },
@@ -164,16 +235,21 @@ net::awaitable<void> smsc::serve(std::shared_ptr<client> c) {
       auto decoded = smpp::decode(std::span(c->read_buffer).first(f.size));
       c->read_buffer.erase(c->read_buffer.begin(),
                            c->read_buffer.begin() + static_cast<std::ptrdiff_t>(f.size));
+      ++c->pdus_received;
+      if (frozen_) continue;  // a dead peer: reads everything, answers nothing
       if (decoded) {
         handle(c, std::move(*decoded));
       } else if (!smpp::is_response(decoded.error().hdr.command_id)) {
         c->send(smpp::error_response(decoded.error()));
       }
+      if (options_.drop_after_pdus != 0 && c->pdus_received >= options_.drop_after_pdus) {
+        log().info("dropping connection after pdus={}", c->pdus_received);
+        break;
+      }
       continue;
     }
     boost::system::error_code ec;
-    const auto n = co_await c->socket.async_read_some(net::buffer(chunk),
-                                                      net::redirect_error(net::use_awaitable, ec));
+    const auto n = co_await c->read_some(net::buffer(chunk), ec);
     if (ec) break;
     c->read_buffer.insert(c->read_buffer.end(), chunk.begin(),
                           chunk.begin() + static_cast<std::ptrdiff_t>(n));
@@ -207,78 +283,124 @@ void smsc::handle(const std::shared_ptr<client>& c, smpp::pdu p) {
       std::uint32_t st = status::ok;
       if (c->bound) {
         st = status::already_bound;
+      } else if (options_.refuse_binds != 0) {
+        st = options_.refuse_binds;
       } else if (!options_.system_id.empty() && b.system_id != options_.system_id) {
         st = status::invalid_system_id;
       } else if (!options_.system_id.empty() && b.password != options_.password) {
         st = status::invalid_password;
       }
       c->send(make_response(p, st, bind_resp_body{"smsc-sim", {}}));
+      const std::lock_guard lock(mutex_);
       if (st == status::ok) {
         c->bound = true;
+        c->bind_id = p.command_id;
         c->system_id = b.system_id;
-        const std::lock_guard lock(mutex_);
         ++bound_;
+        ++binds_accepted_;
+      } else {
+        ++binds_refused_;
       }
-      log().info("bind system_id={} status={}", b.system_id, status_name(st));
+      log().info("bind command={} system_id={} status={}", command_name(p.command_id), b.system_id,
+                 status_name(st));
       return;
     }
     case command::enquire_link:
     case command::unbind: c->send(make_response(p, status::ok)); return;
-    case command::submit_sm: {
-      if (!c->bound) {
+    case command::submit_sm:
+      if (!c->bound || c->bind_id == command::bind_receiver) {
         c->send(make_response(p, status::invalid_bind_status));
         return;
       }
-      const auto& b = std::get<sm_body>(p.body);
-      received_submit r;
-      r.source = b.source.value;
-      r.destination = b.destination.value;
-      r.data_coding = b.data_coding;
-      const std::string* payload = b.find_tlv(tag::message_payload);
-      r.text = decode_text(b.data_coding, payload != nullptr ? *payload : b.short_message);
-      char id[17];
-      std::snprintf(id, sizeof id, "%llx", static_cast<unsigned long long>(next_message_id_++));
-      r.message_id = id;
-      r.at = clock::now();
-      c->send(make_response(p, status::ok, sm_resp_body{r.message_id}));
-      if (on_submit_) on_submit_(r);
-      const std::lock_guard lock(mutex_);
-      submits_.push_back(std::move(r));
+      net::co_spawn(
+          executor_,
+          [self = shared_from_this(), c, p = std::move(p)]() mutable {
+            return self->answer_submit(c, std::move(p));
+          },
+          net::detached);
       return;
-    }
     default: c->send(make_response(p, status::invalid_command_id)); return;
   }
+}
+
+net::awaitable<void> smsc::answer_submit(std::shared_ptr<client> c, smpp::pdu p) {
+  auto self = shared_from_this();
+  if (options_.response_delay.count() > 0) {
+    net::steady_timer t(executor_, options_.response_delay);
+    co_await wait(t);
+  }
+  const auto& b = std::get<smpp::sm_body>(p.body);
+  const bool refuse = options_.submit_status != 0 && (options_.submit_status_count == 0 ||
+                                                      submits_seen_ < options_.submit_status_count);
+  ++submits_seen_;
+  if (refuse) {
+    c->send(smpp::make_response(p, options_.submit_status));
+    const std::lock_guard lock(mutex_);
+    ++submits_refused_;
+    co_return;
+  }
+  received_submit r;
+  r.source = b.source.value;
+  r.destination = b.destination.value;
+  r.data_coding = b.data_coding;
+  const auto octets = smpp::read_octets(b);
+  r.text = smpp::decode_text(b.data_coding, octets.value ? octets.value->octets : b.short_message);
+  std::array<char, 17> id{};
+  std::snprintf(id.data(), id.size(), "%llx", static_cast<unsigned long long>(next_message_id_++));
+  r.message_id = id.data();
+  r.at = clock::now();
+  c->send(smpp::make_response(p, smpp::status::ok, smpp::sm_resp_body{r.message_id}));
+  if (on_submit_) on_submit_(r);
+  if (options_.receipts) {
+    net::co_spawn(
+        executor_,
+        [self, body = receipt_for(r)]() -> net::awaitable<void> {
+          co_await self->deliver_pdu(body);
+        },
+        net::detached);
+  }
+  const std::lock_guard lock(mutex_);
+  submits_.push_back(std::move(r));
+}
+
+std::shared_ptr<smsc::client> smsc::receiving_client() const {
+  for (const auto& c : impl_->clients) {
+    if (c->bound && !c->closed && c->bind_id != smpp::command::bind_transmitter) return c;
+  }
+  return nullptr;
 }
 
 net::awaitable<deliver_result> smsc::deliver(const std::string& source,
                                              const std::string& destination,
                                              const std::string& text) {
   auto self = shared_from_this();
-  std::shared_ptr<client> target;
-  for (auto& c : impl_->clients) {
-    if (c->bound && !c->closed) {
-      target = c;
-      break;
-    }
-  }
-  if (!target) co_return deliver_result{};
   const auto encoded = smpp::encode_text(text);
-  smpp::sm_body body;
-  body.source = {1, 1, source};
-  body.destination = {0, 0, destination};
-  body.data_coding = encoded.data_coding;
-  body.short_message = encoded.octets;
-  if (body.short_message.size() > 253) {
-    body.short_message.clear();
-    body.tlvs.push_back({smpp::tag::message_payload, encoded.octets});
+  const auto parts = smpp::split(encoded, {false, next_reference_++});
+  deliver_result last;
+  for (const auto& part : parts) {
+    smpp::sm_body body;
+    body.source = {1, 1, source};
+    body.destination = {0, 0, destination};
+    body.data_coding = encoded.data_coding;
+    body.esm_class = part.udhi ? smpp::esm_udhi : 0;
+    body.short_message = part.short_message;
+    last = co_await deliver_pdu(body);
+    if (!last.answered || last.status != smpp::status::ok) break;
   }
+  co_return last;
+}
+
+net::awaitable<deliver_result> smsc::deliver_pdu(const smpp::sm_body& body) {
+  auto self = shared_from_this();
+  const auto target = receiving_client();
+  if (!target) co_return deliver_result{};
   target->sequence = target->sequence >= 0x7FFFFFFF ? 1 : target->sequence + 1;
   const auto seq = target->sequence;
   auto w = std::make_shared<client::waiter>(executor_);
   w->timer.expires_after(options_.response_timeout);
   target->waiting.emplace(seq, w);
   const auto started = clock::now();
-  const smpp::pdu request{smpp::command::deliver_sm, smpp::status::ok, seq, std::move(body)};
+  const smpp::pdu request{smpp::command::deliver_sm, smpp::status::ok, seq, body};
   target->send(request);
   co_await wait(w->timer);
   target->waiting.erase(seq);

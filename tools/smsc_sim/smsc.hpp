@@ -19,13 +19,21 @@ namespace smsgw::sim {
 
 namespace net = boost::asio;
 
-/// How the simulator behaves.
+/// How the simulator behaves; the defaults make a well-behaved SMSC.
 struct smsc_options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;                             ///< 0 picks a free port; see smsc::port()
   std::string system_id;                              ///< empty: any system_id binds
   std::string password;                               ///< checked only when system_id is set
   std::chrono::milliseconds response_timeout{10000};  ///< for deliver_sm_resp
+  std::uint32_t refuse_binds = 0;               ///< answer every bind with this status (0: accept)
+  std::uint32_t submit_status = 0;              ///< answer submits with this status (0: ESME_ROK)
+  std::uint32_t submit_status_count = 0;        ///< only the first N submits get it (0: all)
+  std::chrono::milliseconds response_delay{0};  ///< wait before answering a submit
+  std::uint32_t drop_after_pdus = 0;  ///< close a connection after it sent N PDUs (0: never)
+  bool receipts = false;              ///< send a delivery receipt for every accepted submit
+  std::string tls_certificate;        ///< PEM files: serve SMPP over TLS when both are set
+  std::string tls_key;
 };
 
 /// A submit_sm as received, with the id it was answered with.
@@ -59,10 +67,17 @@ class smsc : public std::enable_shared_from_this<smsc> {
   void stop();
   [[nodiscard]] std::uint16_t port() const { return port_; }
 
-  /// Delivers an MO (GSM text when it fits, else UCS-2) to the first bound client.
-  /// The arguments must outlive the returned awaitable.
+  /// Delivers an MO (GSM text when it fits, else UCS-2; concatenated parts with UDH when
+  /// it needs several) to the first client bound as receiver or transceiver, and returns
+  /// the last part's answer. The arguments must outlive the returned awaitable.
   net::awaitable<deliver_result> deliver(const std::string& source, const std::string& destination,
                                          const std::string& text);
+  /// Delivers one deliver_sm body exactly as given (tests build parts and receipts with it).
+  net::awaitable<deliver_result> deliver_pdu(const smpp::sm_body& body);
+  /// Stops answering anything (a half-open link as the ESME sees it), or resumes.
+  void freeze(bool frozen) { frozen_ = frozen; }
+  /// Closes every client connection (the listener stays open).
+  void drop_clients();
 
   /// Called for every deliver_sm_resp, on the executor, before deliver() resumes.
   void on_deliver_resp(std::function<void(const deliver_result&)> callback);
@@ -72,12 +87,19 @@ class smsc : public std::enable_shared_from_this<smsc> {
   /// Thread-safe snapshots for tests and the command line.
   [[nodiscard]] std::vector<received_submit> submits() const;
   [[nodiscard]] std::size_t bound_clients() const;
+  /// Binds accepted and refused since start.
+  [[nodiscard]] std::size_t binds_accepted() const;
+  [[nodiscard]] std::size_t binds_refused() const;
+  /// Submits answered with an error status.
+  [[nodiscard]] std::size_t submits_refused() const;
 
  private:
   struct client;
   net::awaitable<void> accept_loop();
   net::awaitable<void> serve(std::shared_ptr<client> c);
   void handle(const std::shared_ptr<client>& c, smpp::pdu p);
+  net::awaitable<void> answer_submit(std::shared_ptr<client> c, smpp::pdu p);
+  std::shared_ptr<client> receiving_client() const;
 
   net::any_io_executor executor_;
   smsc_options options_;
@@ -89,7 +111,14 @@ class smsc : public std::enable_shared_from_this<smsc> {
   mutable std::mutex mutex_;  // guards submits_ and bound_
   std::vector<received_submit> submits_;
   std::size_t bound_ = 0;
+  std::size_t binds_accepted_ = 0;
+  std::size_t binds_refused_ = 0;
+  std::size_t submits_refused_ = 0;
+  std::uint32_t submits_seen_ = 0;
   std::uint64_t next_message_id_ = 0x1000;
+  std::uint16_t next_reference_ = 1;
+  bool frozen_ = false;
+  std::shared_ptr<void> tls_context_;
 };
 
 }  // namespace smsgw::sim
