@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
+#include "smpp/concat.hpp"
 #include "smpp/pdu.hpp"
+#include "smpp/text.hpp"
 #include "store/directory.hpp"
 #include "tests/support/harness.hpp"
 #include "tests/support/pg.hpp"
@@ -151,6 +153,111 @@ TEST(Pipeline, UnknownDestinationIsLoggedAndAcknowledged) {
   EXPECT_EQ(h.deliver("+61400000006", "9999", "MOVIE").status, smpp::status::ok);
   EXPECT_EQ(db.scalar("SELECT decision FROM inbound_log WHERE destination = '9999'"), "unrouted");
   EXPECT_EQ(db.scalar("SELECT count(*) FROM contacts"), "0");
+}
+
+// A part of a long MO as a phone sends it: GSM text, UDH 05 00 03 ref total index.
+smpp::sm_body mo_part(const std::string& from, const std::string& text, std::uint8_t ref,
+                      std::uint8_t total, std::uint8_t index) {
+  smpp::sm_body b;
+  b.source = {1, 1, from};
+  b.destination = {0, 0, "4040"};
+  b.esm_class = smpp::esm_udhi;
+  b.short_message = std::string{0x05,
+                                0x00,
+                                0x03,
+                                static_cast<char>(ref),
+                                static_cast<char>(total),
+                                static_cast<char>(index)} +
+                    smpp::encode_text(text).octets;
+  return b;
+}
+
+TEST(Pipeline, MultipartMoInAnyOrderWithDuplicatesIsHandledOnceWhole) {
+  test_database db;
+  seed_demo(db);
+  harness h(db.dsn());
+  ASSERT_TRUE(h.wait_ready());
+  const std::string tail(150, 'x');
+  EXPECT_EQ(h.deliver_pdu(mo_part("61400000010", tail, 7, 2, 2)).status, smpp::status::ok);
+  EXPECT_EQ(h.deliver_pdu(mo_part("61400000010", tail, 7, 2, 2)).status,
+            smpp::status::ok);  // redelivered
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM inbound_parts"), "1");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM inbound_log"), "0");
+  EXPECT_EQ(h.deliver_pdu(mo_part("61400000010", "MOVIE HELP ", 7, 2, 1)).status, smpp::status::ok);
+  EXPECT_EQ(db.scalar("SELECT decision || ' ' || length(text) FROM inbound_log"),
+            "keyword_help 161");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM inbound_parts"), "0");
+  ASSERT_TRUE(harness::eventually([&] { return h.smsc().submits().size() == 1; }));
+  EXPECT_EQ(h.smsc().submits().front().text, "Movie News help.");
+}
+
+TEST(Pipeline, ARestartBetweenPartsLosesNothing) {
+  test_database db;
+  seed_demo(db);
+  {
+    harness first(db.dsn(), "first");
+    ASSERT_TRUE(first.wait_ready());
+    EXPECT_EQ(first.deliver_pdu(mo_part("61400000011", "MOVIE", 9, 2, 1)).status, smpp::status::ok);
+  }
+  harness second(db.dsn(), "second");
+  ASSERT_TRUE(second.wait_ready());
+  // Parts of another sender with the same reference never mix in.
+  EXPECT_EQ(second.deliver_pdu(mo_part("61400000012", " HELP", 9, 2, 2)).status, smpp::status::ok);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM inbound_log"), "0");
+  EXPECT_EQ(second.deliver_pdu(mo_part("61400000011", " HELP", 9, 2, 2)).status, smpp::status::ok);
+  EXPECT_EQ(db.scalar("SELECT text FROM inbound_log"), "MOVIE HELP");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM inbound_parts"), "1");  // the other sender's part
+}
+
+TEST(Pipeline, MalformedUdhIsRefusedPermanentlyAndChangesNothing) {
+  test_database db;
+  seed_demo(db);
+  harness h(db.dsn());
+  ASSERT_TRUE(h.wait_ready());
+  smpp::sm_body b;
+  b.source = {1, 1, "61400000013"};
+  b.destination = {0, 0, "4040"};
+  b.esm_class = smpp::esm_udhi;
+  b.short_message = std::string{0x20, 0x00, 0x03} + "MOVIE";  // UDHL beyond the data
+  EXPECT_EQ(h.deliver_pdu(b).status, smpp::status::permanent_app_error);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM inbound_log"), "0");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM inbound_parts"), "0");
+}
+
+TEST(Pipeline, DeliveryReceiptMarksTheReplyDeliveredAndIsNoMo) {
+  test_database db;
+  seed_demo(db);
+  sim::smsc_options with_receipts;
+  with_receipts.receipts = true;
+  harness h(db.dsn(), "test", with_receipts);
+  ASSERT_TRUE(h.wait_ready());
+  EXPECT_EQ(h.deliver("+61400000014", "4040", "MOVIE").status, smpp::status::ok);
+  ASSERT_TRUE(harness::eventually([&] {
+    return db.scalar("SELECT status FROM outbox WHERE destination = '+61400000014'") == "delivered";
+  }));
+  EXPECT_EQ(db.scalar("SELECT receipt_state FROM outbox_submits"), "delivered");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM inbound_log"), "1");  // the MO, not the receipt
+}
+
+TEST(Pipeline, ALongReplyGoesOutAsConcatenatedParts) {
+  test_database db;
+  seed_demo(db);
+  const std::string long_optin(200, 'w');
+  {
+    auto c = db.connect();
+    pqxx::work w(c);
+    w.exec_params0("UPDATE keywords SET optin_message = $1", long_optin);
+    w.commit();
+  }
+  harness h(db.dsn());
+  ASSERT_TRUE(h.wait_ready());
+  EXPECT_EQ(h.deliver("+61400000015", "4040", "MOVIE").status, smpp::status::ok);
+  ASSERT_TRUE(harness::eventually([&] { return h.smsc().submits().size() == 2; }));
+  EXPECT_EQ(h.smsc().submits()[0].text + h.smsc().submits()[1].text, long_optin);
+  ASSERT_TRUE(harness::eventually([&] {
+    return db.scalar("SELECT count(*) FROM outbox_submits") == "2" &&
+           db.scalar("SELECT status FROM outbox") == "submitted";
+  }));
 }
 
 }  // namespace

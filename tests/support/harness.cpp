@@ -27,11 +27,13 @@ config::daemon_config test_config(const std::string& dsn, std::uint16_t smsc_por
   return c;
 }
 
-harness::harness(const std::string& dsn, const std::string& instance)
+harness::harness(const std::string& dsn, const std::string& instance, sim::smsc_options sim_options,
+                 std::optional<std::uint16_t> external_smsc)
     : work_(net::make_work_guard(io_)) {
-  smsc_ = std::make_shared<sim::smsc>(io_.get_executor(), sim::smsc_options{});
+  smsc_ = std::make_shared<sim::smsc>(io_.get_executor(), std::move(sim_options));
   smsc_->start();
-  app_ = std::make_unique<daemon::application>(io_, test_config(dsn, smsc_->port()), instance);
+  app_ = std::make_unique<daemon::application>(
+      io_, test_config(dsn, external_smsc.value_or(smsc_->port())), instance);
   net::co_spawn(io_, app_->start(), net::detached);
   thread_ = std::thread([this] { io_.run(); });
 }
@@ -61,6 +63,16 @@ sim::deliver_result harness::deliver(const std::string& from, const std::string&
       io_,
       [s = smsc_, from, to, text]() -> net::awaitable<sim::deliver_result> {
         co_return co_await s->deliver(from, to, text);
+      },
+      net::use_future);
+  return result.get();
+}
+
+sim::deliver_result harness::deliver_pdu(const smpp::sm_body& body) {
+  auto result = net::co_spawn(
+      io_,
+      [s = smsc_, body]() -> net::awaitable<sim::deliver_result> {
+        co_return co_await s->deliver_pdu(body);
       },
       net::use_future);
   return result.get();

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -24,8 +25,11 @@ config::daemon_config test_config(const std::string& dsn, std::uint16_t smsc_por
 
 class harness {
  public:
-  /// Starts a simulator and a daemon on `dsn`; does not wait for readiness.
-  explicit harness(const std::string& dsn, const std::string& instance = "test");
+  /// Starts a simulator and a daemon on `dsn`; does not wait for readiness. With
+  /// `external_smsc`, the daemon binds to that port instead (the simulator still runs).
+  explicit harness(const std::string& dsn, const std::string& instance = "test",
+                   sim::smsc_options sim_options = {},
+                   std::optional<std::uint16_t> external_smsc = std::nullopt);
   ~harness();
   harness(const harness&) = delete;
   harness& operator=(const harness&) = delete;
@@ -35,6 +39,8 @@ class harness {
   /// Injects an MO and waits for its deliver_sm_resp.
   sim::deliver_result deliver(const std::string& from, const std::string& to,
                               const std::string& text);
+  /// Injects one deliver_sm body as given and waits for its deliver_sm_resp.
+  sim::deliver_result deliver_pdu(const smpp::sm_body& body);
   /// Polls `done` every 10 ms until true or `timeout`.
   static bool eventually(const std::function<bool()>& done,
                          std::chrono::milliseconds timeout = std::chrono::seconds(10));
