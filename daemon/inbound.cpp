@@ -165,6 +165,7 @@ net::awaitable<std::uint32_t> inbound_pipeline::on_deliver(const std::string& bi
         const auto parts =
             store::store_part(w, key, octets.part->index, deliver.data_coding, octets.octets);
         std::vector<smpp::message_octets> pieces;
+        pieces.reserve(parts.size());
         for (const auto& p : parts) {
           pieces.push_back({p.octets, smpp::part_info{key.reference, key.total, p.index}});
         }
