@@ -7,10 +7,12 @@
 #include <cstdio>
 #include <initializer_list>
 #include <memory>
+#include <sstream>
 #include <string_view>
 #include <system_error>
 #include <utility>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 namespace smsgw::config {
@@ -333,6 +335,32 @@ tl::expected<std::string, int> read_file(const std::string& path) {
   return text;
 }
 
+// Counts documents without building them, stopping at the second: yaml-cpp 0.7's LoadAll
+// never returns on some inputs (a leading `,` makes it append empty documents forever).
+class document_counter : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (++documents_ == 2) second_line_ = mark.line + 1;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+  [[nodiscard]] int documents() const { return documents_; }
+  [[nodiscard]] int second_line() const { return second_line_; }
+
+ private:
+  int documents_ = 0;
+  int second_line_ = 0;
+};
+
 }  // namespace
 
 std::string error::describe(const std::string& file) const {
@@ -341,14 +369,19 @@ std::string error::describe(const std::string& file) const {
 
 tl::expected<daemon_config, error> parse(const std::string& yaml_text) {
   try {
-    const std::vector<YAML::Node> documents = YAML::LoadAll(yaml_text);
-    if (documents.empty() || documents.front().IsNull()) {
+    std::istringstream in(yaml_text);
+    YAML::Parser parser(in);
+    document_counter counter;
+    while (counter.documents() < 2 && parser.HandleNextDocument(counter)) {
+    }
+    if (counter.documents() > 1) {
+      return tl::unexpected(error{"", counter.second_line(), "expected a single document"});
+    }
+    const YAML::Node document = YAML::Load(yaml_text);
+    if (counter.documents() == 0 || document.IsNull()) {
       return tl::unexpected(error{"", 0, "the document is empty"});
     }
-    if (documents.size() > 1) {
-      return tl::unexpected(error{"", line_of(documents[1], 0), "expected a single document"});
-    }
-    return read_config(field{documents.front(), "", documents.front().Mark().line + 1});
+    return read_config(field{document, "", document.Mark().line + 1});
   } catch (const failure& f) {
     return tl::unexpected(f.err);
   } catch (const YAML::Exception& e) {

@@ -1,5 +1,6 @@
 #include "daemon/inbound.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 
@@ -79,16 +80,25 @@ store::inbound_mo to_inbound(const std::string& bind, const smpp::sm_body& deliv
 }
 
 std::vector<std::string> receipt_id_forms(const std::string& id) {
+  // Digits only: a decimal id, whose submit_sm_resp may have said it in hexadecimal (never
+  // read it as hexadecimal too: "100" and "256" are different messages). With hex letters:
+  // a hexadecimal id, whose submit_sm_resp may have said it in decimal or in other case.
   std::vector<std::string> forms{id};
   std::uint64_t value = 0;
   const auto* end = id.data() + id.size();
-  if (auto [p, ec] = std::from_chars(id.data(), end, value, 16); ec == std::errc{} && p == end) {
-    forms.push_back(std::to_string(value));  // reported in hex, submitted as decimal
-  }
-  if (auto [p, ec] = std::from_chars(id.data(), end, value, 10); ec == std::errc{} && p == end) {
-    forms.push_back(fmt::format("{:x}", value));  // reported in decimal, submitted as hex
+  const bool digits =
+      !id.empty() && std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits) {
+    if (auto [p, ec] = std::from_chars(id.data(), end, value, 10); ec == std::errc{} && p == end) {
+      forms.push_back(std::to_string(value));  // without leading zeros
+      forms.push_back(fmt::format("{:x}", value));
+      forms.push_back(fmt::format("{:X}", value));
+    }
+  } else if (auto [p, ec] = std::from_chars(id.data(), end, value, 16);
+             ec == std::errc{} && p == end) {
+    forms.push_back(std::to_string(value));
+    forms.push_back(fmt::format("{:x}", value));
     forms.push_back(fmt::format("{:X}", value));
-    forms.push_back(std::to_string(value));  // without leading zeros
   }
   return forms;
 }

@@ -32,14 +32,16 @@ struct message_octets {
 
 /// Why the octets could not be read.
 enum class octets_error {
-  bad_udh,  ///< UDHI set but the header is longer than the data or an IE overruns it
+  bad_udh,  ///< UDHI set but the header is missing, longer than the data or an IE overruns
+            ///< it, or its concatenation IE is malformed (length, total 0, index 0 or > total)
   bad_sar,  ///< SAR TLVs incomplete or out of range (total 0, index 0 or > total)
 };
 
 /// Reads `message_payload` (preferred when short_message is empty) or `short_message`,
 /// strips a UDH when esm_class has UDHI, and finds concatenation in the UDH (IEI 0x00 with
-/// an 8-bit reference, 0x08 with a 16-bit one; other IEs before or after are skipped) or in
-/// the SAR TLVs. A UDH or SAR saying total 1 yields no part. Never throws.
+/// an 8-bit reference, 0x08 with a 16-bit one; other IEs before or after are skipped; the
+/// last one counts when it repeats) or else in the SAR TLVs. A UDH or SAR saying total 1
+/// yields no part. Never throws.
 struct read_result {
   std::optional<message_octets> value;
   std::optional<octets_error> error;

@@ -50,31 +50,31 @@ std::optional<std::uint64_t> parse_unsigned(std::string_view text, unsigned base
   return value;
 }
 
-/// The fields of a receipt text that smsgw reads.
-enum class field { id, submit_date, done_date, stat, err, text, count };
+/// The fields of a receipt text that smsgw reads; `sub:`, `dlvrd:` and unknown ones are
+/// skipped like any other word.
+enum class field { id, submit_date, done_date, stat, err, text };
+constexpr std::size_t field_count = 6;
+static_assert(static_cast<std::size_t>(field::text) + 1 == field_count);
 
 struct key_name {
   std::string_view name;  // compared case-insensitively, followed by ':'
   field which;
 };
 
-// Longest first where one name starts another (`sub` and `submit date`).
-constexpr std::array<key_name, 10> key_names = {{
+constexpr std::array<key_name, 8> key_names = {{
+    {"id", field::id},
     {"submit date", field::submit_date},
     {"submit_date", field::submit_date},
     {"done date", field::done_date},
     {"done_date", field::done_date},
-    {"dlvrd", field::count},  // known but unused: recognised so that it is skipped whole
     {"stat", field::stat},
-    {"text", field::text},
-    {"sub", field::count},
     {"err", field::err},
-    {"id", field::id},
+    {"text", field::text},
 }};
 
 /// The values of the text's fields; the first occurrence of a key wins.
 struct text_fields {
-  std::array<std::optional<std::string_view>, static_cast<std::size_t>(field::count)> values;
+  std::array<std::optional<std::string_view>, field_count> values;
   [[nodiscard]] std::optional<std::string_view> get(field f) const {
     return values[static_cast<std::size_t>(f)];
   }
@@ -107,7 +107,6 @@ text_fields read_text(std::string_view s) {
     if (key->which == field::text) break;
     const std::size_t start = i;
     while (i < s.size() && !is_space(s[i])) ++i;
-    if (key->which == field::count) continue;
     auto& slot = out.values[static_cast<std::size_t>(key->which)];
     if (!slot) slot = s.substr(start, i - start);
   }
