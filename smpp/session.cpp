@@ -20,6 +20,7 @@
 #include <boost/asio/write.hpp>
 
 #include "smpp/codec.hpp"
+#include "smpp/stream.hpp"
 
 namespace smsgw::smpp {
 namespace {
@@ -70,35 +71,19 @@ const char* to_string(session_state s) {
 /// One TCP connection and what lives exactly as long as it.
 struct session::link {
   explicit link(const net::any_io_executor& ex)
-      : socket(ex), write_signal(ex, forever), keep_alive_timer(ex) {}
+      : io(tcp::socket(ex)), write_signal(ex, forever), keep_alive_timer(ex) {}
 
   void close() {
     if (closed) return;
     closed = true;
     boost::system::error_code ignored;
-    socket.shutdown(tcp::socket::shutdown_both, ignored);
-    socket.close(ignored);
+    io.socket.shutdown(tcp::socket::shutdown_both, ignored);
+    io.socket.close(ignored);
     write_signal.cancel();
     keep_alive_timer.cancel();
   }
 
-  /// Reads what is available, through TLS when the bind uses it.
-  net::awaitable<std::size_t> read_some(net::mutable_buffer b, boost::system::error_code& ec) {
-    if (tls)
-      co_return co_await tls->async_read_some(b, net::redirect_error(net::use_awaitable, ec));
-    co_return co_await socket.async_read_some(b, net::redirect_error(net::use_awaitable, ec));
-  }
-  /// Writes all of `b`, through TLS when the bind uses it.
-  net::awaitable<void> write(net::const_buffer b, boost::system::error_code& ec) {
-    if (tls) {
-      co_await net::async_write(*tls, b, net::redirect_error(net::use_awaitable, ec));
-    } else {
-      co_await net::async_write(socket, b, net::redirect_error(net::use_awaitable, ec));
-    }
-  }
-
-  tcp::socket socket;
-  std::unique_ptr<net::ssl::stream<tcp::socket&>> tls;
+  smpp::stream io;
   std::deque<std::vector<std::uint8_t>> write_queue;
   net::steady_timer write_signal;
   net::steady_timer keep_alive_timer;
@@ -230,23 +215,24 @@ net::awaitable<bool> session::connect_and_bind(const std::shared_ptr<link>& l) {
   const auto endpoints = co_await resolver.async_resolve(
       options_.host, std::to_string(options_.port), net::redirect_error(net::use_awaitable, ec));
   if (!ec)
-    co_await net::async_connect(l->socket, endpoints, net::redirect_error(net::use_awaitable, ec));
+    co_await net::async_connect(l->io.socket, endpoints,
+                                net::redirect_error(net::use_awaitable, ec));
   if (ec || l->closed) {
     log().warn("connect failed bind={} host={} port={} error=\"{}\"", label_, options_.host,
                options_.port, ec ? ec.message() : "deadline");
     co_return false;
   }
-  l->socket.set_option(tcp::no_delay(true), ec);  // replies are small and latency matters
+  l->io.socket.set_option(tcp::no_delay(true), ec);  // replies are small and latency matters
   if (tls_context_) {
     auto& ctx = *std::static_pointer_cast<net::ssl::context>(tls_context_);
-    l->tls = std::make_unique<net::ssl::stream<tcp::socket&>>(l->socket, ctx);
+    auto& tls = l->io.start_tls(ctx);
     const auto& name =
         options_.tls->server_name.empty() ? options_.host : options_.tls->server_name;
     // SNI; SSL_set_tlsext_host_name() is a macro with a C cast.
-    SSL_ctrl(l->tls->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+    SSL_ctrl(tls.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
              const_cast<char*>(name.c_str()));
-    co_await l->tls->async_handshake(net::ssl::stream_base::client,
-                                     net::redirect_error(net::use_awaitable, ec));
+    co_await tls.async_handshake(net::ssl::stream_base::client,
+                                 net::redirect_error(net::use_awaitable, ec));
     if (ec || l->closed) {
       log().error("tls handshake failed bind={} host={} error=\"{}\"", label_, options_.host,
                   ec ? ec.message() : "deadline");
@@ -262,7 +248,7 @@ net::awaitable<bool> session::connect_and_bind(const std::shared_ptr<link>& l) {
            bind_body{options_.system_id, options_.password, options_.system_type, 0x34,
                      address{0, 0, options_.address_range}}};
   const auto bytes = encode(bind);
-  co_await l->write(net::buffer(bytes), ec);
+  co_await l->io.write(net::buffer(bytes), ec);
   std::array<std::uint8_t, 4096> chunk{};
   while (!ec && !l->closed) {
     const auto f = check_frame(l->read_buffer);
@@ -274,7 +260,7 @@ net::awaitable<bool> session::connect_and_bind(const std::shared_ptr<link>& l) {
       if (!decoded) continue;
       if (decoded->command_id == command::enquire_link) {
         const auto resp = encode(make_response(*decoded, status::ok));
-        co_await l->write(net::buffer(resp), ec);
+        co_await l->io.write(net::buffer(resp), ec);
         continue;
       }
       if (decoded->command_id != (bind_id | command::response_bit) &&
@@ -292,7 +278,7 @@ net::awaitable<bool> session::connect_and_bind(const std::shared_ptr<link>& l) {
       set_state(session_state::bound);
       co_return true;
     }
-    const auto n = co_await l->read_some(net::buffer(chunk), ec);
+    const auto n = co_await l->io.read_some(net::buffer(chunk), ec);
     l->read_buffer.insert(l->read_buffer.end(), chunk.begin(),
                           chunk.begin() + static_cast<std::ptrdiff_t>(n));
   }
@@ -336,7 +322,7 @@ net::awaitable<void> session::serve(const std::shared_ptr<link>& l) {
       inflight_wait.expires_after(std::chrono::milliseconds(5));
       co_await wait(inflight_wait);
     }
-    const auto n = co_await l->read_some(net::buffer(chunk), ec);
+    const auto n = co_await l->io.read_some(net::buffer(chunk), ec);
     if (ec) {
       if (!l->closed) log().warn("connection lost bind={} error=\"{}\"", label_, ec.message());
       break;
@@ -384,7 +370,7 @@ void session::handle(const std::shared_ptr<link>& l, pdu p) {
       net::co_spawn(
           executor_,
           [l]() -> net::awaitable<void> {
-            net::steady_timer t(l->socket.get_executor(), std::chrono::milliseconds(100));
+            net::steady_timer t(l->io.socket.get_executor(), std::chrono::milliseconds(100));
             co_await wait(t);
             l->close();
           },
@@ -432,7 +418,7 @@ net::awaitable<void> session::writer(std::shared_ptr<link> l) {
       l->write_queue.pop_front();
     }
     boost::system::error_code ec;
-    co_await l->write(net::buffer(batch), ec);
+    co_await l->io.write(net::buffer(batch), ec);
     if (ec) {
       if (!l->closed) log().warn("write failed bind={} error=\"{}\"", label_, ec.message());
       l->close();

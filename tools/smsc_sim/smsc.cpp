@@ -19,6 +19,7 @@
 
 #include "smpp/codec.hpp"
 #include "smpp/concat.hpp"
+#include "smpp/stream.hpp"
 #include "smpp/text.hpp"
 
 namespace smsgw::sim {
@@ -60,11 +61,11 @@ smpp::sm_body receipt_for(const received_submit& r) {
 
 struct smsc::client {
   explicit client(tcp::socket s)
-      : socket(std::move(s)), write_signal(socket.get_executor(), clock::time_point::max()) {}
+      : io(std::move(s)), write_signal(io.socket.get_executor(), clock::time_point::max()) {}
   void close() {
     closed = true;
     boost::system::error_code ignored;
-    socket.close(ignored);
+    io.socket.close(ignored);
     write_signal.cancel();
   }
   void send(const smpp::pdu& p) {
@@ -72,25 +73,12 @@ struct smsc::client {
     write_queue.push_back(smpp::encode(p));
     write_signal.cancel();
   }
-  net::awaitable<std::size_t> read_some(net::mutable_buffer b, boost::system::error_code& ec) {
-    if (tls)
-      co_return co_await tls->async_read_some(b, net::redirect_error(net::use_awaitable, ec));
-    co_return co_await socket.async_read_some(b, net::redirect_error(net::use_awaitable, ec));
-  }
-  net::awaitable<void> write(net::const_buffer b, boost::system::error_code& ec) {
-    if (tls) {
-      co_await net::async_write(*tls, b, net::redirect_error(net::use_awaitable, ec));
-    } else {
-      co_await net::async_write(socket, b, net::redirect_error(net::use_awaitable, ec));
-    }
-  }
   struct waiter {
     explicit waiter(const net::any_io_executor& ex) : timer(ex) {}
     net::steady_timer timer;
     std::optional<smpp::pdu> response;
   };
-  tcp::socket socket;
-  std::unique_ptr<net::ssl::stream<tcp::socket&>> tls;
+  smpp::stream io;
   net::steady_timer write_signal;
   std::deque<std::vector<std::uint8_t>> write_queue;
   std::vector<std::uint8_t> read_buffer;
@@ -195,11 +183,10 @@ net::awaitable<void> smsc::accept_loop() {
 net::awaitable<void> smsc::serve(std::shared_ptr<client> c) {
   auto self = shared_from_this();
   if (tls_context_) {
-    c->tls = std::make_unique<net::ssl::stream<tcp::socket&>>(
-        c->socket, *std::static_pointer_cast<net::ssl::context>(tls_context_));
+    auto& tls = c->io.start_tls(*std::static_pointer_cast<net::ssl::context>(tls_context_));
     boost::system::error_code ec;
-    co_await c->tls->async_handshake(net::ssl::stream_base::server,
-                                     net::redirect_error(net::use_awaitable, ec));
+    co_await tls.async_handshake(net::ssl::stream_base::server,
+                                 net::redirect_error(net::use_awaitable, ec));
     if (ec) {
       log().warn("tls handshake failed error=\"{}\"", ec.message());
       c->close();
@@ -221,7 +208,7 @@ net::awaitable<void> smsc::serve(std::shared_ptr<client> c) {
           for (auto& b : c->write_queue) batch.insert(batch.end(), b.begin(), b.end());
           c->write_queue.clear();
           boost::system::error_code ec;
-          co_await c->write(net::buffer(batch), ec);
+          co_await c->io.write(net::buffer(batch), ec);
           if (ec) c->close();
         }
       },
@@ -249,7 +236,7 @@ net::awaitable<void> smsc::serve(std::shared_ptr<client> c) {
       continue;
     }
     boost::system::error_code ec;
-    const auto n = co_await c->read_some(net::buffer(chunk), ec);
+    const auto n = co_await c->io.read_some(net::buffer(chunk), ec);
     if (ec) break;
     c->read_buffer.insert(c->read_buffer.end(), chunk.begin(),
                           chunk.begin() + static_cast<std::ptrdiff_t>(n));
