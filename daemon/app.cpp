@@ -250,7 +250,24 @@ net::awaitable<void> application::stop(std::chrono::milliseconds drain) {
   m.housekeeping.cancel();
   m.http.stop();
   co_await m.out->stop(drain);
-  for (auto& s : m.sessions) co_await s->stop(drain);
+  // The binds unbind together, each bounded: systemd's stop timeout is for all of them.
+  auto remaining = std::make_shared<std::size_t>(m.sessions.size());
+  for (auto& s : m.sessions) {
+    net::co_spawn(
+        m.io,
+        [s, drain, remaining]() -> net::awaitable<void> {
+          co_await s->stop(drain);
+          --*remaining;
+        },
+        net::detached);
+  }
+  net::steady_timer poll(m.io);
+  const auto until = std::chrono::steady_clock::now() + drain + std::chrono::seconds(3);
+  while (*remaining > 0 && std::chrono::steady_clock::now() < until) {
+    poll.expires_after(std::chrono::milliseconds(10));
+    boost::system::error_code ec;
+    co_await poll.async_wait(net::redirect_error(net::use_awaitable, ec));
+  }
   log().info("stopped");
 }
 

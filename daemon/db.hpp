@@ -42,11 +42,8 @@ class db_runner {
         net::use_awaitable);
   }
 
-  /// Stops taking work and waits for the running jobs.
-  void stop() {
-    threads_.stop();
-    threads_.join();
-  }
+  /// Waits for every job queued so far (an outbox update must not be dropped at exit).
+  void stop() { threads_.join(); }
 
  private:
   store::pool pool_;

@@ -62,6 +62,11 @@ std::vector<smpp::sm_body> to_submits(const store::outbox_row& row, bool use_pay
   return out;
 }
 
+// A claim older than this is taken over. Far above the longest a send may take: the
+// session bounds its waits (window, bind) by the response timeout, and throttling by its
+// retries and maximum pause.
+constexpr std::chrono::seconds stale_claim{600};
+
 }  // namespace
 
 dispatcher::dispatcher(net::any_io_executor ex, db_runner& db, metrics& m, std::string instance)
@@ -133,7 +138,7 @@ net::awaitable<void> dispatcher::claim_loop(std::chrono::milliseconds poll_inter
         const int limit = static_cast<int>(cap - in_flight_);
         auto rows = co_await db_.run([&binds, limit, this](pqxx::connection& c) {
           pqxx::work w(c);
-          auto claimed = store::claim(w, binds, limit, instance_, std::chrono::seconds(120));
+          auto claimed = store::claim(w, binds, limit, instance_, stale_claim);
           w.commit();
           return claimed;
         });
@@ -173,6 +178,7 @@ net::awaitable<void> dispatcher::send(store::outbox_row row) {
   }
   const auto status = r.status;
   std::string what;
+  bool kept = true;  // false: our claim went stale and another daemon owns the row now
   try {
     switch (r.what) {
       case smpp::submit_result::outcome::accepted:
@@ -180,7 +186,7 @@ net::awaitable<void> dispatcher::send(store::outbox_row row) {
         what = "submitted";
         co_await db_.run([&](pqxx::connection& c) {
           pqxx::work w(c);
-          store::mark_submitted(w, row.row_id, s->options().name, ids);
+          kept = store::mark_submitted(w, row.row_id, s->options().name, ids, instance_);
           w.commit();
         });
         break;
@@ -192,7 +198,8 @@ net::awaitable<void> dispatcher::send(store::outbox_row row) {
           const auto delay = std::chrono::seconds(std::min(300, 2 << std::min(row.attempts, 7)));
           co_await db_.run([&](pqxx::connection& c) {
             pqxx::work w(c);
-            store::mark_retry(w, row.row_id, delay, status, smpp::status_name(status));
+            kept = store::mark_retry(w, row.row_id, delay, status, smpp::status_name(status),
+                                     instance_);
             w.commit();
           });
         } else {
@@ -200,7 +207,7 @@ net::awaitable<void> dispatcher::send(store::outbox_row row) {
           what = "failed";
           co_await db_.run([&](pqxx::connection& c) {
             pqxx::work w(c);
-            store::mark_failed(w, row.row_id, status, smpp::status_name(status));
+            kept = store::mark_failed(w, row.row_id, status, smpp::status_name(status), instance_);
             w.commit();
           });
         }
@@ -210,8 +217,8 @@ net::awaitable<void> dispatcher::send(store::outbox_row row) {
         what = "not_sent";
         co_await db_.run([&](pqxx::connection& c) {
           pqxx::work w(c);
-          store::mark_retry(w, row.row_id, std::chrono::seconds(5), std::nullopt,
-                            s ? "no response from the SMSC" : "no bind up for this row");
+          kept = store::mark_retry(w, row.row_id, std::chrono::seconds(5), std::nullopt,
+                                   s ? "no response from the SMSC" : "no bind up for this row");
           w.commit();
         });
         break;
@@ -220,6 +227,7 @@ net::awaitable<void> dispatcher::send(store::outbox_row row) {
     // The row stays claimed; the stale-claim rule hands it out again later.
     log().error("outbox update failed outbox_id={} error=\"{}\"", row.row_id, e.what());
   }
+  if (!kept) log().warn("claim lost, outcome not recorded outbox_id={}", row.row_id);
   log().info("mt outbox_id={} bind={} to={} parts={} result={} status={} smsc_id={}", row.row_id,
              s ? smpp::label(s->options()) : "-", row.destination, ids.size(), what,
              smpp::status_name(status), fmt::join(ids, ","));

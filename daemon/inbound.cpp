@@ -106,6 +106,38 @@ std::vector<std::string> receipt_id_forms(const std::string& id) {
 inbound_pipeline::inbound_pipeline(db_runner& db, dispatcher& out, metrics& m, std::string instance)
     : db_(db), out_(out), metrics_(m), instance_(std::move(instance)) {}
 
+struct inbound_pipeline::sender_turn {
+  explicit sender_turn(const net::any_io_executor& ex)
+      : signal(ex, std::chrono::steady_clock::time_point::max()) {}
+  net::steady_timer signal;  // cancelled when the turn passes on
+  bool busy = false;
+  int waiting = 0;
+};
+
+net::awaitable<void> inbound_pipeline::wait_turn(const std::string& sender) {
+  auto& slot = turns_[sender];
+  if (!slot) slot = std::make_shared<sender_turn>(co_await net::this_coro::executor);
+  auto turn = slot;
+  ++turn->waiting;
+  while (turn->busy) {
+    boost::system::error_code ec;
+    co_await turn->signal.async_wait(net::redirect_error(net::use_awaitable, ec));
+  }
+  --turn->waiting;
+  turn->busy = true;
+}
+
+void inbound_pipeline::end_turn(const std::string& sender) {
+  const auto it = turns_.find(sender);
+  if (it == turns_.end()) return;
+  it->second->busy = false;
+  if (it->second->waiting == 0) {
+    turns_.erase(it);  // nobody else from this sender is waiting
+  } else {
+    it->second->signal.cancel();
+  }
+}
+
 net::awaitable<std::uint32_t> inbound_pipeline::on_receipt(const std::string& bind,
                                                            const smpp::sm_body& deliver) {
   metrics_.mo(metrics::receipt);
@@ -131,7 +163,7 @@ net::awaitable<std::uint32_t> inbound_pipeline::on_receipt(const std::string& bi
     try {
       row = co_await db_.run([&](pqxx::connection& c) {
         pqxx::work w(c);
-        auto matched = store::record_receipt(w, forms, state, r->error);
+        auto matched = store::record_receipt(w, bind, forms, state, r->error);
         w.commit();
         return matched;
       });
@@ -161,6 +193,12 @@ net::awaitable<std::uint32_t> inbound_pipeline::on_deliver(const std::string& bi
   }
   const auto& octets = *read.value;
   const store::inbound_mo single = to_inbound(bind, deliver, octets.octets);
+  co_await wait_turn(single.source);
+  struct turn_end {
+    inbound_pipeline& p;
+    const std::string& sender;
+    ~turn_end() { p.end_turn(sender); }
+  } end_of_turn{*this, single.source};
   outcome o;
   try {
     o = co_await db_.run([&](pqxx::connection& c) {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -44,6 +45,13 @@ class inbound_pipeline {
  private:
   net::awaitable<std::uint32_t> on_receipt(const std::string& bind, const smpp::sm_body& deliver);
 
+  /// Holds one sender's MOs back while an earlier one of theirs is being handled, so that
+  /// `MOVIE` then `STOP` apply in that order (the SMSC may send them back to back).
+  struct sender_turn;
+  net::awaitable<void> wait_turn(const std::string& sender);
+  void end_turn(const std::string& sender);
+
+  std::unordered_map<std::string, std::shared_ptr<sender_turn>> turns_;
   db_runner& db_;
   dispatcher& out_;
   metrics& metrics_;

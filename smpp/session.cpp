@@ -199,16 +199,22 @@ net::awaitable<bool> session::connect_and_bind(const std::shared_ptr<link>& l) {
   set_state(session_state::connecting);
   // One deadline covers resolve, connect and the bind response.
   auto deadline = std::make_shared<net::steady_timer>(executor_, options_.response_timeout);
+  auto finished = std::make_shared<bool>(false);
   net::co_spawn(
       executor_,
-      [deadline, l]() -> net::awaitable<void> {
-        if (!co_await wait(*deadline)) l->close();
+      [deadline, finished, l]() -> net::awaitable<void> {
+        // Expiry and the bind answer can land in the same turn: a finished bind is kept.
+        if (!co_await wait(*deadline) && !*finished) l->close();
       },
       net::detached);
   struct cancel_on_exit {
     std::shared_ptr<net::steady_timer> t;
-    ~cancel_on_exit() { t->cancel(); }
-  } guard{deadline};
+    std::shared_ptr<bool> finished;
+    ~cancel_on_exit() {
+      *finished = true;
+      t->cancel();
+    }
+  } guard{deadline, finished};
 
   boost::system::error_code ec;
   tcp::resolver resolver(executor_);
@@ -434,7 +440,8 @@ net::awaitable<void> session::keep_alive(std::shared_ptr<link> l) {
     if (clock::now() - l->last_received < options_.enquire_link_interval) continue;
     auto answer = send_request(l, pdu{command::enquire_link, status::ok, 0, empty_body{}});
     co_await await_response(*answer);
-    if (!answer->response && !l->closed) {
+    // While reading is paused for back-pressure the answer may sit unread: not a dead link.
+    if (!answer->response && !l->closed && inflight_mo_ < options_.max_inflight_mo) {
       // Half-open TCP: the peer is gone but the socket does not know yet.
       log().error("enquire_link unanswered, dropping link bind={}", label_);
       l->close();
@@ -445,16 +452,20 @@ net::awaitable<void> session::keep_alive(std::shared_ptr<link> l) {
 std::shared_ptr<session::pending> session::send_request(const std::shared_ptr<link>& l, pdu p) {
   auto waiter = std::make_shared<pending>(executor_);
   p.sequence = next_sequence();
+  auto bytes = encode(p);  // may throw: before anything is registered
   waiter->sequence = p.sequence;
   waiter->timer.expires_after(options_.response_timeout);
   pending_.emplace(p.sequence, waiter);
-  send(l, p);
+  if (!l->closed) {
+    l->write_queue.push_back(std::move(bytes));
+    l->write_signal.cancel();
+  }
   return waiter;
 }
 
 net::awaitable<void> session::await_response(pending& waiter) {
   co_await wait(waiter.timer);
-  pending_.erase(waiter.sequence);  // no-op when the response removed it
+  if (pending_.erase(waiter.sequence) != 0) window_signal_.cancel();  // timed out: a slot is free
 }
 
 net::awaitable<void> session::pace(const std::string& sender) {
@@ -472,14 +483,33 @@ net::awaitable<void> session::pace(const std::string& sender) {
 net::awaitable<submit_result> session::submit(const sm_body& message) {
   auto self = shared_from_this();
   if (!can_submit()) co_return submit_result{};
-  for (int attempt = 0;; ++attempt) {
+  for (int attempt = 0;;) {
+    // Waiting for the bind or a window slot is bounded by the response timeout: a message
+    // that cannot leave now goes back to the outbox instead of waiting here unseen.
+    const auto deadline = clock::now() + options_.response_timeout;
+    auto alarm = std::make_shared<net::steady_timer>(executor_, deadline);
+    net::co_spawn(
+        executor_,
+        [self, alarm]() -> net::awaitable<void> {
+          if (!co_await wait(*alarm)) self->window_signal_.cancel();  // wake, to see the deadline
+        },
+        net::detached);
+    struct disarm {
+      std::shared_ptr<net::steady_timer> t;
+      ~disarm() { t->cancel(); }
+    } disarm_alarm{alarm};
     while (!stopping_ && (state_ != session_state::bound || pending_.size() >= options_.window)) {
+      if (clock::now() >= deadline) co_return submit_result{};
       co_await wait(window_signal_);
     }
     if (stopping_ || !link_) co_return submit_result{};
     co_await pace(message.source.value);
     auto l = link_;
-    if (!l || l->closed || stopping_) co_return submit_result{};
+    if (stopping_) co_return submit_result{};
+    // The pace may have slept through a reconnect or others filling the window: look again.
+    if (!l || l->closed || state_ != session_state::bound || pending_.size() >= options_.window) {
+      continue;
+    }
     auto waiter = send_request(l, pdu{command::submit_sm, status::ok, 0, message});
     co_await await_response(*waiter);
     if (!waiter->response) co_return submit_result{};
@@ -492,7 +522,7 @@ net::awaitable<submit_result> session::submit(const sm_body& message) {
           status_name(resp.status),
           std::chrono::duration_cast<std::chrono::milliseconds>(until - clock::now()).count(),
           attempt + 1);
-      if (attempt + 1 < options_.throttle_retries) continue;
+      if (++attempt < options_.throttle_retries) continue;
       co_return submit_result{submit_result::outcome::rejected, resp.status, {}};
     }
     if (resp.command_id == command::generic_nack || resp.status != status::ok) {
@@ -526,6 +556,8 @@ net::awaitable<void> session::stop(std::chrono::milliseconds drain) {
   if (auto l = link_; l && !l->closed && state_ == session_state::bound) {
     set_state(session_state::unbinding);
     auto answer = send_request(l, pdu{command::unbind, status::ok, 0, empty_body{}});
+    answer->timer.expires_after(
+        std::min<std::chrono::milliseconds>(options_.response_timeout, std::chrono::seconds(2)));
     co_await await_response(*answer);
     log().info("unbound bind={} answered={}", label_, answer->response.has_value());
     l->close();

@@ -31,8 +31,11 @@ std::chrono::nanoseconds sender_buckets::reserve(const std::string& sender, stea
 }
 
 steady_time throttle_backoff::throttled(steady_time now) {
-  until_ = std::max(until_, now + next_);
-  next_ = std::min(next_ * 2, max_);
+  // Every outstanding submit may come back throttled: one pause per episode, not per answer.
+  if (now >= until_) {
+    until_ = now + next_;
+    next_ = std::min(next_ * 2, max_);
+  }
   return until_;
 }
 

@@ -70,7 +70,8 @@ std::vector<outbox_row> queue_reply(const context& c, const std::string& text, b
       "  bypass_suppression, status, claimed_by, claimed_at, attempts) "
       "SELECT $1, 'reply', $2, $3, $4, $5, $6, $7, 'submitting', $8, now(), 1 "
       "WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE destination = $4 AND source = $3 "
-      "                  AND text = $5 AND created_at > now() - interval '30 seconds') "
+      "                  AND company_id = $1 AND text = $5 "
+      "                  AND created_at > now() - interval '30 seconds') "
       "  AND ($7 OR NOT EXISTS (SELECT 1 FROM suppressions WHERE company_id = $1 AND number = $4)) "
       "RETURNING id",
       c.r.company, c.inbound_id, c.mo.destination, c.mo.source, text, bind, bypass, claimed_by);
@@ -96,6 +97,10 @@ inbound_outcome apply_decision(pqxx::transaction_base& t, const inbound_mo& mo, 
            r != nullptr ? keywords::to_string(d.what) : "unrouted", keyword_id)[0]
           .as<id>();
   if (r == nullptr) return out;
+  // One sender's MOs to one company apply one at a time, across daemons too: MOVIE and a
+  // STOP right behind it must not interleave, and a redelivery waits for the first try.
+  t.exec_params("SELECT pg_advisory_xact_lock(hashtext($1::text || chr(31) || $2))", r->company,
+                mo.source);
   const context c{t, mo, *r, out.inbound_id};
   bool bypass = false;
   std::string reply = d.reply;

@@ -40,16 +40,35 @@ std::vector<outbox_row> claim(pqxx::transaction_base& t, const std::vector<std::
   return out;
 }
 
-void mark_submitted(pqxx::transaction_base& t, id row, const std::string& smsc_message_id) {
-  t.exec_params0(
-      "UPDATE outbox SET status = 'submitted', smsc_message_id = $2, smsc_status = 0, "
-      "error = NULL, updated_at = now() WHERE id = $1",
-      row, smsc_message_id);
+namespace {
+
+// An update applies only while `claimed_by` (parameter $n, when not NULL) still holds the
+// row: a daemon whose claim went stale and was taken over must not overwrite the outcome
+// of the daemon that took it.
+std::string still_claimed_by(int n) {
+  const auto p = "$" + std::to_string(n);
+  return " AND (" + p + "::text IS NULL OR (status = 'submitting' AND claimed_by = " + p + "))";
 }
 
-void mark_submitted(pqxx::transaction_base& t, id row, const std::string& bind,
-                    const std::vector<std::string>& smsc_message_ids) {
-  mark_submitted(t, row, smsc_message_ids.empty() ? std::string{} : smsc_message_ids.front());
+}  // namespace
+
+bool mark_submitted(pqxx::transaction_base& t, id row, const std::string& smsc_message_id,
+                    const std::optional<std::string>& claimed_by) {
+  return !t.exec_params(
+               "UPDATE outbox SET status = 'submitted', smsc_message_id = $2, "
+               "smsc_status = 0, error = NULL, updated_at = now() WHERE id = $1" +
+                   still_claimed_by(3) + " RETURNING 1",
+               row, smsc_message_id, claimed_by)
+              .empty();
+}
+
+bool mark_submitted(pqxx::transaction_base& t, id row, const std::string& bind,
+                    const std::vector<std::string>& smsc_message_ids,
+                    const std::optional<std::string>& claimed_by) {
+  if (!mark_submitted(t, row, smsc_message_ids.empty() ? std::string{} : smsc_message_ids.front(),
+                      claimed_by)) {
+    return false;
+  }
   t.exec_params0(
       "INSERT INTO outbox_submits (outbox_id, part, smsc_message_id, bind) "
       "SELECT $1, ordinality, id, $3 FROM unnest($2::text[]) WITH ORDINALITY AS u(id, ordinality) "
@@ -57,18 +76,19 @@ void mark_submitted(pqxx::transaction_base& t, id row, const std::string& bind,
       "  bind = excluded.bind, submitted_at = now(), receipt_state = NULL, receipt_error = NULL, "
       "  receipt_at = NULL",
       row, array_literal(smsc_message_ids), bind);
+  return true;
 }
 
-std::optional<id> record_receipt(pqxx::transaction_base& t,
+std::optional<id> record_receipt(pqxx::transaction_base& t, const std::string& bind,
                                  const std::vector<std::string>& id_forms, const std::string& state,
                                  const std::string& error) {
   // The newest submit with that id: SMSC ids can repeat over months.
   const auto part = t.exec_params(
       "UPDATE outbox_submits s SET receipt_state = $2, receipt_error = $3, receipt_at = now() "
       "WHERE (s.outbox_id, s.part) = (SELECT outbox_id, part FROM outbox_submits "
-      "  WHERE smsc_message_id = ANY($1::text[]) ORDER BY submitted_at DESC LIMIT 1) "
+      "  WHERE smsc_message_id = ANY($1::text[]) AND bind = $4 ORDER BY submitted_at DESC LIMIT 1) "
       "RETURNING s.outbox_id",
-      array_literal(id_forms), state, error);
+      array_literal(id_forms), state, error, bind);
   if (part.empty()) return std::nullopt;
   const id row = part[0][0].as<id>();
   t.exec_params0(
@@ -84,22 +104,29 @@ std::optional<id> record_receipt(pqxx::transaction_base& t,
   return row;
 }
 
-void mark_retry(pqxx::transaction_base& t, id row, std::chrono::seconds delay,
-                std::optional<std::uint32_t> smsc_status, const std::string& error) {
-  t.exec_params0(
-      "UPDATE outbox SET status = 'queued', claimed_by = NULL, claimed_at = NULL, "
-      "next_attempt_at = now() + make_interval(secs => $2), smsc_status = $3, error = $4, "
-      "updated_at = now() WHERE id = $1",
-      row, static_cast<double>(delay.count()),
-      smsc_status ? std::optional<std::int64_t>(*smsc_status) : std::nullopt, error);
+bool mark_retry(pqxx::transaction_base& t, id row, std::chrono::seconds delay,
+                std::optional<std::uint32_t> smsc_status, const std::string& error,
+                const std::optional<std::string>& claimed_by) {
+  return !t.exec_params(
+               "UPDATE outbox SET status = 'queued', claimed_by = NULL, claimed_at = NULL, "
+               "next_attempt_at = now() + make_interval(secs => $2), smsc_status = $3, "
+               "error = $4, updated_at = now() WHERE id = $1" +
+                   still_claimed_by(5) + " RETURNING 1",
+               row, static_cast<double>(delay.count()),
+               smsc_status ? std::optional<std::int64_t>(*smsc_status) : std::nullopt, error,
+               claimed_by)
+              .empty();
 }
 
-void mark_failed(pqxx::transaction_base& t, id row, std::optional<std::uint32_t> smsc_status,
-                 const std::string& error) {
-  t.exec_params0(
-      "UPDATE outbox SET status = 'failed', smsc_status = $2, error = $3, updated_at = now() "
-      "WHERE id = $1",
-      row, smsc_status ? std::optional<std::int64_t>(*smsc_status) : std::nullopt, error);
+bool mark_failed(pqxx::transaction_base& t, id row, std::optional<std::uint32_t> smsc_status,
+                 const std::string& error, const std::optional<std::string>& claimed_by) {
+  return !t.exec_params(
+               "UPDATE outbox SET status = 'failed', smsc_status = $2, error = $3, "
+               "updated_at = now() WHERE id = $1" +
+                   still_claimed_by(4) + " RETURNING 1",
+               row, smsc_status ? std::optional<std::int64_t>(*smsc_status) : std::nullopt, error,
+               claimed_by)
+              .empty();
 }
 
 }  // namespace smsgw::store

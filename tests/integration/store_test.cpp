@@ -916,6 +916,24 @@ TEST_F(OutboxTest, RowsDueLaterAreNotClaimed) {
       "queued 0");
 }
 
+TEST_F(OutboxTest, AStaleClaimersLateOutcomeIsNotRecorded) {
+  const auto queued = queue_rows(1);
+  ASSERT_EQ(claim({}, 10, "daemon-1").size(), 1U);
+  exec(db, "UPDATE outbox SET claimed_at = now() - interval '1 hour'");
+  ASSERT_EQ(claim({}, 10, "daemon-2", 60s).size(), 1U);  // daemon-2 took the row over
+  {
+    pqxx::work t(conn);
+    EXPECT_FALSE(
+        store::mark_retry(t, queued[0], 0s, std::nullopt, "late", std::string("daemon-1")));
+    EXPECT_FALSE(store::mark_failed(t, queued[0], 8U, "late", std::string("daemon-1")));
+    EXPECT_FALSE(store::mark_submitted(t, queued[0], "sim", {"77"}, std::string("daemon-1")));
+    EXPECT_TRUE(store::mark_submitted(t, queued[0], "sim", {"78"}, std::string("daemon-2")));
+    t.commit();
+  }
+  EXPECT_EQ(query(db, "SELECT status, smsc_message_id, claimed_by FROM outbox"),
+            (rows{{"submitted", "78", "daemon-2"}}));
+}
+
 TEST_F(OutboxTest, FinishedRowsAreNeverClaimed) {
   const auto queued = queue_rows(4);
   exec(db, "UPDATE outbox SET status = 'submitted' WHERE id = " + std::to_string(queued[0]));
