@@ -242,7 +242,7 @@ smsc_bind read_bind(const field& self, const std::vector<smsc_bind>& earlier) {
   const map_reader r(
       self, {"name", "host", "port", "system_id", "password", "system_type", "address_range",
              "bind_mode", "window", "throughput", "throughput_per_sender", "use_message_payload",
-             "enquire_link_interval", "response_timeout", "reconnect", "tls"});
+             "concat_16bit", "enquire_link_interval", "response_timeout", "reconnect", "tls"});
   smsc_bind b;
   r.required("name", b.name, text_if(is_bind_name, "must be 1 to 32 of A-Z a-z 0-9 _ . -"));
   if (std::any_of(earlier.begin(), earlier.end(),
@@ -260,6 +260,7 @@ smsc_bind read_bind(const field& self, const std::vector<smsc_bind>& earlier) {
   r.optional("throughput", b.throughput, integer<std::uint32_t>(0, 100'000));
   r.optional("throughput_per_sender", b.throughput_per_sender, integer<std::uint32_t>(0, 100'000));
   r.optional("use_message_payload", b.use_message_payload, boolean);
+  r.optional("concat_16bit", b.concat_16bit, boolean);
   r.optional("enquire_link_interval", b.enquire_link_interval,
              integer<std::chrono::seconds>(1, 3600));
   r.optional("response_timeout", b.response_timeout, integer<std::chrono::seconds>(1, 600));

@@ -43,10 +43,11 @@ struct smsc_bind {
   std::string system_type;
   std::string address_range;  ///< sent in the bind, 0..40 characters
   bind_mode mode = bind_mode::transceiver;
-  std::uint32_t window = 10;                       ///< outstanding requests, 1..1000
-  std::uint32_t throughput = 0;                    ///< messages per second, 0 = unlimited
-  std::uint32_t throughput_per_sender = 0;         ///< per source address, 0 = unlimited
-  bool use_message_payload = false;                ///< long texts in one message_payload TLV
+  std::uint32_t window = 10;                ///< outstanding requests, 1..1000
+  std::uint32_t throughput = 0;             ///< messages per second, 0 = unlimited
+  std::uint32_t throughput_per_sender = 0;  ///< per source address, 0 = unlimited
+  bool use_message_payload = false;         ///< long texts in one message_payload TLV
+  bool concat_16bit = false;                ///< 16-bit concatenation references in long submits
   std::chrono::seconds enquire_link_interval{30};  ///< idle keep-alive, 1..3600 s
   std::chrono::seconds response_timeout{10};       ///< deadline for any response, 1..600 s
   backoff reconnect;

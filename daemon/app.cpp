@@ -43,6 +43,7 @@ smpp::session_options to_session_options(const config::smsc_bind& b) {
   o.throughput = b.throughput;
   o.throughput_per_sender = b.throughput_per_sender;
   o.use_message_payload = b.use_message_payload;
+  o.concat_16bit = b.concat_16bit;
   if (b.tls) o.tls = smpp::tls_options{b.tls->ca_file, b.tls->server_name, b.tls->verify};
   o.enquire_link_interval = b.enquire_link_interval;
   o.response_timeout = b.response_timeout;

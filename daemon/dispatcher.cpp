@@ -40,14 +40,14 @@ smpp::address to_address(const std::string& a) {
 // The submit_sm bodies for a row: one when the text fits a single SMS, else one
 // message_payload submit (when the bind prefers it and it fits) or concatenated parts.
 std::vector<smpp::sm_body> to_submits(const store::outbox_row& row, bool use_payload,
-                                      std::uint16_t reference) {
+                                      bool reference_16bit, std::uint16_t reference) {
   smpp::sm_body b;
   b.source = to_address(row.source);
   b.destination = to_address(row.destination);
   b.registered_delivery = 1;  // ask for a delivery receipt
   const auto text = smpp::encode_text(row.text);
   b.data_coding = text.data_coding;
-  const auto parts = smpp::split(text, {false, reference});
+  const auto parts = smpp::split(text, {reference_16bit, reference});
   if (parts.size() > 1 && use_payload && text.octets.size() <= 1024) {
     b.tlvs.push_back({smpp::tag::message_payload, text.octets});
     return {b};
@@ -164,7 +164,8 @@ net::awaitable<void> dispatcher::send(store::outbox_row row) {
   std::vector<std::string> ids;
   if (s && s->state() == smpp::session_state::bound) {
     try {
-      const auto parts = to_submits(row, s->options().use_message_payload, next_reference_++);
+      const auto parts = to_submits(row, s->options().use_message_payload,
+                                    s->options().concat_16bit, next_reference_++);
       for (const auto& part : parts) {
         r = co_await s->submit(part);
         if (r.what != smpp::submit_result::outcome::accepted) break;

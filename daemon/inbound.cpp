@@ -76,6 +76,10 @@ store::inbound_mo to_inbound(const std::string& bind, const smpp::sm_body& deliv
   mo.destination = deliver.destination.value;
   mo.data_coding = deliver.data_coding;
   mo.text = smpp::decode_text(deliver.data_coding, octets);
+  if (mo.text.find("\xEF\xBF\xBD") != std::string::npos) {  // U+FFFD: bytes the coding lacks
+    log().info("mo text had undecodable bytes bind={} from={} data_coding={}", bind, mo.source,
+               deliver.data_coding);
+  }
   return mo;
 }
 

@@ -50,6 +50,7 @@ struct session_options {
   std::uint32_t throughput_per_sender = 0;  ///< submits per second per source, 0 = unlimited
   std::uint32_t max_inflight_mo = 64;       ///< deliver_sm being handled before reading pauses
   bool use_message_payload = false;         ///< long texts as one message_payload submit
+  bool concat_16bit = false;                ///< 16-bit references in concatenated submits
   std::optional<tls_options> tls;
   std::chrono::milliseconds throttle_initial{1000};  ///< pause after ESME_RTHROTTLED/RMSGQFUL
   std::chrono::milliseconds throttle_max{30000};
