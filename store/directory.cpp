@@ -57,6 +57,10 @@ id create_user(pqxx::transaction_base& t, id company, const new_user& u) {
   return user;
 }
 
+void set_user_number(pqxx::transaction_base& t, id user, const std::optional<std::string>& number) {
+  t.exec_params0("UPDATE users SET number = $2 WHERE id = $1", user, number);
+}
+
 id builtin_domain(pqxx::transaction_base& t, id company, const std::string& kind) {
   return t
       .exec_params1("SELECT id FROM domains WHERE company_id = $1 AND kind = $2", company, kind)[0]

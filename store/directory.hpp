@@ -37,6 +37,10 @@ struct new_user {
 /// Creates a user and the user's personal domain (named after the username).
 id create_user(pqxx::transaction_base& t, id company, const new_user& u);
 
+/// Sets the number `user` receives group messages on (E.164, e.g. from to_e164; nullopt:
+/// none).
+void set_user_number(pqxx::transaction_base& t, id user, const std::optional<std::string>& number);
+
 /// The built-in domain of `kind` (`shared` or `user`) of a company.
 id builtin_domain(pqxx::transaction_base& t, id company, const std::string& kind);
 

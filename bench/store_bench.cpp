@@ -1,0 +1,328 @@
+// The contact store at scale: a company with 1,000,000 contacts in 20 domains and 5,000
+// groups (one of them holding every contact). Measures the recipient autocompleter (p50,
+// p99 over 1,000 prefixes), member-list pages, and expanding the million-member group with
+// the access filter, into the outbox and through the streaming cursor.
+//
+//   store_bench --dsn "host=/tmp/pgt port=55432 user=postgres" [--reload]
+//
+// The data lives in database `smsgw_bench` on that server and is loaded once (set-based,
+// generate_series); --reload drops and loads it again.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "store/contacts.hpp"
+#include "store/directory.hpp"
+#include "store/expansion.hpp"
+#include "store/groups.hpp"
+#include "store/migrate.hpp"
+
+namespace store = smsgw::store;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+constexpr int contact_count = 1'000'000;
+constexpr int domain_count = 20;
+constexpr int group_count = 5'000;   // including "Everyone"
+constexpr int visible_domains = 15;  // of the 20, for the benchmark's reader
+
+double ms_since(clock_type::time_point start) {
+  return std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
+}
+
+long max_rss_kib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss;
+}
+
+double percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  const auto i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  return v[i];
+}
+
+void step(const char* what, const std::function<void()>& f) {
+  const auto start = clock_type::now();
+  std::printf("  %-58s", what);
+  std::fflush(stdout);
+  f();
+  std::printf("%9.1f s\n", ms_since(start) / 1000.0);
+}
+
+// Loads the company. Names come from 200 first and 500 last names, so prefixes are as
+// selective as in a real address book; one contact in three has an alias, one in two a city.
+void load(pqxx::connection& c) {
+  std::printf("loading %d contacts, %d domains, %d groups\n", contact_count, domain_count,
+              group_count);
+  step("schema", [&] { store::migrate(c); });
+  store::id company = 0;
+  step("company, users, domains, grants", [&] {
+    pqxx::work t(c);
+    company = store::create_company(t, "Bench");
+    const store::id admin =
+        store::create_user(t, company, {"admin", "Admin", store::role::company_admin, ""});
+    const store::id reader =
+        store::create_user(t, company, {"reader", "Reader", store::role::user, ""});
+    store::create_user(t, company, {"narrow", "Narrow", store::role::user, ""});
+    const store::id user_domain = store::builtin_domain(t, company, "user");
+    const store::id readers =
+        store::create_group(t, company, user_domain, "Readers", store::group_type::users_only);
+    t.exec_params0("INSERT INTO group_users VALUES ($1, $2)", readers, reader);
+    t.exec_params0(
+        "INSERT INTO domains (company_id, name, kind, properties, created_by) "
+        "SELECT $1, 'Domain ' || d, 'custom', '{city}', $2 FROM generate_series(1, $3) d",
+        company, admin, domain_count);
+    // The reader sees 15 of the 20 custom domains through a user group; "narrow" one only.
+    t.exec_params0(
+        "INSERT INTO grants (company_id, domain_id, grantee_group_id, level) "
+        "SELECT $1, id, $2, 'viewer' FROM domains WHERE company_id = $1 AND kind = 'custom' "
+        "ORDER BY id LIMIT $3",
+        company, readers, visible_domains);
+    t.exec_params0(
+        "INSERT INTO grants (company_id, domain_id, grantee_user_id, level) "
+        "SELECT $1, min(id), (SELECT id FROM users WHERE username = 'narrow'), 'viewer' "
+        "FROM domains WHERE company_id = $1 AND kind = 'custom'",
+        company);
+    t.commit();
+  });
+  step("contacts (and their search terms, by trigger)", [&] {
+    pqxx::work t(c);
+    t.exec_params0(
+        "WITH d AS (SELECT array_agg(id ORDER BY id) AS ids FROM domains "
+        "           WHERE company_id = $1 AND kind = 'custom'), "
+        "first AS (SELECT array_agg(initcap(w)) AS w FROM (SELECT substr(md5('f' || i), 1, 3) "
+        "  || (ARRAY['a','e','i','o','u'])[1 + i % 5] || substr(md5('g' || i), 1, 2) AS w "
+        "  FROM generate_series(1, 200) i) x), "
+        "last AS (SELECT array_agg(initcap(w)) AS w FROM (SELECT substr(md5('l' || i), 1, 4) "
+        "  || (ARRAY['son','ton','ley','man','er'])[1 + i % 5] AS w "
+        "  FROM generate_series(1, 500) i) x) "
+        "INSERT INTO contacts (company_id, domain_id, name, number, alias, tags) "
+        "SELECT $1, d.ids[1 + (i::bigint * 7919) % $3], "
+        "       first.w[1 + (i * 31) % 200] || ' ' || last.w[1 + (i * 17) % 500], "
+        "       '+614' || lpad(i::text, 8, '0'), "
+        "       CASE WHEN i % 3 = 0 THEN 'c' || i END, "
+        "       CASE WHEN i % 2 = 0 THEN jsonb_build_object('city', "
+        "         (ARRAY['Sydney','Melbourne','Brisbane','Perth','Adelaide','Hobart',"
+        "                'Darwin','Canberra','Geelong','Cairns'])[1 + i % 10]) ELSE '{}' END "
+        "FROM generate_series(1, $2) i, d, first, last",
+        company, contact_count, domain_count);
+    t.commit();
+  });
+  step("groups and memberships", [&] {
+    pqxx::work t(c);
+    const store::id shared = store::builtin_domain(t, company, "shared");
+    const store::id everyone = t.exec_params1(
+                                    "INSERT INTO groups (company_id, domain_id, name, alias) "
+                                    "VALUES ($1, $2, 'Everyone', 'everyone') RETURNING id",
+                                    company, shared)[0]
+                                   .as<store::id>();
+    t.exec_params0(
+        "INSERT INTO groups (company_id, domain_id, name) "
+        "SELECT $1, d.id, 'Group ' || g FROM generate_series(1, $2 - 1) g "
+        "JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM domains "
+        "      WHERE company_id = $1 AND kind = 'custom') d ON d.n = g % $3",
+        company, group_count, domain_count);
+    t.exec_params0(
+        "INSERT INTO group_contacts (group_id, contact_id) "
+        "SELECT $1, id FROM contacts WHERE company_id = $2",
+        everyone, company);
+    // Every contact in one of the small groups too (about 200 members each).
+    t.exec_params0(
+        "INSERT INTO group_contacts (group_id, contact_id) "
+        "SELECT g.ids[1 + c.id % array_length(g.ids, 1)], c.id "
+        "FROM contacts c, (SELECT array_agg(id ORDER BY id) AS ids FROM groups "
+        "                  WHERE company_id = $1 AND name LIKE 'Group %') g "
+        "WHERE c.company_id = $1",
+        company);
+    t.commit();
+  });
+  step("VACUUM ANALYZE", [&] { pqxx::nontransaction(c).exec0("VACUUM ANALYZE"); });
+}
+
+store::id user_id(pqxx::connection& c, const std::string& username) {
+  pqxx::read_transaction t(c);
+  return t.exec_params1("SELECT id FROM users WHERE username = $1", username)[0].as<store::id>();
+}
+
+// 1,000 prefixes as people type them: 1 to 4 letters of first and last names, and 3 to 7
+// digits of numbers, drawn from the data.
+std::vector<std::string> prefixes(pqxx::connection& c) {
+  pqxx::read_transaction t(c);
+  std::vector<std::string> names;
+  for (const auto& r : t.exec("SELECT name FROM contacts TABLESAMPLE SYSTEM (1) LIMIT 2000")) {
+    names.push_back(r[0].as<std::string>());
+  }
+  std::mt19937 rng(42);
+  std::vector<std::string> out;
+  while (out.size() < 1000) {
+    const std::string& name = names[rng() % names.size()];
+    const std::size_t length = 1 + rng() % 4;
+    switch (rng() % 4) {
+      case 0:
+      case 1: out.push_back(name.substr(0, length)); break;
+      case 2: out.push_back(name.substr(name.find(' ') + 1, length)); break;
+      default: {
+        const std::size_t digits = 3 + rng() % 5;
+        std::string n = "+614" + std::to_string(rng() % 100'000'000);
+        out.push_back(n.substr(0, 1 + digits));
+      }
+    }
+  }
+  return out;
+}
+
+void bench_search(pqxx::connection& c, store::id user, const char* who,
+                  const std::vector<std::string>& queries) {
+  std::vector<double> times;
+  std::size_t results = 0;
+  for (const auto& q : queries) {
+    pqxx::read_transaction t(c);
+    const auto start = clock_type::now();
+    results += store::search_contacts(t, user, q, 20).size();
+    times.push_back(ms_since(start));
+  }
+  std::printf(
+      "  search as you type (%s): p50 %.2f ms, p99 %.2f ms, max %.2f ms, %.1f results on average\n",
+      who, percentile(times, 0.5), percentile(times, 0.99),
+      *std::max_element(times.begin(), times.end()),
+      static_cast<double>(results) / static_cast<double>(queries.size()));
+}
+
+void bench_members(pqxx::connection& c, store::id user, store::id group, const char* what,
+                   std::optional<store::member_cursor> from) {
+  std::vector<double> times;
+  std::size_t items = 0;
+  for (int i = 0; i < 100; ++i) {
+    pqxx::read_transaction t(c);
+    const auto start = clock_type::now();
+    items = store::list_members(t, user, group, from, 50).items.size();
+    times.push_back(ms_since(start));
+  }
+  std::printf("  member-list page of %zu (%s): p50 %.2f ms, p99 %.2f ms\n", items, what,
+              percentile(times, 0.5), percentile(times, 0.99));
+}
+
+// Expands the group as `user` into the outbox and commits. With `proposed_outbox`, the
+// transaction first drops the outbox's two foreign keys and narrows its `outbox_recent` index
+// to replies (migration 001 has both), and is rolled back instead: what a send would cost
+// with the change the README proposes.
+void bench_expansion(pqxx::connection& c, store::id user, store::id everyone, const char* who,
+                     bool proposed_outbox = false) {
+  // The outbox as a running system keeps it: the previous run's rows gone and vacuumed.
+  pqxx::nontransaction(c).exec0("VACUUM outbox");
+  pqxx::work t(c);
+  if (proposed_outbox) {
+    t.exec0(
+        "ALTER TABLE outbox DROP CONSTRAINT outbox_company_id_fkey, "
+        "DROP CONSTRAINT outbox_inbound_id_fkey");
+    t.exec0("DROP INDEX outbox_recent");
+    t.exec0("CREATE INDEX outbox_recent ON outbox (destination, created_at) WHERE kind = 'reply'");
+  }
+  const auto start = clock_type::now();
+  const auto r = store::queue_send(t, user, {"4040", "Bench message", std::nullopt},
+                                   {{everyone}, {}, {}}, "AU");
+  if (proposed_outbox) {
+    t.abort();
+  } else {
+    t.commit();
+  }
+  const double took = ms_since(start);
+  std::printf(
+      "  expand 1,000,000-member group into the outbox (%s%s): %.2f s, %lld recipients, "
+      "%lld not visible\n",
+      who, proposed_outbox ? ", proposed outbox" : "", took / 1000.0,
+      static_cast<long long>(r.recipients), static_cast<long long>(r.left.not_visible));
+  if (!proposed_outbox) {
+    pqxx::work cleanup(c);
+    cleanup.exec_params0("DELETE FROM outbox WHERE message_id = $1", r.message_id);
+    cleanup.commit();
+  }
+}
+
+void bench_cursor(pqxx::connection& c, store::id user, store::id everyone) {
+  const long rss_before = max_rss_kib();
+  const auto start = clock_type::now();
+  std::size_t total = 0;
+  {
+    pqxx::read_transaction t(c);
+    store::recipient_cursor cursor(t, user, {{everyone}, {}, {}}, "AU", 10000);
+    for (auto batch = cursor.next(); !batch.empty(); batch = cursor.next()) total += batch.size();
+  }
+  std::printf(
+      "  stream the recipients through the cursor (reader): %.2f s, %zu numbers, "
+      "max RSS %ld -> %ld KiB\n",
+      ms_since(start) / 1000.0, total, rss_before, max_rss_kib());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string dsn;
+  bool reload = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--dsn") == 0 && i + 1 < argc) {
+      dsn = argv[++i];
+    } else if (std::strcmp(argv[i], "--reload") == 0) {
+      reload = true;
+    } else {
+      std::fprintf(stderr, "usage: store_bench --dsn SERVER_DSN [--reload]\n");
+      return 2;
+    }
+  }
+  try {
+    {
+      pqxx::connection server(dsn);
+      pqxx::nontransaction n(server);
+      if (reload) n.exec0("DROP DATABASE IF EXISTS smsgw_bench WITH (FORCE)");
+      if (n.exec("SELECT 1 FROM pg_database WHERE datname = 'smsgw_bench'").empty()) {
+        n.exec0("CREATE DATABASE smsgw_bench");
+        reload = true;
+      }
+    }
+    pqxx::connection c(dsn + " dbname=smsgw_bench");
+    if (reload) load(c);
+    const store::id admin = user_id(c, "admin");
+    const store::id reader = user_id(c, "reader");
+    const store::id narrow = user_id(c, "narrow");
+    store::id everyone = 0;
+    store::id small = 0;
+    store::id middle = 0;
+    {
+      pqxx::read_transaction t(c);
+      everyone = t.exec1("SELECT id FROM groups WHERE alias = 'everyone'")[0].as<store::id>();
+      small = t.exec1("SELECT min(id) FROM groups WHERE name = 'Group 1'")[0].as<store::id>();
+      middle =
+          t.exec1("SELECT id FROM contacts ORDER BY id OFFSET 500000 LIMIT 1")[0].as<store::id>();
+    }
+    std::printf("measuring (reader: %d of %d domains; narrow: 1)\n", visible_domains, domain_count);
+    const auto queries = prefixes(c);
+    bench_search(c, reader, "reader", queries);  // warms the caches too
+    bench_search(c, reader, "reader", queries);
+    bench_search(c, narrow, "narrow", queries);
+    bench_search(c, admin, "admin", queries);
+    bench_members(c, reader, everyone, "1,000,000-member group, first page", std::nullopt);
+    bench_members(c, reader, everyone, "1,000,000-member group, from the middle",
+                  store::member_cursor{store::member_type::contact, middle});
+    bench_members(c, reader, small, "200-member group", std::nullopt);
+    bench_expansion(c, reader, everyone, "reader");
+    bench_expansion(c, admin, everyone, "admin");
+    bench_expansion(c, reader, everyone, "reader", true);
+    bench_expansion(c, admin, everyone, "admin", true);
+    bench_cursor(c, reader, everyone);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "store_bench: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

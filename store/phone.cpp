@@ -1,0 +1,58 @@
+#include "store/phone.hpp"
+
+#include <optional>
+
+#include <phonenumbers/logger.h>
+#include <phonenumbers/phonenumberutil.h>
+
+namespace smsgw::store {
+namespace {
+
+using i18n::phonenumbers::PhoneNumber;
+using i18n::phonenumbers::PhoneNumberUtil;
+
+const PhoneNumberUtil& util() {
+  static PhoneNumberUtil* const instance = [] {
+    PhoneNumberUtil* u = PhoneNumberUtil::GetInstance();
+    u->SetLogger(new i18n::phonenumbers::NullLogger());  // it would print parse errors to stdout
+    return u;
+  }();
+  return *instance;
+}
+
+// IsValidNumber, not IsPossibleNumber: the manual asks for "valid" numbers, and a number
+// outside the numbering plan (a made-up range, a digit too few) would only fail later at
+// the SMSC. The cost: the metadata (libphonenumber 8.12, 2022) may not know a range opened
+// since.
+std::optional<std::string> parse_valid(const std::string& text, const std::string& region) {
+  const auto& u = util();
+  PhoneNumber n;
+  if (u.Parse(text, region, &n) != PhoneNumberUtil::NO_PARSING_ERROR) return std::nullopt;
+  if (!u.IsValidNumber(n)) return std::nullopt;
+  std::string out;
+  u.Format(n, PhoneNumberUtil::E164, &out);
+  return out;
+}
+
+}  // namespace
+
+tl::expected<std::string, std::string> to_e164(std::string_view text,
+                                               std::string_view default_region) {
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return tl::unexpected(std::string("is empty"));
+  const auto last = text.find_last_not_of(" \t");
+  const std::string trimmed(text.substr(first, last - first + 1));
+  if (trimmed.size() > 40 || trimmed.find_first_not_of("0123456789 +-().") != std::string::npos) {
+    return tl::unexpected(std::string("is not a phone number"));
+  }
+  const std::string region(default_region);
+  if (trimmed.front() == '+') {
+    if (auto n = parse_valid(trimmed, "ZZ")) return *n;
+    return tl::unexpected(std::string("is not a valid phone number"));
+  }
+  if (auto n = parse_valid(trimmed, region)) return *n;
+  if (auto n = parse_valid("+" + trimmed, "ZZ")) return *n;
+  return tl::unexpected(std::string("is not a valid phone number"));
+}
+
+}  // namespace smsgw::store
