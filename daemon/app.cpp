@@ -68,7 +68,7 @@ struct application::impl {
         instance_name(instance.empty() ? default_instance_name() : std::move(instance)),
         db(cfg.db.dsn, cfg.db.pool_size),
         out(std::make_shared<dispatcher>(io.get_executor(), db, counters, instance_name)),
-        inbound(db, *out, counters, instance_name),
+        inbound(db, *out, counters, instance_name, cfg.default_country),
         http(io.get_executor(), [this](const admin::http_request& r) { return ops(r); }) {}
 
   admin::http_response ops(const admin::http_request& r) {

@@ -15,6 +15,7 @@
 #include "smpp/receipt.hpp"
 #include "smpp/text.hpp"
 #include "store/parts.hpp"
+#include "store/phone.hpp"
 #include "store/routing.hpp"
 
 namespace smsgw::daemon {
@@ -66,12 +67,17 @@ const char* store_state(smpp::message_state s) {
 }  // namespace
 
 store::inbound_mo to_inbound(const std::string& bind, const smpp::sm_body& deliver,
-                             const std::string& octets) {
+                             const std::string& octets, std::string_view default_region) {
   store::inbound_mo mo;
   mo.bind = bind;
   mo.source = deliver.source.value;
-  if (deliver.source.ton == 1 && !mo.source.empty() && mo.source.front() != '+') {
+  const bool digits =
+      !mo.source.empty() && mo.source.find_first_not_of("0123456789") == std::string::npos;
+  constexpr std::uint8_t ton_unknown = 0, ton_international = 1, ton_national = 2;
+  if (deliver.source.ton == ton_international && digits) {
     mo.source.insert(mo.source.begin(), '+');
+  } else if ((deliver.source.ton == ton_unknown || deliver.source.ton == ton_national) && digits) {
+    if (auto e164 = store::to_e164(mo.source, default_region)) mo.source = std::move(*e164);
   }
   mo.destination = deliver.destination.value;
   mo.data_coding = deliver.data_coding;
@@ -107,8 +113,13 @@ std::vector<std::string> receipt_id_forms(const std::string& id) {
   return forms;
 }
 
-inbound_pipeline::inbound_pipeline(db_runner& db, dispatcher& out, metrics& m, std::string instance)
-    : db_(db), out_(out), metrics_(m), instance_(std::move(instance)) {}
+inbound_pipeline::inbound_pipeline(db_runner& db, dispatcher& out, metrics& m, std::string instance,
+                                   std::string default_region)
+    : db_(db),
+      out_(out),
+      metrics_(m),
+      instance_(std::move(instance)),
+      default_region_(std::move(default_region)) {}
 
 struct inbound_pipeline::sender_turn {
   explicit sender_turn(const net::any_io_executor& ex)
@@ -196,7 +207,7 @@ net::awaitable<std::uint32_t> inbound_pipeline::on_deliver(const std::string& bi
     co_return smpp::status::permanent_app_error;
   }
   const auto& octets = *read.value;
-  const store::inbound_mo single = to_inbound(bind, deliver, octets.octets);
+  const store::inbound_mo single = to_inbound(bind, deliver, octets.octets, default_region_);
   co_await wait_turn(single.source);
   struct turn_end {
     inbound_pipeline& p;

@@ -20,10 +20,13 @@
 
 namespace smsgw::daemon {
 
-/// The store's view of an MO from `bind`: source in E.164 when the SMSC marked it
-/// international, `text` decoded from `octets` (already stripped of any UDH).
+/// The store's view of an MO from `bind`: `text` decoded from `octets` (already stripped of
+/// any UDH), and the source in E.164 wherever it is a phone number (international by its
+/// TON, or national or unknown and valid in `default_region`), so that a STOP, an opt-out
+/// and the stop list find the number however the SMSC wrote it; other sources (alphanumeric,
+/// short codes, numbers libphonenumber refuses) stay as the SMSC gave them.
 store::inbound_mo to_inbound(const std::string& bind, const smpp::sm_body& deliver,
-                             const std::string& octets);
+                             const std::string& octets, std::string_view default_region);
 
 /// The forms a receipt's message id may take in submit_sm_resp: as given, and its
 /// hexadecimal/decimal counterparts (SMSCs differ between the two).
@@ -31,7 +34,8 @@ std::vector<std::string> receipt_id_forms(const std::string& id);
 
 class inbound_pipeline {
  public:
-  inbound_pipeline(db_runner& db, dispatcher& out, metrics& m, std::string instance);
+  inbound_pipeline(db_runner& db, dispatcher& out, metrics& m, std::string instance,
+                   std::string default_region);
 
   /// Handles one deliver_sm from `bind` and returns the deliver_sm_resp status: ESME_ROK
   /// only after its effects (or, for a part of a longer MO, the part itself) are
@@ -56,6 +60,7 @@ class inbound_pipeline {
   dispatcher& out_;
   metrics& metrics_;
   std::string instance_;
+  std::string default_region_;  ///< ISO 3166 alpha-2, for national MO sources
 };
 
 }  // namespace smsgw::daemon

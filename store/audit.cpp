@@ -1,5 +1,7 @@
 #include "store/audit.hpp"
 
+#include <pqxx/pqxx>
+
 #include <nlohmann/json.hpp>
 
 namespace smsgw::store {

@@ -7,9 +7,7 @@
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
-#include <pqxx/pqxx>
-
-#include "store/directory.hpp"
+#include "store/id.hpp"
 
 namespace smsgw::store {
 

@@ -10,7 +10,6 @@
 #include "store/audit.hpp"
 #include "store/errors.hpp"
 #include "store/fields.hpp"
-#include "store/id_array.hpp"
 #include "store/phone.hpp"
 #include "store/sql_util.hpp"
 
@@ -22,10 +21,6 @@ constexpr const char* contact_columns =
     "c.id, c.system_id, c.name, c.number, c.alias, c.email, c.public_id, c.domain_id, "
     "ARRAY(SELECT e.key FROM jsonb_each_text(c.tags) e ORDER BY e.key)::text[], "
     "ARRAY(SELECT coalesce(e.value, '') FROM jsonb_each_text(c.tags) e ORDER BY e.key)::text[]";
-
-std::optional<std::string> optional_text(const pqxx::field& f) {
-  return f.is_null() ? std::nullopt : std::optional(f.as<std::string>());
-}
 
 contact contact_of(const pqxx::row& r) {
   contact c;
@@ -136,11 +131,6 @@ void require_unique(pqxx::transaction_base& t, id company, id domain, const std:
   }
 }
 
-// A unique violation from a concurrent writer, as a conflict.
-[[noreturn]] void rethrow_unique(const pqxx::unique_violation& e) {
-  throw conflict(std::string("duplicate contact: ") + e.what());
-}
-
 // Warnings for groups outside the contact's domain.
 std::vector<std::string> mixed_domain_warnings(pqxx::transaction_base& t, id contact_domain,
                                                const std::vector<id>& groups) {
@@ -194,21 +184,19 @@ contact_result create_contact(pqxx::transaction_base& t, id actor_user, const ne
   check_target_groups(t, a, groups);
   require_unique(t, a.company, c.domain, *number, *public_id, 0);
 
-  id contact_id = 0;
-  try {
-    contact_id =
+  const id contact_id = guarded([&] {
+    const id new_id =
         t.exec_params1(
              "INSERT INTO contacts (company_id, domain_id, name, number, alias, email, "
              "public_id, tags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb) RETURNING id",
              a.company, c.domain, *name, *number, *alias, *email, *public_id, tags_json(tags))[0]
             .as<id>();
-  } catch (const pqxx::unique_violation& e) {
-    rethrow_unique(e);
-  }
-  t.exec_params0(
-      "INSERT INTO group_contacts (group_id, contact_id) "
-      "SELECT g, $2 FROM unnest($1::bigint[]) g",
-      id_array(groups), contact_id);
+    t.exec_params0(
+        "INSERT INTO group_contacts (group_id, contact_id) "
+        "SELECT g, $2 FROM unnest($1::bigint[]) g",
+        id_array(groups), new_id);
+    return new_id;
+  });
   record_audit(t, a.company, actor_user, "contact.create", "contact:" + std::to_string(contact_id),
                {{"domain", c.domain}, {"groups", groups}});
   return {get_contact(t, actor_user, contact_id), mixed_domain_warnings(t, c.domain, groups)};
@@ -225,11 +213,9 @@ contact get_contact(pqxx::transaction_base& t, id actor_user, id contact_id) {
 
 contact get_contact_by_system_id(pqxx::transaction_base& t, id actor_user,
                                  std::string_view system_id) {
-  if (system_id.size() < 3 || system_id.size() > 21 || system_id.substr(0, 2) != "C#" ||
-      system_id.substr(2).find_first_not_of("0123456789") != std::string_view::npos) {
-    throw not_found("no such contact");
-  }
-  return get_contact(t, actor_user, std::stoll(std::string(system_id.substr(2))));
+  const auto contact_id = parse_system_id(system_id, "C#");
+  if (!contact_id) throw not_found("no such contact");
+  return get_contact(t, actor_user, *contact_id);
 }
 
 contact_result update_contact(pqxx::transaction_base& t, id actor_user, id contact_id,
@@ -259,19 +245,33 @@ contact_result update_contact(pqxx::transaction_base& t, id actor_user, id conta
       after.public_id = *v;
     }
   }
-  if (p.tags) after.tags = checked_tags(*p.tags, domain_properties(t, domain), issues);
+  // A move keeps the tags only when the new domain enables their properties too.
+  if (p.tags || domain != before.domain_id) {
+    after.tags = checked_tags(p.tags ? *p.tags : before.tags, domain_properties(t, domain), issues);
+  }
   if (!issues.empty()) throw validation_error(std::move(issues));
   require_unique(t, a.company, domain, after.number, after.public_id, contact_id);
-  try {
+  guarded([&] {
     t.exec_params0(
         "UPDATE contacts SET domain_id = $2, name = $3, number = $4, alias = $5, email = $6, "
         "public_id = $7, tags = $8::jsonb, updated_at = now() WHERE id = $1",
         contact_id, domain, after.name, after.number, after.alias, after.email, after.public_id,
         tags_json(after.tags));
-  } catch (const pqxx::unique_violation& e) {
-    rethrow_unique(e);
-  }
+  });
   contact_result out{get_contact(t, actor_user, contact_id), {}};
+  // The fields that changed (the number with both values: it decides who receives what).
+  nlohmann::json changed = nlohmann::json::object();
+  if (after.name != before.name) changed["name"] = true;
+  if (after.number != before.number)
+    changed["number"] = {{"from", before.number}, {"to", after.number}};
+  if (after.alias != before.alias) changed["alias"] = true;
+  if (after.email != before.email) changed["email"] = true;
+  if (after.public_id != before.public_id) changed["public_id"] = true;
+  if (after.tags != before.tags) changed["tags"] = true;
+  if (!changed.empty()) {
+    record_audit(t, a.company, actor_user, "contact.update",
+                 "contact:" + std::to_string(contact_id), changed);
+  }
   if (domain != before.domain_id) {
     record_audit(t, a.company, actor_user, "contact.move", "contact:" + std::to_string(contact_id),
                  {{"from", before.domain_id}, {"into", domain}});
@@ -317,12 +317,16 @@ std::vector<contact> list_contacts(pqxx::transaction_base& t, id actor_user,
 }
 
 std::vector<contact> search_contacts(pqxx::transaction_base& t, id actor_user,
-                                     std::string_view query, int limit) {
+                                     std::string_view query, int limit,
+                                     std::string_view default_region) {
   if (limit <= 0) return {};
+  // Numbers are stored in E.164: "0412 000" looks for 61412000 (region AU).
+  const std::string key =
+      looks_like_number(query) ? number_search_digits(query, default_region) : std::string(query);
   const auto rows = t.exec_params(std::string("SELECT ") + contact_columns +
                                       " FROM search_contacts($1, $2, $3) s "
                                       "JOIN contacts c ON c.id = s.contact_id ORDER BY s.ord",
-                                  actor_user, std::string(query), limit);
+                                  actor_user, key, limit);
   return with_groups(t, actor_user, rows);
 }
 

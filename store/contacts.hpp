@@ -11,9 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include <pqxx/pqxx>
-
-#include "store/directory.hpp"
+#include "store/id.hpp"
 
 namespace smsgw::store {
 
@@ -96,8 +94,10 @@ std::vector<contact> list_contacts(pqxx::transaction_base& t, id actor_user,
 /// The recipient autocompleter: up to `limit` contacts the reader can view whose name, alias
 /// or a tag value has a word starting with `query` (case-insensitive; "Don" and "Tru" both
 /// find "Donald Trump"), or whose number starts with the query's digits (with or without
-/// +); ordered by the first matching text, then id.
+/// +, or in the national form of `default_region`: "0412" finds +61412…); ordered by the
+/// first matching text, then id.
 std::vector<contact> search_contacts(pqxx::transaction_base& t, id actor_user,
-                                     std::string_view query, int limit);
+                                     std::string_view query, int limit,
+                                     std::string_view default_region);
 
 }  // namespace smsgw::store

@@ -4,7 +4,10 @@
 
 #include <pqxx/pqxx>
 
+#include <nlohmann/json.hpp>
+
 #include "keywords/normalise.hpp"
+#include "store/audit.hpp"
 #include "store/sql_util.hpp"
 
 namespace smsgw::store {
@@ -49,12 +52,34 @@ id create_user(pqxx::transaction_base& t, id company, const new_user& u) {
                        "VALUES ($1, $2, $3, $4, $5) RETURNING id",
                        company, u.username, u.name, to_string(u.user_role), u.password_hash)[0]
                       .as<id>();
-  // The personal domain is named after the unique username, so it never clashes.
+  // The personal domain is named after the unique username, so it never clashes (custom
+  // domains may not start with "Personal:").
   t.exec_params0(
       "INSERT INTO domains (company_id, name, kind, owner_id, created_by) "
       "VALUES ($1, 'Personal: ' || $2, 'personal', $3, $3)",
       company, u.username, user);
   return user;
+}
+
+bool delete_user(pqxx::transaction_base& t, id company, id user, std::optional<id> actor) {
+  // A personal domain that still holds contacts or groups outlives its owner as a custom
+  // domain: nothing is lost, and nobody but admins (the default for custom domains) sees it.
+  // Not moved into Shared: that would show private contacts to every user.
+  const auto kept = t.exec_params(
+      "UPDATE domains d SET kind = 'custom', owner_id = NULL, "
+      "  name = 'Former user ' || u.username || ' #' || u.id::text "
+      "FROM users u WHERE u.id = $1 AND u.company_id = $2 AND d.owner_id = u.id "
+      "  AND (EXISTS (SELECT 1 FROM contacts c WHERE c.domain_id = d.id) "
+      "       OR EXISTS (SELECT 1 FROM groups g WHERE g.domain_id = d.id)) "
+      "RETURNING d.id",
+      user, company);
+  const auto gone = t.exec_params(
+      "DELETE FROM users WHERE id = $1 AND company_id = $2 RETURNING username", user, company);
+  if (gone.empty()) return false;
+  nlohmann::json details = {{"username", gone[0][0].as<std::string>()}};
+  if (!kept.empty()) details["personal_domain_kept_as"] = kept[0][0].as<id>();
+  record_audit(t, company, actor, "user.delete", "user:" + std::to_string(user), details);
+  return true;
 }
 
 void set_user_number(pqxx::transaction_base& t, id user, const std::optional<std::string>& number) {

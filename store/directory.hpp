@@ -10,10 +10,9 @@
 #include <pqxx/pqxx>
 
 #include "keywords/decide.hpp"
+#include "store/id.hpp"
 
 namespace smsgw::store {
-
-using id = std::int64_t;
 
 /// Creates a company with its `Shared` and `User` domains. Throws pqxx::unique_violation
 /// when the name is taken.
@@ -36,6 +35,12 @@ struct new_user {
 
 /// Creates a user and the user's personal domain (named after the username).
 id create_user(pqxx::transaction_base& t, id company, const new_user& u);
+
+/// Deletes `user` of `company` (their grants and memberships go with them), recorded as
+/// done by `actor`. The personal domain goes too when empty; one that still holds contacts
+/// or groups becomes the custom domain "Former user NAME #ID", which admins see by default
+/// and users do not. False when there is no such user.
+bool delete_user(pqxx::transaction_base& t, id company, id user, std::optional<id> actor);
 
 /// Sets the number `user` receives group messages on (E.164, e.g. from to_e164; nullopt:
 /// none).

@@ -1,7 +1,11 @@
 #include "store/domains.hpp"
 
+#include <strings.h>
+
 #include <algorithm>
+#include <array>
 #include <set>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -85,6 +89,11 @@ std::pair<std::vector<std::string>, std::vector<std::string>> checked_columns(
 std::string checked_name(const std::string& name) {
   const auto n = normalise_title(name, 100);
   if (!n) throw validation_error("name", n.error());
+  // Reserved for the personal domains ("Personal: carol"), made with each user.
+  if (n->size() >= 9 && strncasecmp(n->c_str(), "personal:", 9) == 0) {
+    throw validation_error("name",
+                           "names starting with 'Personal:' are kept for users' own domains");
+  }
   return *n;
 }
 
@@ -165,12 +174,19 @@ void rename_domain(pqxx::transaction_base& t, id actor_user, id domain_id,
                    const std::string& name) {
   require_custom(editable(t, actor_user, domain_id), "renamed");
   const std::string checked = checked_name(name);
+  std::string before;
   try {
-    t.exec_params0("UPDATE domains SET name = $2 WHERE id = $1", domain_id, checked);
+    before = t.exec_params1(
+                  "UPDATE domains n SET name = $2 FROM domains o WHERE n.id = $1 AND o.id = n.id "
+                  "RETURNING o.name, n.company_id",
+                  domain_id, checked)[0]
+                 .as<std::string>();
   } catch (const pqxx::unique_violation& e) {
     if (is_name_clash(e)) throw conflict("a domain called '" + checked + "' exists");
     throw;
   }
+  record_audit(t, load_actor(t, actor_user).company, actor_user, "domain.rename",
+               "domain:" + std::to_string(domain_id), {{"from", before}, {"to", checked}});
 }
 
 void set_domain_columns(pqxx::transaction_base& t, id actor_user, id domain_id,
@@ -181,6 +197,9 @@ void set_domain_columns(pqxx::transaction_base& t, id actor_user, id domain_id,
   t.exec_params0(
       "UPDATE domains SET properties = $2::text[], visible_columns = $3::text[] WHERE id = $1",
       domain_id, array_literal(props), array_literal(cols));
+  record_audit(t, load_actor(t, actor_user).company, actor_user, "domain.columns",
+               "domain:" + std::to_string(domain_id),
+               {{"properties", props}, {"visible_columns", cols}});
 }
 
 void delete_domain(pqxx::transaction_base& t, id actor_user, id domain_id) {
@@ -248,6 +267,16 @@ merge_result merge_domains(pqxx::transaction_base& t, id actor_user, id from, id
       "    WITH ORDINALITY u(c, n) WHERE c <> ALL (i.visible_columns) ORDER BY n) "
       "FROM domains f WHERE i.id = $2 AND f.id = $1",
       from, into);
+  // The grants on `from` go with it (the target's own grants decide from now on): recorded.
+  nlohmann::json grants = nlohmann::json::array();
+  for (const auto& r : t.exec_params(
+           "SELECT grantee_user_id, grantee_group_id, level FROM grants WHERE domain_id = $1 "
+           "ORDER BY id",
+           from)) {
+    grants.push_back({{"grantee", r[0].is_null() ? "group:" + r[1].as<std::string>()
+                                                 : "user:" + r[0].as<std::string>()},
+                      {"level", r[2].as<std::string>()}});
+  }
   const auto name =
       t.exec_params1("DELETE FROM domains WHERE id = $1 RETURNING name", from)[0].as<std::string>();
   record_audit(t, company, actor_user, "domain.merge", "domain:" + std::to_string(from),
@@ -255,7 +284,8 @@ merge_result merge_domains(pqxx::transaction_base& t, id actor_user, id from, id
                 {"into", into},
                 {"moved_contacts", out.moved_contacts},
                 {"folded_contacts", out.folded_contacts},
-                {"moved_groups", out.moved_groups}});
+                {"moved_groups", out.moved_groups},
+                {"grants_removed", grants}});
   return out;
 }
 

@@ -5,18 +5,11 @@
 
 #include "store/access.hpp"
 #include "store/errors.hpp"
-#include "store/id_array.hpp"
 #include "store/phone.hpp"
+#include "store/sql_util.hpp"
 
 namespace smsgw::store {
 namespace {
-
-std::vector<id> unique_ids(const std::vector<id>& ids) {
-  std::vector<id> out(ids);
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
 
 // A `text[]` literal of the raw numbers in E.164, NULL for each one that is not valid.
 std::string e164_array(const std::vector<std::string>& numbers, std::string_view region) {

@@ -11,9 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include <pqxx/pqxx>
-
-#include "store/directory.hpp"
+#include "store/id.hpp"
 
 namespace smsgw::store {
 
@@ -24,11 +22,12 @@ struct send_request {
   std::vector<std::string> numbers;  ///< raw input, read with the default region
 };
 
-/// Why entries of a send were left out. Counted per entry: each named group or contact the
-/// sender cannot see, each contact reached in a domain the sender cannot view
-/// (not_visible); each raw number libphonenumber refuses and each contact or user member
-/// without a usable number (invalid); each visible valid entry whose number another one
-/// already has (duplicate); each distinct number on the stop list (suppressed).
+/// Why entries of a send were left out. Counted per entry: each named or nested group and
+/// each named contact the sender cannot see (a hidden group's members are not counted), each
+/// contact reached in a domain the sender cannot view (not_visible); each raw number libphonenumber
+/// refuses and each contact or user member without a usable number (invalid); each visible valid
+/// entry whose number another one already has (duplicate); each distinct number on the stop list
+/// (suppressed).
 struct left_out {
   std::int64_t suppressed = 0;
   std::int64_t not_visible = 0;

@@ -9,7 +9,7 @@
 #include "store/audit.hpp"
 #include "store/errors.hpp"
 #include "store/fields.hpp"
-#include "store/id_array.hpp"
+#include "store/sql_util.hpp"
 
 namespace smsgw::store {
 namespace {
@@ -32,10 +32,6 @@ bool holds_contacts(group_type t) {
 }
 bool holds_users(group_type t) {
   return t != group_type::contacts_only;
-}
-
-std::optional<std::string> optional_text(const pqxx::field& f) {
-  return f.is_null() ? std::nullopt : std::optional(f.as<std::string>());
 }
 
 group group_of(const pqxx::row& r) {
@@ -71,34 +67,6 @@ group editable_group(pqxx::transaction_base& t, id actor_user, id group_id) {
   group g = visible_group(t, actor_user, group_id);
   require_access(t, actor_user, g.domain_id, access_level::editor);
   return g;
-}
-
-std::vector<id> unique_ids(const std::vector<id>& ids) {
-  std::set<id> s(ids.begin(), ids.end());
-  return {s.begin(), s.end()};
-}
-
-// A membership rule the database refused (migration 002's triggers), as a typed error.
-[[noreturn]] void rethrow_rule(const pqxx::sql_error& e) {
-  const std::string& state = e.sqlstate();
-  std::string message = e.what();
-  if (const auto colon = message.find(": "); colon != std::string::npos) {
-    message = message.substr(colon + 2);
-  }
-  if (const auto nl = message.find('\n'); nl != std::string::npos) message.resize(nl);
-  if (state == "SG001") throw validation_error("members", message);
-  if (state == "SG002") throw not_found(message);
-  if (state == "SG003") throw conflict(message);
-  throw;
-}
-
-template <class F>
-auto guarded(F&& f) {
-  try {
-    return f();
-  } catch (const pqxx::sql_error& e) {
-    rethrow_rule(e);
-  }
 }
 
 struct checked_texts {
@@ -191,11 +159,17 @@ group create_group(pqxx::transaction_base& t, id actor_user, const new_group& g)
   require_access(t, actor_user, g.domain, access_level::editor);
   const auto texts = check_texts(g.name, g.alias, g.public_id);
   require_unique_keys(t, a.company, *texts.alias, *texts.public_id, 0);
-  const auto r = t.exec_params1(
-      "INSERT INTO groups (company_id, domain_id, name, type, alias, public_id) "
-      "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-      a.company, g.domain, *texts.name, to_string(g.type), *texts.alias, *texts.public_id);
-  return get_group(t, actor_user, r[0].as<id>());
+  const id group_id = guarded([&] {
+    return t
+        .exec_params1(
+            "INSERT INTO groups (company_id, domain_id, name, type, alias, public_id) "
+            "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            a.company, g.domain, *texts.name, to_string(g.type), *texts.alias, *texts.public_id)[0]
+        .as<id>();
+  });
+  record_audit(t, a.company, actor_user, "group.create", "group:" + std::to_string(group_id),
+               {{"name", *texts.name}, {"domain", g.domain}, {"type", to_string(g.type)}});
+  return get_group(t, actor_user, group_id);
 }
 
 group get_group(pqxx::transaction_base& t, id actor_user, id group_id) {
@@ -217,12 +191,10 @@ std::optional<group> find_group(pqxx::transaction_base& t, id actor_user, group_
                                 std::string_view value) {
   const std::string v(value);
   if (key == group_key::system_id) {
-    if (v.size() < 3 || v.size() > 21 || v.compare(0, 2, "G#") != 0 ||
-        v.find_first_not_of("0123456789", 2) != std::string::npos) {
-      return std::nullopt;
-    }
+    const auto group_id = parse_system_id(v, "G#");
+    if (!group_id) return std::nullopt;
     try {
-      return visible_group(t, actor_user, std::stoll(v.substr(2)));
+      return visible_group(t, actor_user, *group_id);
     } catch (const not_found&) {
       return std::nullopt;
     }
@@ -272,15 +244,26 @@ std::pair<group, std::vector<std::string>> update_group(pqxx::transaction_base& 
   const auto texts = check_texts(p.name, p.alias, p.public_id);
   const auto alias = texts.alias ? *texts.alias : before.alias;
   const auto public_id = texts.public_id ? *texts.public_id : before.public_id;
+  const auto name = texts.name.value_or(before.name);
+  const auto type = p.type.value_or(before.type);
   require_unique_keys(t, a.company, alias, public_id, group_id);
   guarded([&] {
     t.exec_params0(
         "UPDATE groups SET name = $2, alias = $3, public_id = $4, type = $5, domain_id = $6 "
         "WHERE id = $1",
-        group_id, texts.name.value_or(before.name), alias, public_id,
-        to_string(p.type.value_or(before.type)), domain);
-    return 0;
+        group_id, name, alias, public_id, to_string(type), domain);
   });
+  nlohmann::json changed = nlohmann::json::object();
+  if (name != before.name) changed["name"] = {{"from", before.name}, {"to", name}};
+  if (alias != before.alias) changed["alias"] = true;
+  if (public_id != before.public_id) changed["public_id"] = true;
+  if (type != before.type) {
+    changed["type"] = {{"from", to_string(before.type)}, {"to", to_string(type)}};
+  }
+  if (!changed.empty()) {
+    record_audit(t, a.company, actor_user, "group.update", "group:" + std::to_string(group_id),
+                 changed);
+  }
   std::vector<std::string> warnings;
   if (domain != before.domain_id) {
     record_audit(t, a.company, actor_user, "group.move", "group:" + std::to_string(group_id),
@@ -301,12 +284,22 @@ std::pair<group, std::vector<std::string>> update_group(pqxx::transaction_base& 
 void delete_group(pqxx::transaction_base& t, id actor_user, id group_id) {
   const actor a = load_actor(t, actor_user);
   const group g = editable_group(t, actor_user, group_id);
+  // Locked first: a keyword added meanwhile (its foreign key takes a share lock) would
+  // otherwise be deleted with the group without a word.
+  t.exec_params("SELECT 1 FROM groups WHERE id = $1 FOR UPDATE", group_id);
   if (!t.exec_params("SELECT 1 FROM keywords WHERE group_id = $1", group_id).empty()) {
     throw conflict("a keyword adds members to this group: change or delete the keyword first");
   }
+  // The grants to this group go with it, and with them its members' access: recorded.
+  nlohmann::json grants = nlohmann::json::array();
+  for (const auto& r : t.exec_params(
+           "SELECT domain_id, level FROM grants WHERE grantee_group_id = $1 ORDER BY domain_id",
+           group_id)) {
+    grants.push_back({{"domain", r[0].as<id>()}, {"level", r[1].as<std::string>()}});
+  }
   t.exec_params0("DELETE FROM groups WHERE id = $1", group_id);
   record_audit(t, a.company, actor_user, "group.delete", "group:" + std::to_string(group_id),
-               {{"name", g.name}, {"domain", g.domain_id}});
+               {{"name", g.name}, {"domain", g.domain_id}, {"grants_removed", grants}});
 }
 
 membership_change add_members(pqxx::transaction_base& t, id actor_user, id group_id,

@@ -55,4 +55,24 @@ tl::expected<std::string, std::string> to_e164(std::string_view text,
   return tl::unexpected(std::string("is not a valid phone number"));
 }
 
+bool looks_like_number(std::string_view query) {
+  return query.find_first_not_of("0123456789 +-().") == std::string_view::npos &&
+         query.find_first_of("0123456789") != std::string_view::npos;
+}
+
+std::string number_search_digits(std::string_view query, std::string_view default_region) {
+  std::string digits;
+  for (const char c : query) {
+    if (c >= '0' && c <= '9') digits += c;
+  }
+  const auto plus = query.find('+');
+  if (plus != std::string_view::npos && plus < query.find_first_of("0123456789")) return digits;
+  const std::string region(default_region);
+  std::string national_prefix;
+  util().GetNddPrefixForRegion(region, true, &national_prefix);
+  if (national_prefix.empty() || digits.rfind(national_prefix, 0) != 0) return digits;
+  return std::to_string(util().GetCountryCodeForRegion(region)) +
+         digits.substr(national_prefix.size());
+}
+
 }  // namespace smsgw::store

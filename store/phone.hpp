@@ -17,4 +17,13 @@ namespace smsgw::store {
 tl::expected<std::string, std::string> to_e164(std::string_view text,
                                                std::string_view default_region);
 
+/// Whether a search query is (the start of) a phone number: digits, with `+-().` and spaces.
+bool looks_like_number(std::string_view query);
+
+/// The digits a number search looks for among stored E.164 numbers: a query with `+` as
+/// typed; a national one (`0412 000`, starting with the national prefix of
+/// `default_region`) with the prefix replaced by the country code (`61412000`); otherwise
+/// the digits as typed (`61412`).
+std::string number_search_digits(std::string_view query, std::string_view default_region);
+
 }  // namespace smsgw::store

@@ -1,6 +1,11 @@
 #include "store/sql_util.hpp"
 
+#include <algorithm>
+#include <charconv>
+
 #include <pqxx/pqxx>
+
+#include "store/errors.hpp"
 
 namespace smsgw::store {
 
@@ -27,6 +32,51 @@ std::string array_literal(const std::vector<std::string>& values) {
     out += '"';
   }
   return out + "}";
+}
+
+std::string id_array(const std::vector<id>& ids) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i != 0) out += ',';
+    out += std::to_string(ids[i]);
+  }
+  return out + "}";
+}
+
+std::vector<id> unique_ids(std::vector<id> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
+std::optional<std::string> optional_text(const pqxx::field& f) {
+  return f.is_null() ? std::nullopt : std::optional(f.as<std::string>());
+}
+
+std::optional<id> parse_system_id(std::string_view text, std::string_view prefix) {
+  if (text.substr(0, prefix.size()) != prefix) return std::nullopt;
+  const auto digits = text.substr(prefix.size());
+  if (digits.empty() || digits.front() < '1' || digits.front() > '9') return std::nullopt;
+  id value = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (error != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return value;
+}
+
+void rethrow_store_error(const pqxx::sql_error& e) {
+  const std::string& state = e.sqlstate();
+  // The server's own words, without "ERROR:  " and the DETAIL/CONTEXT lines.
+  std::string message = e.what();
+  if (const auto colon = message.find(":  "); colon != std::string::npos) {
+    message = message.substr(colon + 3);
+  }
+  if (const auto nl = message.find('\n'); nl != std::string::npos) message.resize(nl);
+  if (state == "SG001") throw validation_error("members", message);
+  if (state == "SG002") throw not_found(message);
+  if (state == "SG003") throw conflict(message);
+  if (state == "23505") throw conflict("it exists already (changed meanwhile?)");
+  if (state == "23503") throw not_found("an object it refers to no longer exists");
+  throw;
 }
 
 }  // namespace smsgw::store

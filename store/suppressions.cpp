@@ -1,5 +1,7 @@
 #include "store/suppressions.hpp"
 
+#include <pqxx/pqxx>
+
 #include <nlohmann/json.hpp>
 
 #include "store/access.hpp"

@@ -7,9 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include <pqxx/pqxx>
-
-#include "store/directory.hpp"
+#include "store/id.hpp"
 
 namespace smsgw::store {
 

@@ -14,7 +14,8 @@ $$;
 -- The level of user p_user on every domain of the user's company, first rule that applies:
 --   1. personal domain: its owner editor, everybody else none (admins too, whatever the grants);
 --   2. an explicit grant to the user (none included);
---   3. the highest grant to a group containing the user, directly or through nested groups;
+--   3. the highest grant to a group containing the user, directly or through nested groups
+--      (groups of the User domain only; a group's `none` counts: it is the group's level);
 --   4. the default: Shared editor; custom and User domains editor for company and group
 --      admins, none for users.
 -- is_default is false only for rule 2 (the manual's "(Default)" covers groups and roles);
@@ -25,10 +26,19 @@ RETURNS TABLE (domain_id bigint, level text, is_default boolean, source text)
 LANGUAGE sql STABLE AS $$
   WITH RECURSIVE
   me AS (SELECT u.id, u.company_id, u.role FROM users u WHERE u.id = p_user),
+  -- Only groups of the User domain carry grants, and only through User-domain groups: a
+  -- user who may edit some Shared group must not gain a grant by joining it when it is
+  -- nested in, say, Marketing (User-domain groups are edited by admins).
+  user_groups AS (
+    SELECT g.id FROM groups g JOIN domains d ON d.id = g.domain_id
+    WHERE d.kind = 'user' AND d.company_id = (SELECT company_id FROM me)
+  ),
   member_of (group_id) AS (
-    SELECT gu.group_id FROM group_users gu WHERE gu.user_id = p_user
+    SELECT gu.group_id FROM group_users gu
+    WHERE gu.user_id = p_user AND gu.group_id IN (SELECT id FROM user_groups)
     UNION  -- not UNION ALL: a cycle that slipped in would otherwise never end
     SELECT gg.parent_id FROM group_groups gg JOIN member_of m ON gg.child_id = m.group_id
+    WHERE gg.parent_id IN (SELECT id FROM user_groups)
   ),
   group_level AS (
     SELECT DISTINCT ON (g.domain_id) g.domain_id, g.level, g.grantee_group_id
@@ -93,10 +103,13 @@ $$;
 -- the user can see. Kept by statement-level triggers, so every writer (API, import, opt-in
 -- by SMS) keeps it right.
 
--- The words of a text, lower-cased; anything but letters and digits separates words.
+-- The words of a text, lower-cased; anything but letters and digits separates words. ICU
+-- decides what a letter is and how it folds, not the cluster's locale (under LC_CTYPE=C,
+-- "Ülla" would lose its Ü).
 CREATE FUNCTION search_words(p text) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT coalesce(array_remove(regexp_split_to_array(lower(p), '[^[:alnum:]]+'), ''), '{}')
+  SELECT coalesce(array_remove(
+           regexp_split_to_array(lower(p COLLATE "und-x-icu"), '[^[:alnum:]]+'), ''), '{}')
 $$;
 
 -- The terms of a text: the text from each of its first 8 words on, at most 64 characters
@@ -152,12 +165,16 @@ $$;
 CREATE FUNCTION contact_terms_after_update() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+  -- A move to another domain (one contact, or a whole domain merged) keeps the terms.
+  UPDATE contact_terms t SET domain_id = n.domain_id
+  FROM new_rows n JOIN old_rows o ON o.id = n.id
+  WHERE t.contact_id = n.id AND n.domain_id <> o.domain_id
+    AND (n.name, n.alias, n.number, n.tags) IS NOT DISTINCT FROM (o.name, o.alias, o.number, o.tags);
   -- One statement: the DELETE sees only the terms from before it, never those inserted here.
   WITH changed AS (
     SELECT n.id, n.domain_id, n.name, n.alias, n.number, n.tags
     FROM new_rows n JOIN old_rows o ON o.id = n.id
-    WHERE (n.name, n.alias, n.number, n.tags, n.domain_id)
-          IS DISTINCT FROM (o.name, o.alias, o.number, o.tags, o.domain_id)
+    WHERE (n.name, n.alias, n.number, n.tags) IS DISTINCT FROM (o.name, o.alias, o.number, o.tags)
   ),
   gone AS (DELETE FROM contact_terms t USING changed c WHERE t.contact_id = c.id)
   INSERT INTO contact_terms (domain_id, term, contact_id)
@@ -174,6 +191,10 @@ BEGIN
   RETURN NULL;
 END
 $$;
+
+-- Contacts that exist before this migration (opt-ins by SMS) are searchable too.
+INSERT INTO contact_terms (domain_id, term, contact_id)
+SELECT c.domain_id, t, c.id FROM contacts c, contact_search_terms(c.name, c.alias, c.number, c.tags) t;
 
 CREATE TRIGGER contacts_terms_insert AFTER INSERT ON contacts
   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
@@ -266,9 +287,21 @@ LANGUAGE sql AS $$
   SELECT pg_advisory_xact_lock(1735357000, (p_company % 2147483647)::integer)
 $$;
 
+-- Every membership check first locks the groups it writes to FOR SHARE: a type change
+-- (UPDATE groups, FOR NO KEY UPDATE) then waits for it, or it for the type change, and the
+-- check that follows reads the committed type (READ COMMITTED: a new snapshot per
+-- statement). The foreign key's FOR KEY SHARE would not conflict with the type change.
+CREATE FUNCTION lock_groups(p_ids bigint[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM 1 FROM groups WHERE id = ANY (p_ids) ORDER BY id FOR SHARE;
+END
+$$;
+
 CREATE FUNCTION group_contacts_check() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+  PERFORM lock_groups(ARRAY(SELECT DISTINCT n.group_id FROM new_rows n));
   IF EXISTS (SELECT 1 FROM new_rows n JOIN groups g ON g.id = n.group_id
              WHERE g.type = 'users_only') THEN
     RAISE EXCEPTION 'a users-only group cannot hold contacts' USING ERRCODE = 'SG001';
@@ -284,6 +317,7 @@ $$;
 CREATE FUNCTION group_users_check() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+  PERFORM lock_groups(ARRAY(SELECT DISTINCT n.group_id FROM new_rows n));
   IF EXISTS (SELECT 1 FROM new_rows n JOIN groups g ON g.id = n.group_id
              WHERE g.type = 'contacts_only') THEN
     RAISE EXCEPTION 'a contacts-only group cannot hold users' USING ERRCODE = 'SG001';
@@ -301,6 +335,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
   company bigint;
 BEGIN
+  PERFORM lock_groups(ARRAY(SELECT n.parent_id FROM new_rows n UNION SELECT n.child_id FROM new_rows n));
   IF EXISTS (SELECT 1 FROM new_rows n JOIN groups p ON p.id = n.parent_id
              JOIN groups c ON c.id = n.child_id WHERE p.company_id <> c.company_id) THEN
     RAISE EXCEPTION 'a group cannot hold a group of another company' USING ERRCODE = 'SG002';
@@ -321,10 +356,17 @@ BEGIN
 END
 $$;
 
--- A type change must fit the members the group has and the groups it is nested in.
+-- A type change must fit the members the group has and the groups it is nested in, and a
+-- keyword's group must keep accepting contacts (else every opt-in to it would fail, and
+-- the SMSC would redeliver the MO for ever).
 CREATE FUNCTION groups_type_check() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+  IF EXISTS (SELECT 1 FROM new_rows n JOIN old_rows o ON o.id = n.id
+             WHERE n.type <> o.type AND n.type = 'users_only'
+               AND EXISTS (SELECT 1 FROM keywords k WHERE k.group_id = n.id)) THEN
+    RAISE EXCEPTION 'a keyword adds contacts to this group' USING ERRCODE = 'SG001';
+  END IF;
   IF EXISTS (
     SELECT 1 FROM new_rows n JOIN old_rows o ON o.id = n.id
     WHERE n.type <> o.type AND (
@@ -414,8 +456,8 @@ LANGUAGE sql STABLE AS $$
   SELECT id FROM tree
 $$;
 
--- What a send by p_user expands to: one row per entry (each named group that is not in
--- p_tree, i.e. that p_user cannot see; each distinct contact reached, directly or through
+-- What a send by p_user expands to: one row per entry (each named or nested group that is
+-- not in p_tree, i.e. that p_user cannot see; each distinct contact reached, directly or through
 -- the groups of p_tree; each user member of those groups; each raw number), with its number
 -- in E.164 (NULL: invalid) and whether p_user may see it. p_tree must be
 -- send_groups(p_user, p_groups); p_numbers must already be E.164 or NULL (the caller
@@ -440,7 +482,13 @@ LANGUAGE sql STABLE AS $$
       SELECT c FROM unnest(p_contacts) c) x
     WHERE NOT (cardinality(p_tree) = 1 AND cardinality(p_contacts) = 0)
   )
-  SELECT 'group', g, NULL::text, false FROM unnest(p_groups) g WHERE g <> ALL (p_tree)
+  -- Each group left out: named but hidden, or nested in a reached group but hidden (its own
+  -- members are not counted: the sender may not know them).
+  SELECT 'group', x.g, NULL::text, false FROM (
+    SELECT g FROM unnest(p_groups) g
+    UNION
+    SELECT gg.child_id FROM group_groups gg WHERE gg.parent_id = ANY (p_tree)) x
+  WHERE x.g <> ALL (p_tree)
   UNION ALL
   SELECT 'contact', r.id, contact_e164(c.number),
          coalesce(c.domain_id IN (SELECT domain_id FROM vis), false)

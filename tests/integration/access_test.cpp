@@ -415,3 +415,80 @@ TEST(AccessTest, WhoMayGrantAndToWhom) {
 }
 
 }  // namespace
+
+TEST(AccessTest, GroupGrantsReachUsersOnlyThroughUserDomainGroups) {
+  test_database db;
+  store_company acme(db);
+  const id mary = acme.add_user("mary");
+  const id vips = acme.add_domain(acme.admin, "VIPs");
+  const id marketing =
+      acme.add_group(acme.admin, acme.user_domain, "Marketing", store::group_type::users_only);
+  acme.grant(acme.admin, vips, group_grantee(marketing), access_level::editor);
+  // A Shared group (every user may edit Shared) nested in Marketing: Mary joining it herself
+  // must not give her Marketing's grant.
+  const id team = acme.add_group(acme.admin, acme.shared, "Team", store::group_type::users_only);
+  acme.run([&](tx& t) { return store::add_members(t, acme.admin, marketing, {{}, {}, {team}}); });
+  acme.run([&](tx& t) { return store::add_members(t, mary, team, {{}, {mary}, {}}); });
+  EXPECT_EQ(acme.access(mary, vips), by_role(access_level::none));
+  // A User-domain group nested in Marketing does pass it on.
+  const id interns =
+      acme.add_group(acme.admin, acme.user_domain, "Interns", store::group_type::users_only);
+  acme.run([&](tx& t) {
+    return store::add_members(t, acme.admin, marketing, {{}, {}, {interns}});
+  });
+  acme.run([&](tx& t) { return store::add_members(t, acme.admin, interns, {{}, {mary}, {}}); });
+  EXPECT_EQ(acme.access(mary, vips), by_group(access_level::editor, marketing));
+  // Moved out of the User domain, Marketing's grants no longer count.
+  store::group_patch p;
+  p.domain = acme.shared;
+  acme.run([&](tx& t) { return store::update_group(t, acme.admin, marketing, p); });
+  EXPECT_EQ(acme.access(mary, vips), by_role(access_level::none));
+}
+
+TEST(AccessTest, AGroupsNoneIsTheLevelItGives) {
+  // Rule 3 comes before the defaults (PRODUCT.md §2, "first rule that applies"): a group
+  // granted none takes Shared away from its members, admins included.
+  test_database db;
+  store_company acme(db);
+  const id mary = acme.add_user("mary");
+  const id guests =
+      acme.add_group(acme.admin, acme.user_domain, "Guests", store::group_type::users_only);
+  acme.run([&](tx& t) { return store::add_members(t, acme.admin, guests, {{}, {mary}, {}}); });
+  const id news = acme.add_group(acme.admin, acme.shared, "News");
+  acme.add_contact(acme.admin, acme.shared, "Ann", "0412000001", {news});
+  EXPECT_EQ(acme.listed(mary).size(), 1U);
+  acme.grant(acme.admin, acme.shared, group_grantee(guests), access_level::none);
+  EXPECT_EQ(acme.access(mary, acme.shared), by_group(access_level::none, guests));
+  EXPECT_TRUE(acme.listed(mary).empty());
+  EXPECT_TRUE(acme.search(mary, "Ann").empty());
+}
+
+TEST(AccessTest, DeletingAUserKeepsTheirContactsFromEveryoneButAdmins) {
+  test_database db;
+  store_company acme(db);
+  const id carol = acme.add_user("carol");
+  const id dave = acme.add_user("dave");
+  const id mine = acme.personal_domain(carol);
+  const id own = acme.add_group(carol, mine, "Mine");
+  const id ann = acme.add_contact(carol, mine, "Ann", "0412000001", {own});
+  const id empty_user = acme.add_user("erin");
+  const id empty_domain = acme.personal_domain(empty_user);
+  EXPECT_EQ(acme.listed(acme.admin), std::vector<id>{});  // private while carol exists
+  EXPECT_TRUE(
+      acme.run([&](tx& t) { return store::delete_user(t, acme.company, carol, acme.admin); }));
+  EXPECT_FALSE(
+      acme.run([&](tx& t) { return store::delete_user(t, acme.company, carol, acme.admin); }));
+  EXPECT_TRUE(acme.run([&](tx& t) { return store::delete_user(t, acme.company, empty_user, {}); }));
+  // The domain lives on as a custom one: admins see it by default, users do not.
+  const auto kept = acme.run([&](tx& t) { return store::get_domain(t, acme.admin, mine); });
+  EXPECT_EQ(kept.kind, store::domain_kind::custom);
+  EXPECT_EQ(kept.name, "Former user carol #" + std::to_string(carol));
+  EXPECT_EQ(acme.listed(acme.admin), std::vector<id>{ann});
+  EXPECT_TRUE(acme.listed(dave).empty());
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM domains WHERE id = " + std::to_string(empty_domain)),
+            "0");
+  const auto trail = acme.run([&](tx& t) { return store::audit_trail(t, acme.company, 2); });
+  ASSERT_EQ(trail.size(), 2U);
+  EXPECT_EQ(trail[1].action, "user.delete");
+  EXPECT_EQ(trail[1].actor, acme.admin);
+}

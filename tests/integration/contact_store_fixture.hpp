@@ -3,7 +3,10 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
+#include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -118,7 +121,7 @@ class store_company {
   std::vector<store::id> search(store::id reader, const std::string& query, int limit = 20) {
     return run([&](pqxx::transaction_base& t) {
       std::vector<store::id> out;
-      for (const auto& c : store::search_contacts(t, reader, query, limit)) {
+      for (const auto& c : store::search_contacts(t, reader, query, limit, region)) {
         out.push_back(c.contact_id);
       }
       return out;
@@ -160,6 +163,19 @@ class store_company {
   store::id user_domain = 0;
   store::id admin = 0;
 };
+
+/// Waits until some transaction of `db` waits for a lock (true), or 10 s have passed (false):
+/// proof that a concurrent change blocks rather than slips through.
+inline bool lock_wait_seen(const test_database& db) {
+  for (int i = 0; i < 1000; ++i) {
+    if (db.scalar("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                  "WHERE NOT l.granted AND a.datname = current_database()") != "0") {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
 
 /// A user grantee.
 inline store::grantee user_grantee(store::id u) {

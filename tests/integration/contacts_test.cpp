@@ -4,8 +4,10 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include "store/audit.hpp"
 #include "store/contacts.hpp"
 #include "store/errors.hpp"
 #include "store/groups.hpp"
@@ -209,8 +211,15 @@ TEST_F(contacts_fixture, UpdatePatchesFieldsAndMovesBetweenDomains) {
   EXPECT_THROW(acme.run([&](tx& t) { return store::update_contact(t, bob, joe_id, move, region); }),
                store::not_found);
   move.domain = acme.shared;
+  // Shared enables no properties: the tags must go with the move, said so explicitly.
+  EXPECT_EQ(issues_of([&] {
+              acme.run([&](tx& t) { return store::update_contact(t, bob, joe_id, move, region); });
+            }),
+            (issues_t{{"tags.city", "is not a property enabled on the contact's domain"}}));
+  move.tags = std::map<std::string, std::string>{};
   const auto moved =
       acme.run([&](tx& t) { return store::update_contact(t, bob, joe_id, move, region); });
+  EXPECT_TRUE(moved.value.tags.empty());
   EXPECT_EQ(moved.value.domain_id, acme.shared);
   EXPECT_EQ(moved.warnings, std::vector<std::string>{"group G#" + std::to_string(customers) +
                                                      " is in another security domain than "
@@ -329,3 +338,49 @@ TEST_F(contacts_fixture, SearchLimitIsExactWhenOneContactMatchesManyTimes) {
 }
 
 }  // namespace
+
+TEST_F(contacts_fixture, SystemIdsThatAreNotOnesAreNotFound) {
+  const id joe_id = create(acme.admin, joe()).value.contact_id;
+  EXPECT_EQ(acme.run([&](tx& t) {
+                  return store::get_contact_by_system_id(t, acme.admin,
+                                                         "C#" + std::to_string(joe_id));
+                })
+                .contact_id,
+            joe_id);
+  for (const char* bad : {"C#99999999999999999999", "C#", "C#0", "C#-1", "G#1", "C#1x"}) {
+    EXPECT_THROW(
+        acme.run([&](tx& t) { return store::get_contact_by_system_id(t, acme.admin, bad); }),
+        store::not_found)
+        << bad;
+  }
+}
+
+TEST_F(contacts_fixture, SearchFindsNationalNumbersAndFoldsAccentsWhateverTheLocale) {
+  const id joe_id = create(acme.admin, joe()).value.contact_id;  // +61412000002
+  store::new_contact ulla;
+  ulla.domain = acme.shared;
+  ulla.name = "Ülla Öberg";
+  ulla.number = "0412 000 003";
+  ulla.groups = {news};
+  const id ulla_id = create(acme.admin, ulla).value.contact_id;
+  EXPECT_EQ(acme.search(acme.admin, "0412 000 002"), std::vector<id>{joe_id});
+  EXPECT_EQ(acme.search(acme.admin, "(04) 1200"), (std::vector<id>{joe_id, ulla_id}));
+  EXPECT_EQ(acme.search(acme.admin, "+61 412 000 003"), std::vector<id>{ulla_id});
+  EXPECT_EQ(acme.search(acme.admin, "61412000003"), std::vector<id>{ulla_id});
+  EXPECT_EQ(acme.search(acme.admin, "üll"), std::vector<id>{ulla_id});
+  EXPECT_EQ(acme.search(acme.admin, "ÖBE"), std::vector<id>{ulla_id});
+}
+
+TEST_F(contacts_fixture, FieldChangesAreAuditedWithTheNumberBeforeAndAfter) {
+  const id joe_id = create(acme.admin, joe()).value.contact_id;
+  store::contact_patch p;
+  p.number = "0412 000 009";
+  p.email = "jf@example.com";
+  acme.run([&](tx& t) { return store::update_contact(t, acme.admin, joe_id, p, region); });
+  const auto trail = acme.run([&](tx& t) { return store::audit_trail(t, acme.company, 1); });
+  ASSERT_EQ(trail.size(), 1U);
+  EXPECT_EQ(trail[0].action, "contact.update");
+  EXPECT_EQ(nlohmann::json::parse(trail[0].details),
+            (nlohmann::json{{"email", true},
+                            {"number", {{"from", "+61412000002"}, {"to", "+61412000009"}}}}));
+}

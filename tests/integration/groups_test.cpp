@@ -8,9 +8,11 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
 #include "store/access.hpp"
+#include "store/audit.hpp"
 #include "store/contacts.hpp"
 #include "store/domains.hpp"
 #include "store/errors.hpp"
@@ -185,7 +187,7 @@ TEST_F(groups_fixture, TwoConcurrentNestingsThatCloseACycleCannotBothCommit) {
       return std::string("conflict");
     }
   });
-  EXPECT_EQ(second.wait_for(300ms), std::future_status::timeout);  // waiting for the lock
+  ASSERT_TRUE(smsgw::testing::lock_wait_seen(db));  // the second waits for the first
   first.commit();
   EXPECT_EQ(second.get(), "conflict");
   EXPECT_EQ(db.scalar("SELECT count(*) FROM group_groups"), "1");
@@ -209,7 +211,7 @@ TEST_F(groups_fixture, ConcurrentRawInsertsThatCloseACycleCannotBothCommit) {
       return e.sqlstate();
     }
   });
-  EXPECT_EQ(second.wait_for(300ms), std::future_status::timeout);
+  ASSERT_TRUE(smsgw::testing::lock_wait_seen(db));
   first.commit();
   EXPECT_EQ(second.get(), "SG003");
 }
@@ -456,10 +458,104 @@ TEST_F(groups_fixture, MergeMovesContactsAndGroupsFoldsDuplicatesAndDeletesTheDo
   EXPECT_EQ(
       db.scalar("SELECT count(*) FROM contact_terms WHERE domain_id = " + std::to_string(old_crm)),
       "0");
+  // The grants on the old domain go with it, recorded (who had what).
+  using json = nlohmann::json;
   EXPECT_EQ(
-      db.scalar("SELECT details::text FROM audit_log WHERE action = 'domain.merge'"),
-      R"({"into": )" + std::to_string(crm) +
-          R"(, "name": "Old CRM", "moved_groups": 1, "moved_contacts": 1, "folded_contacts": 1})");
+      json::parse(db.scalar("SELECT details::text FROM audit_log WHERE action = 'domain.merge'")),
+      (json{{"into", crm},
+            {"name", "Old CRM"},
+            {"moved_groups", 1},
+            {"moved_contacts", 1},
+            {"folded_contacts", 1},
+            {"grants_removed",
+             json::array({{{"grantee", "user:" + std::to_string(acme.admin)}, {"level", "editor"}},
+                          {{"grantee", "user:" + std::to_string(bob)}, {"level", "viewer"}}})}}));
 }
 
 }  // namespace
+
+TEST_F(groups_fixture, ATypeChangeWaitsForAConcurrentMembershipThenRefuses) {
+  // The membership's foreign key alone (FOR KEY SHARE) would let both commit, leaving a
+  // users-only group with a contact; the membership rule locks the group FOR SHARE.
+  const id mixed = acme.add_group(acme.admin, acme.shared, "Mixed", group_type::users_and_contacts);
+  const id other = acme.add_group(acme.admin, acme.shared, "Other");
+  const id ann = acme.add_contact(acme.admin, acme.shared, "Ann", "0412000001", {other});
+  pqxx::connection first_conn(db.dsn());
+  pqxx::work first(first_conn);
+  store::add_members(first, acme.admin, mixed, {{ann}, {}, {}});
+  auto second = std::async(std::launch::async, [&] {
+    pqxx::connection c(db.dsn());
+    pqxx::work t(c);
+    try {
+      store::group_patch p;
+      p.type = group_type::users_only;
+      store::update_group(t, acme.admin, mixed, p);
+      t.commit();
+      return std::string("committed");
+    } catch (const store::validation_error& e) {
+      return std::string("refused: ") + e.what();
+    }
+  });
+  ASSERT_TRUE(smsgw::testing::lock_wait_seen(db));
+  first.commit();
+  EXPECT_EQ(second.get(),
+            "refused: members: the group has members or parents its new type does not allow");
+  EXPECT_EQ(db.scalar("SELECT type FROM groups WHERE id = " + std::to_string(mixed)),
+            "users_and_contacts");
+}
+
+TEST_F(groups_fixture, AKeywordsGroupKeepsAcceptingContacts) {
+  // Else every opt-in to it would fail and the SMSC would redeliver the MO for ever.
+  const id news = acme.add_group(acme.admin, acme.shared, "News", group_type::users_and_contacts);
+  acme.run([&](tx& t) {
+    store::new_keyword k;
+    k.number = store::add_number(t, acme.company, "4040", "short_code");
+    k.keyword = "NEWS";
+    k.group = news;
+    return store::add_keyword(t, k);
+  });
+  store::group_patch p;
+  p.type = group_type::users_only;
+  EXPECT_THROW(acme.run([&](tx& t) { return store::update_group(t, acme.admin, news, p); }),
+               store::validation_error);
+  p.type = group_type::contacts_only;
+  EXPECT_EQ(acme.run([&](tx& t) { return store::update_group(t, acme.admin, news, p); }).first.type,
+            group_type::contacts_only);
+}
+
+TEST_F(groups_fixture, GroupAndDomainChangesAreAudited) {
+  const id lists = acme.add_domain(acme.admin, "Lists", {"city"});
+  const id staff = acme.add_group(acme.admin, acme.user_domain, "Staff", group_type::users_only);
+  acme.grant(acme.admin, lists, smsgw::testing::group_grantee(staff), access_level::viewer);
+  store::group_patch p;
+  p.name = "All staff";
+  p.type = group_type::users_and_contacts;
+  acme.run([&](tx& t) { return store::update_group(t, acme.admin, staff, p); });
+  acme.run([&](tx& t) {
+    store::rename_domain(t, acme.admin, lists, "Mailing lists");
+    store::set_domain_columns(t, acme.admin, lists, {"city", "position"}, {"name"});
+    store::delete_group(t, acme.admin, staff);
+    return 0;
+  });
+  const auto trail = acme.run([&](tx& t) { return store::audit_trail(t, acme.company, 5); });
+  ASSERT_EQ(trail.size(), 5U);
+  using json = nlohmann::json;
+  EXPECT_EQ(trail[0].action, "group.delete");
+  EXPECT_EQ(json::parse(trail[0].details),
+            (json{{"name", "All staff"},
+                  {"domain", acme.user_domain},
+                  {"grants_removed", json::array({{{"domain", lists}, {"level", "viewer"}}})}}));
+  EXPECT_EQ(trail[1].action, "domain.columns");
+  EXPECT_EQ(trail[2].action, "domain.rename");
+  EXPECT_EQ(json::parse(trail[2].details), (json{{"from", "Lists"}, {"to", "Mailing lists"}}));
+  EXPECT_EQ(trail[3].action, "group.update");
+  EXPECT_EQ(json::parse(trail[3].details),
+            (json{{"name", {{"from", "Staff"}, {"to", "All staff"}}},
+                  {"type", {{"from", "users_only"}, {"to", "users_and_contacts"}}}}));
+  EXPECT_EQ(trail[4].action, "grant.set");
+}
+
+TEST_F(groups_fixture, PersonalDomainNamesAreReserved) {
+  EXPECT_THROW(acme.add_domain(acme.admin, "personal: carol"), store::validation_error);
+  acme.add_user("carol");  // would clash with a custom "Personal: carol"
+}

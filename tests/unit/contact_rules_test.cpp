@@ -7,6 +7,7 @@
 
 #include "store/fields.hpp"
 #include "store/phone.hpp"
+#include "store/sql_util.hpp"
 
 namespace store = smsgw::store;
 
@@ -132,3 +133,31 @@ TEST(FieldsTest, Utf8) {
 }
 
 }  // namespace
+
+TEST(PhoneTest, NumberSearchesLookForE164Digits) {
+  EXPECT_TRUE(store::looks_like_number("+61 4"));
+  EXPECT_TRUE(store::looks_like_number("(04) 12-3"));
+  EXPECT_FALSE(store::looks_like_number("Don"));
+  EXPECT_FALSE(store::looks_like_number("+ -"));
+  EXPECT_FALSE(store::looks_like_number("R2D2"));
+  // National input: the national prefix becomes the country code.
+  EXPECT_EQ(store::number_search_digits("0412 000", "AU"), "61412000");
+  EXPECT_EQ(store::number_search_digits("(02) 9", "AU"),
+            "612"
+            "9");
+  // International input, with or without +, as typed.
+  EXPECT_EQ(store::number_search_digits("+61 4", "AU"), "614");
+  EXPECT_EQ(store::number_search_digits("614", "AU"), "614");
+  EXPECT_EQ(store::number_search_digits("+0412", "AU"), "0412");
+  // The US national prefix is its country code.
+  EXPECT_EQ(store::number_search_digits("1 202", "US"), "1202");
+}
+
+TEST(SystemIdTest, OnlyPositiveIdsThatFitAreRead) {
+  EXPECT_EQ(store::parse_system_id("C#1042", "C#"), 1042);
+  EXPECT_EQ(store::parse_system_id("G#9223372036854775807", "G#"), 9223372036854775807);
+  for (const char* bad : {"C#9223372036854775808", "C#99999999999999999999", "C#", "C#0", "C#01",
+                          "C#-1", "C#+1", "C# 1", "C#1 ", "G#1", "c#1", "1042"}) {
+    EXPECT_EQ(store::parse_system_id(bad, "C#"), std::nullopt) << bad;
+  }
+}
