@@ -62,16 +62,23 @@ struct model {
   std::map<std::pair<id, id>, access_level> group_grants;  // (domain, group)
   std::set<std::string> suppressed;
 
-  /// The user groups containing `u`, directly or through nesting.
+  /// Whether a user group carries grants: only groups of the User domain do (a group any
+  /// user may edit must not hand out access).
+  bool carries_grants(const model_group& g) const { return domains.at(g.domain).kind == "user"; }
+
+  /// The User-domain groups containing `u`, directly or through User-domain nesting.
   std::set<id> groups_of(id u) const {
     std::set<id> out;
     for (const auto& [g, grp] : user_groups) {
-      if (std::find(grp.users.begin(), grp.users.end(), u) != grp.users.end()) out.insert(g);
+      if (carries_grants(grp) &&
+          std::find(grp.users.begin(), grp.users.end(), u) != grp.users.end()) {
+        out.insert(g);
+      }
     }
     for (bool grew = true; grew;) {
       grew = false;
       for (const auto& [g, grp] : user_groups) {
-        if (out.count(g) != 0) continue;
+        if (out.count(g) != 0 || !carries_grants(grp)) continue;
         for (const id child : grp.children) {
           if (out.count(child) != 0) {
             out.insert(g);
@@ -177,11 +184,17 @@ model generate(store_company& acme, std::mt19937& rng) {
               acme.company, domain, type)[0]
           .as<id>();
     };
-    // User groups in the User domain, each nesting only earlier ones (so no cycle).
-    for (int i = 0; i < 5; ++i) {
+    // User groups, mostly in the User domain, some in Shared or a custom domain (whose
+    // grants and nesting must not count), each nesting only earlier ones (so no cycle).
+    for (int i = 0; i < 7; ++i) {
       model_group g;
-      g.group_id = insert_group(acme.user_domain, "users_only");
       g.domain = acme.user_domain;
+      if (chance(0.3)) {
+        do {
+          g.domain = pick(m.domains);
+        } while (m.domains[g.domain].kind == "personal");
+      }
+      g.group_id = insert_group(g.domain, "users_only");
       for (const auto& [u, admin] : m.users) {
         if (chance(0.3)) g.users.push_back(u);
       }
