@@ -3,10 +3,13 @@
 // p99 over 1,000 prefixes), member-list pages, and expanding the million-member group with
 // the access filter, into the outbox and through the streaming cursor.
 //
-//   store_bench --dsn "host=/tmp/pgt port=55432 user=postgres" [--reload]
+//   store_bench --dsn "host=/tmp/pgt port=55432 user=postgres" [--reload] [--expansion-only]
+//               [--outbox-variant V[,V...]]
 //
 // The data lives in database `smsgw_bench` on that server and is loaded once (set-based,
-// generate_series); --reload drops and loads it again.
+// generate_series); --reload drops and loads it again. The expansion is measured on the
+// outbox as the migrations make it, or, with --outbox-variant, on each variant listed (see
+// outbox_variant), in that order; --expansion-only skips the other measurements.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -213,41 +216,118 @@ void bench_members(pqxx::connection& c, store::id user, store::id group, const c
               percentile(times, 0.5), percentile(times, 0.99));
 }
 
-// Expands the group as `user` into the outbox and commits. With `proposed_outbox`, the
-// transaction first drops the outbox's two foreign keys and narrows its `outbox_recent` index
-// to replies (migration 001 has both), and is rolled back instead: what a send would cost
-// with the change the README proposes.
-void bench_expansion(pqxx::connection& c, store::id user, store::id everyone, const char* who,
-                     bool proposed_outbox = false) {
-  // The outbox as a running system keeps it: the previous run's rows gone and vacuumed.
-  pqxx::nontransaction(c).exec0("VACUUM outbox");
-  pqxx::work t(c);
-  if (proposed_outbox) {
-    t.exec0(
-        "ALTER TABLE outbox DROP CONSTRAINT outbox_company_id_fkey, "
-        "DROP CONSTRAINT outbox_inbound_id_fkey");
-    t.exec0("DROP INDEX outbox_recent");
-    t.exec0("CREATE INDEX outbox_recent ON outbox (destination, created_at) WHERE kind = 'reply'");
+// Outbox variants, for comparing what the outbox's constraints and indexes cost a send
+// (--outbox-variant). Each one rebuilds the four objects it governs, so all start alike:
+//   baseline    migration 001: both foreign keys, `outbox_recent` on every row
+//   partial     `outbox_recent` only for replies (WHERE kind = 'reply'), both foreign keys
+//   no-inbound  partial, without the inbound_id foreign key
+//   no-company  partial, without the company_id foreign key (the inbound_id one kept)
+//   no-fks      partial, without either foreign key
+//   no-fks-idx  no-fks, plus the index `outbox_company (company_id)`
+//   schema      whatever the migrations made, untouched
+// After the run, the objects are put back as the migrations left them.
+struct outbox_variant {
+  const char* name;
+  bool company_fk;
+  bool inbound_fk;
+  bool partial_recent;
+  bool company_index;
+};
+
+constexpr outbox_variant outbox_variants[] = {
+    {"baseline", true, true, false, false},   {"partial", true, true, true, false},
+    {"no-inbound", true, false, true, false}, {"no-company", false, true, true, false},
+    {"no-fks", false, false, true, false},    {"no-fks-idx", false, false, true, true},
+};
+
+const char* const company_fk_sql =
+    "FOREIGN KEY (company_id) REFERENCES companies(id) ON DELETE CASCADE";
+const char* const inbound_fk_sql =
+    "FOREIGN KEY (inbound_id) REFERENCES inbound_log(id) ON DELETE SET NULL";
+
+// The governed objects as they are now, as statements that recreate them.
+std::vector<std::string> outbox_objects(pqxx::connection& c) {
+  pqxx::read_transaction t(c);
+  std::vector<std::string> out;
+  for (const auto& r :
+       t.exec("SELECT 'ALTER TABLE outbox ADD CONSTRAINT ' || conname || ' ' || "
+              "pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'outbox'::regclass "
+              "AND conname IN ('outbox_company_id_fkey', 'outbox_inbound_id_fkey')")) {
+    out.push_back(r[0].as<std::string>());
   }
+  for (const auto& r : t.exec("SELECT indexdef FROM pg_indexes WHERE tablename = 'outbox' "
+                              "AND indexname IN ('outbox_recent', 'outbox_company')")) {
+    out.push_back(r[0].as<std::string>());
+  }
+  return out;
+}
+
+void drop_outbox_objects(pqxx::work& t) {
+  t.exec0(
+      "ALTER TABLE outbox DROP CONSTRAINT IF EXISTS outbox_company_id_fkey, "
+      "DROP CONSTRAINT IF EXISTS outbox_inbound_id_fkey");
+  t.exec0("DROP INDEX IF EXISTS outbox_recent");
+  t.exec0("DROP INDEX IF EXISTS outbox_company");
+}
+
+void apply_outbox_variant(pqxx::connection& c, const outbox_variant& v) {
+  pqxx::work t(c);
+  drop_outbox_objects(t);
+  if (v.company_fk) {
+    t.exec0(std::string("ALTER TABLE outbox ADD CONSTRAINT outbox_company_id_fkey ") +
+            company_fk_sql);
+  }
+  if (v.inbound_fk) {
+    t.exec0(std::string("ALTER TABLE outbox ADD CONSTRAINT outbox_inbound_id_fkey ") +
+            inbound_fk_sql);
+  }
+  t.exec0(v.partial_recent ? "CREATE INDEX outbox_recent ON outbox (destination, created_at) "
+                             "WHERE kind = 'reply'"
+                           : "CREATE INDEX outbox_recent ON outbox (destination, created_at)");
+  if (v.company_index) t.exec0("CREATE INDEX outbox_company ON outbox (company_id)");
+  t.commit();
+}
+
+void restore_outbox_objects(pqxx::connection& c, const std::vector<std::string>& objects) {
+  pqxx::work t(c);
+  drop_outbox_objects(t);
+  for (const auto& sql : objects) t.exec0(sql);
+  t.commit();
+}
+
+// Expands the group as `user` into the outbox, commits, and deletes the rows again. Timed:
+// the INSERT ... SELECT and its commit, on whatever outbox schema is in place.
+void bench_expansion(pqxx::connection& c, store::id user, store::id everyone, const char* who,
+                     const char* variant) {
+  // The outbox as a running system keeps it: the previous run's rows gone and vacuumed.
+  // Then a checkpoint, so that every run starts alike (full-page images of what it touches
+  // first) rather than meeting one of the earlier runs' checkpoints half-way at random.
+  {
+    pqxx::nontransaction n(c);
+    n.exec0("VACUUM outbox");
+    n.exec0("CHECKPOINT");
+  }
+  const auto lsn =
+      pqxx::nontransaction(c).exec1("SELECT pg_current_wal_lsn()")[0].as<std::string>();
+  pqxx::work t(c);
   const auto start = clock_type::now();
   const auto r = store::queue_send(t, user, {"4040", "Bench message", std::nullopt},
                                    {{everyone}, {}, {}}, "AU");
-  if (proposed_outbox) {
-    t.abort();
-  } else {
-    t.commit();
-  }
+  t.commit();
   const double took = ms_since(start);
+  const double wal_mb =
+      pqxx::nontransaction(c)
+          .exec_params1("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)", lsn)[0]
+          .as<double>() /
+      1e6;
   std::printf(
-      "  expand 1,000,000-member group into the outbox (%s%s): %.2f s, %lld recipients, "
-      "%lld not visible\n",
-      who, proposed_outbox ? ", proposed outbox" : "", took / 1000.0,
-      static_cast<long long>(r.recipients), static_cast<long long>(r.left.not_visible));
-  if (!proposed_outbox) {
-    pqxx::work cleanup(c);
-    cleanup.exec_params0("DELETE FROM outbox WHERE message_id = $1", r.message_id);
-    cleanup.commit();
-  }
+      "  expand 1,000,000-member group into the outbox (%s, %s outbox): %.2f s, "
+      "%lld recipients, %lld not visible, %.0f MB WAL\n",
+      who, variant, took / 1000.0, static_cast<long long>(r.recipients),
+      static_cast<long long>(r.left.not_visible), wal_mb);
+  pqxx::work cleanup(c);
+  cleanup.exec_params0("DELETE FROM outbox WHERE message_id = $1", r.message_id);
+  cleanup.commit();
 }
 
 void bench_cursor(pqxx::connection& c, store::id user, store::id everyone) {
@@ -270,16 +350,43 @@ void bench_cursor(pqxx::connection& c, store::id user, store::id everyone) {
 int main(int argc, char** argv) {
   std::string dsn;
   bool reload = false;
+  bool expansion_only = false;
+  std::vector<const outbox_variant*> variants;
+  const auto usage = [] {
+    std::fprintf(stderr,
+                 "usage: store_bench --dsn SERVER_DSN [--reload] [--expansion-only]\n"
+                 "                   [--outbox-variant V[,V...]]  (V: baseline, partial, "
+                 "no-inbound, no-company, no-fks, no-fks-idx, schema)\n");
+    return 2;
+  };
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--dsn") == 0 && i + 1 < argc) {
       dsn = argv[++i];
     } else if (std::strcmp(argv[i], "--reload") == 0) {
       reload = true;
+    } else if (std::strcmp(argv[i], "--expansion-only") == 0) {
+      expansion_only = true;
+    } else if (std::strcmp(argv[i], "--outbox-variant") == 0 && i + 1 < argc) {
+      const std::string list = argv[++i];
+      for (std::size_t from = 0; from <= list.size();) {
+        const std::size_t comma = std::min(list.find(',', from), list.size());
+        const std::string name = list.substr(from, comma - from);
+        from = comma + 1;
+        if (name == "schema") {
+          variants.push_back(nullptr);
+          continue;
+        }
+        const auto* v = std::find_if(std::begin(outbox_variants), std::end(outbox_variants),
+                                     [&](const outbox_variant& o) { return name == o.name; });
+        if (v == std::end(outbox_variants)) return usage();
+        variants.push_back(v);
+      }
     } else {
-      std::fprintf(stderr, "usage: store_bench --dsn SERVER_DSN [--reload]\n");
-      return 2;
+      return usage();
     }
   }
+  // By default the outbox as the migrations make it.
+  if (variants.empty()) variants.push_back(nullptr);
   try {
     {
       pqxx::connection server(dsn);
@@ -291,7 +398,11 @@ int main(int argc, char** argv) {
       }
     }
     pqxx::connection c(dsn + " dbname=smsgw_bench");
-    if (reload) load(c);
+    if (reload) {
+      load(c);
+    } else {
+      store::migrate(c);  // a database loaded before the latest migration
+    }
     const store::id admin = user_id(c, "admin");
     const store::id reader = user_id(c, "reader");
     const store::id narrow = user_id(c, "narrow");
@@ -306,20 +417,30 @@ int main(int argc, char** argv) {
           t.exec1("SELECT id FROM contacts ORDER BY id OFFSET 500000 LIMIT 1")[0].as<store::id>();
     }
     std::printf("measuring (reader: %d of %d domains; narrow: 1)\n", visible_domains, domain_count);
-    const auto queries = prefixes(c);
-    bench_search(c, reader, "reader", queries);  // warms the caches too
-    bench_search(c, reader, "reader", queries);
-    bench_search(c, narrow, "narrow", queries);
-    bench_search(c, admin, "admin", queries);
-    bench_members(c, reader, everyone, "1,000,000-member group, first page", std::nullopt);
-    bench_members(c, reader, everyone, "1,000,000-member group, from the middle",
-                  store::member_cursor{store::member_type::contact, middle});
-    bench_members(c, reader, small, "200-member group", std::nullopt);
-    bench_expansion(c, reader, everyone, "reader");
-    bench_expansion(c, admin, everyone, "admin");
-    bench_expansion(c, reader, everyone, "reader", true);
-    bench_expansion(c, admin, everyone, "admin", true);
-    bench_cursor(c, reader, everyone);
+    if (!expansion_only) {
+      const auto queries = prefixes(c);
+      bench_search(c, reader, "reader", queries);  // warms the caches too
+      bench_search(c, reader, "reader", queries);
+      bench_search(c, narrow, "narrow", queries);
+      bench_search(c, admin, "admin", queries);
+      bench_members(c, reader, everyone, "1,000,000-member group, first page", std::nullopt);
+      bench_members(c, reader, everyone, "1,000,000-member group, from the middle",
+                    store::member_cursor{store::member_type::contact, middle});
+      bench_members(c, reader, small, "200-member group", std::nullopt);
+    }
+    const auto migrated = outbox_objects(c);
+    for (const auto* v : variants) {
+      if (v != nullptr) {
+        apply_outbox_variant(c, *v);
+      } else {
+        restore_outbox_objects(c, migrated);
+      }
+      const char* name = v != nullptr ? v->name : "migrated";
+      bench_expansion(c, reader, everyone, "reader", name);
+      bench_expansion(c, admin, everyone, "admin", name);
+    }
+    restore_outbox_objects(c, migrated);
+    if (!expansion_only) bench_cursor(c, reader, everyone);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "store_bench: %s\n", e.what());
     return 1;

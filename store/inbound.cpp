@@ -70,7 +70,7 @@ std::vector<outbox_row> queue_reply(const context& c, const std::string& text, b
       "  bypass_suppression, status, claimed_by, claimed_at, attempts) "
       "SELECT $1, 'reply', $2, $3, $4, $5, $6, $7, 'submitting', $8, now(), 1 "
       "WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE destination = $4 AND source = $3 "
-      "                  AND company_id = $1 AND text = $5 "
+      "                  AND company_id = $1 AND text = $5 AND kind = 'reply' "
       "                  AND created_at > now() - interval '30 seconds') "
       "  AND ($7 OR NOT EXISTS (SELECT 1 FROM suppressions WHERE company_id = $1 AND number = $4)) "
       "RETURNING id",

@@ -45,9 +45,13 @@ namespace {
 // An update applies only while `claimed_by` (parameter $n, when not NULL) still holds the
 // row: a daemon whose claim went stale and was taken over must not overwrite the outcome
 // of the daemon that took it.
-std::string still_claimed_by(int n) {
-  const auto p = "$" + std::to_string(n);
-  return " AND (" + p + "::text IS NULL OR (status = 'submitting' AND claimed_by = " + p + "))";
+// Returns `sql` followed by that condition and `tail`. Built by appending to one string:
+// `const char* + std::string&&` trips GCC 12's -Werror=restrict at -O3 (GCC PR 105329).
+std::string still_claimed_by(std::string sql, int n, const char* tail) {
+  const std::string p = std::to_string(n);
+  sql.append(" AND ($").append(p).append("::text IS NULL OR (status = 'submitting' AND ");
+  sql.append("claimed_by = $").append(p).append("))").append(tail);
+  return sql;
 }
 
 }  // namespace
@@ -55,9 +59,9 @@ std::string still_claimed_by(int n) {
 bool mark_submitted(pqxx::transaction_base& t, id row, const std::string& smsc_message_id,
                     const std::optional<std::string>& claimed_by) {
   return !t.exec_params(
-               "UPDATE outbox SET status = 'submitted', smsc_message_id = $2, "
-               "smsc_status = 0, error = NULL, updated_at = now() WHERE id = $1" +
-                   still_claimed_by(3) + " RETURNING 1",
+               still_claimed_by("UPDATE outbox SET status = 'submitted', smsc_message_id = $2, "
+                                "smsc_status = 0, error = NULL, updated_at = now() WHERE id = $1",
+                                3, " RETURNING 1"),
                row, smsc_message_id, claimed_by)
               .empty();
 }
@@ -107,25 +111,25 @@ std::optional<id> record_receipt(pqxx::transaction_base& t, const std::string& b
 bool mark_retry(pqxx::transaction_base& t, id row, std::chrono::seconds delay,
                 std::optional<std::uint32_t> smsc_status, const std::string& error,
                 const std::optional<std::string>& claimed_by) {
-  return !t.exec_params(
-               "UPDATE outbox SET status = 'queued', claimed_by = NULL, claimed_at = NULL, "
-               "next_attempt_at = now() + make_interval(secs => $2), smsc_status = $3, "
-               "error = $4, updated_at = now() WHERE id = $1" +
-                   still_claimed_by(5) + " RETURNING 1",
-               row, static_cast<double>(delay.count()),
-               smsc_status ? std::optional<std::int64_t>(*smsc_status) : std::nullopt, error,
-               claimed_by)
+  return !t.exec_params(still_claimed_by("UPDATE outbox SET status = 'queued', claimed_by = NULL, "
+                                         "claimed_at = NULL, next_attempt_at = now() + "
+                                         "make_interval(secs => $2), smsc_status = $3, error = $4, "
+                                         "updated_at = now() WHERE id = $1",
+                                         5, " RETURNING 1"),
+                        row, static_cast<double>(delay.count()),
+                        smsc_status ? std::optional<std::int64_t>(*smsc_status) : std::nullopt,
+                        error, claimed_by)
               .empty();
 }
 
 bool mark_failed(pqxx::transaction_base& t, id row, std::optional<std::uint32_t> smsc_status,
                  const std::string& error, const std::optional<std::string>& claimed_by) {
-  return !t.exec_params(
-               "UPDATE outbox SET status = 'failed', smsc_status = $2, error = $3, "
-               "updated_at = now() WHERE id = $1" +
-                   still_claimed_by(4) + " RETURNING 1",
-               row, smsc_status ? std::optional<std::int64_t>(*smsc_status) : std::nullopt, error,
-               claimed_by)
+  return !t.exec_params(still_claimed_by(
+                            "UPDATE outbox SET status = 'failed', smsc_status = $2, error = $3, "
+                            "updated_at = now() WHERE id = $1",
+                            4, " RETURNING 1"),
+                        row, smsc_status ? std::optional<std::int64_t>(*smsc_status) : std::nullopt,
+                        error, claimed_by)
               .empty();
 }
 

@@ -987,6 +987,26 @@ TEST_F(OutboxTest, MarkSubmittedRetryAndFailed) {
             (rows{{"failed", "<null>", "gave up"}}));
 }
 
+// Migration 004 replaced the outbox's company foreign key with a trigger on companies.
+TEST_F(OutboxTest, DeletingACompanyDeletesItsOutboxRowsOnly) {
+  const auto queued = queue_rows(3);
+  store::id other = 0;
+  {
+    pqxx::work t(conn);
+    other = store::create_company(t, "Other");
+    queue_row(t, other, "+61410000099");
+    t.exec_params0(
+        "INSERT INTO outbox_submits (outbox_id, part, smsc_message_id, bind) "
+        "VALUES ($1, 1, 'abc', 'smsc-a')",
+        queued[0]);
+    t.commit();
+  }
+  exec(db, "DELETE FROM companies WHERE id = " + std::to_string(company));
+  EXPECT_EQ(query(db, "SELECT company_id, destination FROM outbox"),
+            (rows{{std::to_string(other), "+61410000099"}}));
+  EXPECT_EQ(count(db, "outbox_submits"), 0);
+}
+
 // ---------------------------------------------------------------------------------------------
 // pool
 
