@@ -1,5 +1,7 @@
 // Groups (PRODUCT.md §3): typed, nested without cycles, read and changed through the
-// reader's domain access; memberships audited.
+// reader's domain access; memberships audited. Like the whole store, these expect READ
+// COMMITTED transactions (pqxx::work): the cycle and type checks of migration 002 take their
+// locks first and rely on each later statement seeing what committed meanwhile.
 #pragma once
 
 #include <cstdint>

@@ -85,6 +85,8 @@ CREATE INDEX contacts_domain ON contacts (domain_id, id);
 CREATE INDEX grants_group ON grants (grantee_group_id) WHERE grantee_group_id IS NOT NULL;
 CREATE INDEX grants_user ON grants (grantee_user_id) WHERE grantee_user_id IS NOT NULL;
 CREATE INDEX groups_company_name ON groups (company_id, lower(name) text_pattern_ops);
+CREATE INDEX groups_company_alias ON groups (company_id, lower(alias) text_pattern_ops)
+  WHERE alias IS NOT NULL;
 
 -- E.164 (with +) for a stored number, or NULL when it is not one. Contacts that opted in by
 -- SMS carry the number as the SMSC gave it, sometimes without the +.
