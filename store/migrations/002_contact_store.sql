@@ -289,21 +289,9 @@ LANGUAGE sql AS $$
   SELECT pg_advisory_xact_lock(1735357000, (p_company % 2147483647)::integer)
 $$;
 
--- Every membership check first locks the groups it writes to FOR SHARE: a type change
--- (UPDATE groups, FOR NO KEY UPDATE) then waits for it, or it for the type change, and the
--- check that follows reads the committed type (READ COMMITTED: a new snapshot per
--- statement). The foreign key's FOR KEY SHARE would not conflict with the type change.
-CREATE FUNCTION lock_groups(p_ids bigint[]) RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM 1 FROM groups WHERE id = ANY (p_ids) ORDER BY id FOR SHARE;
-END
-$$;
-
 CREATE FUNCTION group_contacts_check() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM lock_groups(ARRAY(SELECT DISTINCT n.group_id FROM new_rows n));
   IF EXISTS (SELECT 1 FROM new_rows n JOIN groups g ON g.id = n.group_id
              WHERE g.type = 'users_only') THEN
     RAISE EXCEPTION 'a users-only group cannot hold contacts' USING ERRCODE = 'SG001';
@@ -319,7 +307,6 @@ $$;
 CREATE FUNCTION group_users_check() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM lock_groups(ARRAY(SELECT DISTINCT n.group_id FROM new_rows n));
   IF EXISTS (SELECT 1 FROM new_rows n JOIN groups g ON g.id = n.group_id
              WHERE g.type = 'contacts_only') THEN
     RAISE EXCEPTION 'a contacts-only group cannot hold users' USING ERRCODE = 'SG001';
@@ -337,7 +324,6 @@ LANGUAGE plpgsql AS $$
 DECLARE
   company bigint;
 BEGIN
-  PERFORM lock_groups(ARRAY(SELECT n.parent_id FROM new_rows n UNION SELECT n.child_id FROM new_rows n));
   IF EXISTS (SELECT 1 FROM new_rows n JOIN groups p ON p.id = n.parent_id
              JOIN groups c ON c.id = n.child_id WHERE p.company_id <> c.company_id) THEN
     RAISE EXCEPTION 'a group cannot hold a group of another company' USING ERRCODE = 'SG002';
@@ -361,9 +347,18 @@ $$;
 -- A type change must fit the members the group has and the groups it is nested in, and a
 -- keyword's group must keep accepting contacts (else every opt-in to it would fail, and
 -- the SMSC would redeliver the MO for ever).
+--
+-- A membership insert locks its group FOR KEY SHARE (its foreign key), which the UPDATE's
+-- own FOR NO KEY UPDATE does not conflict with: both could pass their checks and commit a
+-- users-only group holding a contact. So a type change first takes FOR UPDATE, which waits
+-- for memberships being written and holds off new ones until it commits; the checks below
+-- then read what committed (READ COMMITTED: a new snapshot per statement), and a membership
+-- that waited sees the new type in its own check. The hot path (opt-ins) pays nothing.
 CREATE FUNCTION groups_type_check() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+  PERFORM 1 FROM groups g JOIN new_rows n ON n.id = g.id JOIN old_rows o ON o.id = n.id
+  WHERE n.type <> o.type ORDER BY g.id FOR UPDATE OF g;
   IF EXISTS (SELECT 1 FROM new_rows n JOIN old_rows o ON o.id = n.id
              WHERE n.type <> o.type AND n.type = 'users_only'
                AND EXISTS (SELECT 1 FROM keywords k WHERE k.group_id = n.id)) THEN

@@ -476,7 +476,7 @@ TEST_F(groups_fixture, MergeMovesContactsAndGroupsFoldsDuplicatesAndDeletesTheDo
 
 TEST_F(groups_fixture, ATypeChangeWaitsForAConcurrentMembershipThenRefuses) {
   // The membership's foreign key alone (FOR KEY SHARE) would let both commit, leaving a
-  // users-only group with a contact; the membership rule locks the group FOR SHARE.
+  // users-only group with a contact; a type change takes FOR UPDATE first.
   const id mixed = acme.add_group(acme.admin, acme.shared, "Mixed", group_type::users_and_contacts);
   const id other = acme.add_group(acme.admin, acme.shared, "Other");
   const id ann = acme.add_contact(acme.admin, acme.shared, "Ann", "0412000001", {other});
@@ -502,6 +502,34 @@ TEST_F(groups_fixture, ATypeChangeWaitsForAConcurrentMembershipThenRefuses) {
             "refused: members: the group has members or parents its new type does not allow");
   EXPECT_EQ(db.scalar("SELECT type FROM groups WHERE id = " + std::to_string(mixed)),
             "users_and_contacts");
+}
+
+TEST_F(groups_fixture, AMembershipWaitsForAConcurrentTypeChangeThenRefuses) {
+  const id mixed = acme.add_group(acme.admin, acme.shared, "Mixed", group_type::users_and_contacts);
+  const id other = acme.add_group(acme.admin, acme.shared, "Other");
+  const id ann = acme.add_contact(acme.admin, acme.shared, "Ann", "0412000001", {other});
+  pqxx::connection first_conn(db.dsn());
+  pqxx::work first(first_conn);
+  store::group_patch p;
+  p.type = group_type::users_only;
+  store::update_group(first, acme.admin, mixed, p);
+  auto second = std::async(std::launch::async, [&] {
+    pqxx::connection c(db.dsn());
+    pqxx::work t(c);
+    try {
+      store::add_members(t, acme.admin, mixed, {{ann}, {}, {}});
+      t.commit();
+      return std::string("committed");
+    } catch (const store::validation_error& e) {
+      return std::string("refused: ") + e.what();
+    }
+  });
+  ASSERT_TRUE(smsgw::testing::lock_wait_seen(db));
+  first.commit();
+  EXPECT_EQ(second.get(), "refused: members: a users-only group cannot hold contacts");
+  EXPECT_EQ(
+      db.scalar("SELECT count(*) FROM group_contacts WHERE group_id = " + std::to_string(mixed)),
+      "0");
 }
 
 TEST_F(groups_fixture, AKeywordsGroupKeepsAcceptingContacts) {
