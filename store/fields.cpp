@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstdint>
 
 namespace smsgw::store {
@@ -174,6 +175,16 @@ tl::expected<std::string, std::string> normalise_property_name(std::string_view 
     return tl::unexpected(std::string("is a standard column"));
   }
   return name;
+}
+
+std::optional<std::int64_t> parse_system_id(std::string_view text, std::string_view prefix) {
+  if (text.substr(0, prefix.size()) != prefix) return std::nullopt;
+  const auto digits = text.substr(prefix.size());
+  if (digits.empty() || digits.front() < '1' || digits.front() > '9') return std::nullopt;
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (error != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return value;
 }
 
 }  // namespace smsgw::store

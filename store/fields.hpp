@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,5 +46,9 @@ tl::expected<std::optional<std::string>, std::string> normalise_tag_value(std::s
 /// characters, not one of the standard columns (`email` excepted: it names the email
 /// column).
 tl::expected<std::string, std::string> normalise_property_name(std::string_view text);
+
+/// The row id in a system id such as `C#1042` (prefix `C#`); nullopt when `text` is not
+/// one, or its number does not fit an id.
+std::optional<std::int64_t> parse_system_id(std::string_view text, std::string_view prefix);
 
 }  // namespace smsgw::store

@@ -1,7 +1,6 @@
 #include "store/sql_util.hpp"
 
 #include <algorithm>
-#include <charconv>
 
 #include <pqxx/pqxx>
 
@@ -51,16 +50,6 @@ std::vector<id> unique_ids(std::vector<id> ids) {
 
 std::optional<std::string> optional_text(const pqxx::field& f) {
   return f.is_null() ? std::nullopt : std::optional(f.as<std::string>());
-}
-
-std::optional<id> parse_system_id(std::string_view text, std::string_view prefix) {
-  if (text.substr(0, prefix.size()) != prefix) return std::nullopt;
-  const auto digits = text.substr(prefix.size());
-  if (digits.empty() || digits.front() < '1' || digits.front() > '9') return std::nullopt;
-  id value = 0;
-  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-  if (error != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
-  return value;
 }
 
 void rethrow_store_error(const pqxx::sql_error& e) {

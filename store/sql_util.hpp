@@ -29,10 +29,6 @@ std::vector<id> unique_ids(std::vector<id> ids);
 /// A nullable text column.
 std::optional<std::string> optional_text(const pqxx::field& f);
 
-/// The row id in a system id such as `C#1042` (prefix `C#`); nullopt when `text` is not
-/// one, or its number does not fit an id.
-std::optional<id> parse_system_id(std::string_view text, std::string_view prefix);
-
 /// Rethrows a database refusal as the store's typed error: migration 002's rule violations
 /// (SG001 a type rule → validation_error on `members`, SG002 another company → not_found,
 /// SG003 a cycle → conflict), a unique violation → conflict, a foreign-key violation (an

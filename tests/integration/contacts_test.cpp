@@ -355,7 +355,7 @@ TEST_F(contacts_fixture, SystemIdsThatAreNotOnesAreNotFound) {
   }
 }
 
-TEST_F(contacts_fixture, SearchFindsNationalNumbersAndFoldsAccentsWhateverTheLocale) {
+TEST_F(contacts_fixture, SearchFindsNationalNumbersAndFoldsCaseBeyondAsciiWhateverTheLocale) {
   const id joe_id = create(acme.admin, joe()).value.contact_id;  // +61412000002
   store::new_contact ulla;
   ulla.domain = acme.shared;

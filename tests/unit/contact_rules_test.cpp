@@ -7,7 +7,6 @@
 
 #include "store/fields.hpp"
 #include "store/phone.hpp"
-#include "store/sql_util.hpp"
 
 namespace store = smsgw::store;
 
@@ -57,6 +56,11 @@ TEST(PhoneTest, InvalidNumbersAreRefusedWithTheReason) {
   EXPECT_EQ(e164("+999 1234 5678"), "error: is not a valid phone number");     // no such country
   EXPECT_EQ(e164("12"), "error: is not a valid phone number");
   EXPECT_EQ(e164(std::string(41, '1')), "error: is not a phone number");
+  // Valid for libphonenumber's German metadata, but 16 digits (E.164 allows 15) or 6.
+  EXPECT_EQ(e164("(39191999199992", "DE"), "error: is not a valid phone number");
+  EXPECT_EQ(e164("+49 39191 999199992"), "error: is not a valid phone number");
+  EXPECT_EQ(e164("01681", "DE"), "error: is not a valid phone number");
+  EXPECT_EQ(e164("+683 4002"), "+6834002");  // Niue: 7 digits
 }
 
 TEST(FieldsTest, NamesMustBeShorterThan70Characters) {
