@@ -62,12 +62,13 @@ id create_user(pqxx::transaction_base& t, id company, const new_user& u) {
 }
 
 bool delete_user(pqxx::transaction_base& t, id company, id user, std::optional<id> actor) {
+  if (actor == user) throw std::invalid_argument("a user cannot delete themselves");
   // A personal domain that still holds contacts or groups outlives its owner as a custom
   // domain: nothing is lost, and nobody but admins (the default for custom domains) sees it.
   // Not moved into Shared: that would show private contacts to every user.
   const auto kept = t.exec_params(
       "UPDATE domains d SET kind = 'custom', owner_id = NULL, "
-      "  name = 'Former user ' || u.username || ' #' || u.id::text "
+      "  name = 'Former user ' || left(u.username, 60) || ' #' || u.id::text "
       "FROM users u WHERE u.id = $1 AND u.company_id = $2 AND d.owner_id = u.id "
       "  AND (EXISTS (SELECT 1 FROM contacts c WHERE c.domain_id = d.id) "
       "       OR EXISTS (SELECT 1 FROM groups g WHERE g.domain_id = d.id)) "
@@ -117,7 +118,9 @@ id add_keyword(pqxx::transaction_base& t, const new_keyword& k) {
       "SELECT n.company_id, c.stop_words::text[], c.start_words::text[], g.type, "
       "       g.company_id = n.company_id "
       "FROM numbers n JOIN companies c ON c.id = n.company_id, groups g "
-      "WHERE n.id = $1 AND g.id = $2",
+      "WHERE n.id = $1 AND g.id = $2 "
+      // Held until commit: a concurrent change to users-only waits, then sees the keyword.
+      "FOR SHARE OF g",
       k.number, k.group);
   if (!company[4].as<bool>()) throw std::invalid_argument("the group belongs to another company");
   if (company[3].as<std::string>() == "users_only") {

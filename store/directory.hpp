@@ -39,7 +39,8 @@ id create_user(pqxx::transaction_base& t, id company, const new_user& u);
 /// Deletes `user` of `company` (their grants and memberships go with them), recorded as
 /// done by `actor`. The personal domain goes too when empty; one that still holds contacts
 /// or groups becomes the custom domain "Former user NAME #ID", which admins see by default
-/// and users do not. False when there is no such user.
+/// and users do not. False when there is no such user; std::invalid_argument when `actor`
+/// is `user`.
 bool delete_user(pqxx::transaction_base& t, id company, id user, std::optional<id> actor);
 
 /// Sets the number `user` receives group messages on (E.164, e.g. from to_e164; nullopt:

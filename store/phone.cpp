@@ -54,13 +54,22 @@ tl::expected<std::string, std::string> to_e164(std::string_view text,
     if (auto n = parse_valid(trimmed, "ZZ")) return *n;
     return tl::unexpected(std::string("is not a valid phone number"));
   }
-  if (auto n = parse_valid(trimmed, region)) return *n;
-  if (auto n = parse_valid("+" + trimmed, "ZZ")) return *n;
+  // Without a +, the digits may be a national number or an international one without its
+  // +: with region DE, "33612345678" is both +4933612345678 and a French mobile. Taking
+  // either silently could message a stranger, so two valid, different readings are refused.
+  const auto national = parse_valid(trimmed, region);
+  const auto international = parse_valid("+" + trimmed, "ZZ");
+  if (national && international && *national != *international) {
+    return tl::unexpected("is ambiguous: " + *national + " or " + *international +
+                          "; write it with + or the national prefix");
+  }
+  if (national) return *national;
+  if (international) return *international;
   return tl::unexpected(std::string("is not a valid phone number"));
 }
 
 bool looks_like_number(std::string_view query) {
-  return query.find_first_not_of("0123456789 +-().") == std::string_view::npos &&
+  return query.find_first_not_of("0123456789 \t+-().") == std::string_view::npos &&
          query.find_first_of("0123456789") != std::string_view::npos;
 }
 

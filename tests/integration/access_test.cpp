@@ -1,6 +1,7 @@
 // Security domains and access against a real PostgreSQL: the manual's Bob/Mary/Donald and
 // Movie Magazine examples step by step, the defaults of PRODUCT.md §2, grants and their
 // audit trail.
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -479,6 +480,9 @@ TEST(AccessTest, DeletingAUserKeepsTheirContactsFromEveryoneButAdmins) {
   EXPECT_FALSE(
       acme.run([&](tx& t) { return store::delete_user(t, acme.company, carol, acme.admin); }));
   EXPECT_TRUE(acme.run([&](tx& t) { return store::delete_user(t, acme.company, empty_user, {}); }));
+  EXPECT_THROW(
+      acme.run([&](tx& t) { return store::delete_user(t, acme.company, acme.admin, acme.admin); }),
+      std::invalid_argument);
   // The domain lives on as a custom one: admins see it by default, users do not.
   const auto kept = acme.run([&](tx& t) { return store::get_domain(t, acme.admin, mine); });
   EXPECT_EQ(kept.kind, store::domain_kind::custom);

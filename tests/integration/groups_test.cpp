@@ -551,6 +551,33 @@ TEST_F(groups_fixture, AKeywordsGroupKeepsAcceptingContacts) {
             group_type::contacts_only);
 }
 
+TEST_F(groups_fixture, AKeywordBeingAddedHoldsOffAChangeToUsersOnly) {
+  const id news = acme.add_group(acme.admin, acme.shared, "News", group_type::users_and_contacts);
+  pqxx::connection first_conn(db.dsn());
+  pqxx::work first(first_conn);
+  store::new_keyword k;
+  k.number = store::add_number(first, acme.company, "4040", "short_code");
+  k.keyword = "NEWS";
+  k.group = news;
+  store::add_keyword(first, k);
+  auto second = std::async(std::launch::async, [&] {
+    pqxx::connection c(db.dsn());
+    pqxx::work t(c);
+    try {
+      store::group_patch p;
+      p.type = group_type::users_only;
+      store::update_group(t, acme.admin, news, p);
+      t.commit();
+      return std::string("committed");
+    } catch (const store::validation_error& e) {
+      return std::string("refused: ") + e.what();
+    }
+  });
+  ASSERT_TRUE(smsgw::testing::lock_wait_seen(db));
+  first.commit();
+  EXPECT_EQ(second.get(), "refused: members: a keyword adds contacts to this group");
+}
+
 TEST_F(groups_fixture, GroupAndDomainChangesAreAudited) {
   const id lists = acme.add_domain(acme.admin, "Lists", {"city"});
   const id staff = acme.add_group(acme.admin, acme.user_domain, "Staff", group_type::users_only);

@@ -47,6 +47,15 @@ TEST(PhoneTest, InternationalNumbersWithoutPlusAsTheManualsImportFilesHaveThem) 
   EXPECT_EQ(e164("0011 44 7911 123456"), "+447911123456");
 }
 
+TEST(PhoneTest, NumbersThatReadTwoWaysAreRefused) {
+  // In Germany, 33612345678 is a national number and a French mobile without its +.
+  EXPECT_EQ(e164("33612345678", "DE"),
+            "error: is ambiguous: +4933612345678 or +33612345678; write it with + or the "
+            "national prefix");
+  EXPECT_EQ(e164("+33612345678", "DE"), "+33612345678");
+  EXPECT_EQ(e164("033612345678", "DE"), "+4933612345678");
+}
+
 TEST(PhoneTest, InvalidNumbersAreRefusedWithTheReason) {
   EXPECT_EQ(e164(""), "error: is empty");
   EXPECT_EQ(e164("   "), "error: is empty");

@@ -50,6 +50,13 @@ TEST(MoSource, PhoneNumbersBecomeE164HoweverTheSmscWritesThem) {
   EXPECT_EQ(source_seen(0, "2025550123", "US"), "+12025550123");
 }
 
+TEST(MoSource, AmbiguousUnknownNumbersStayAsGiven) {
+  // With TON unknown and region DE, 33612345678 may be German or French: replying to a
+  // guess could message a stranger, so the SMSC's form is kept (and replied to as it is).
+  EXPECT_EQ(source_seen(0, "33612345678", "DE"), "33612345678");
+  EXPECT_EQ(source_seen(1, "33612345678", "DE"), "+33612345678");
+}
+
 TEST(MoSource, OtherSourcesStayAsGiven) {
   EXPECT_EQ(source_seen(5, "ACME"), "ACME");              // alphanumeric
   EXPECT_EQ(source_seen(6, "4040"), "4040");              // abbreviated (short code)
