@@ -6,6 +6,7 @@
 #include <array>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
 #include <type_traits>
@@ -158,7 +159,16 @@ struct tlv_list {
   }
 };
 
+// libsmpp34 traces every field it parses into its 2048-byte smpp34_strerror with snprintf
+// and writes past its end from about 28 optional parameters on (fuzz_pdu found the crash;
+// a full-size submit_sm with 20 traces about 1,650 bytes). So a body with more than this
+// many is refused before the library sees it.
+constexpr std::size_t max_optional_parameters = 20;
+
 void to_tlv_list(std::uint32_t command_id, const std::vector<tlv>& in, tlv_t** head) {
+  if (in.size() > max_optional_parameters) {
+    throw std::invalid_argument("more than 20 optional parameters");
+  }
   // build_tlv prepends: walk backwards so the wire keeps our order.
   for (auto it = in.rbegin(); it != in.rend(); ++it) {
     tlv_t node{};
@@ -424,6 +434,59 @@ header read_header(std::span<const std::uint8_t> bytes) {
   return {get_u32(p), get_u32(p + 4), get_u32(p + 8), get_u32(p + 12)};
 }
 
+// Reads the mandatory fields of a body: C-octet strings and fixed-size fields, in order.
+class field_reader {
+ public:
+  explicit field_reader(std::span<const std::uint8_t> body) : rest_(body) {}
+  bool cstring() {
+    const auto end = std::find(rest_.begin(), rest_.end(), std::uint8_t{0});
+    if (end == rest_.end()) return false;
+    rest_ = rest_.subspan(static_cast<std::size_t>(end - rest_.begin()) + 1);
+    return true;
+  }
+  bool skip(std::size_t n) {
+    if (rest_.size() < n) return false;
+    rest_ = rest_.subspan(n);
+    return true;
+  }
+  [[nodiscard]] std::uint8_t peek() const { return rest_.empty() ? 0 : rest_.front(); }
+  [[nodiscard]] std::span<const std::uint8_t> rest() const { return rest_; }
+
+ private:
+  std::span<const std::uint8_t> rest_;
+};
+
+// The number of optional parameters after the mandatory fields of a submit_sm/deliver_sm
+// (`sm`) or a bind response body: 0 when the mandatory part is malformed (the library
+// refuses that itself, naming the field), nullopt when the optional part is (a parameter
+// running past the end, or bytes too few for one): the library's trace of a broken
+// optional part can overrun too.
+std::optional<std::size_t> optional_parameter_count(std::span<const std::uint8_t> body, bool sm) {
+  field_reader r(body);
+  if (sm) {
+    // service_type, source ton/npi/addr, dest ton/npi/addr, esm_class, protocol_id,
+    // priority_flag, schedule_delivery_time, validity_period, registered_delivery,
+    // replace_if_present_flag, data_coding, sm_default_msg_id, sm_length, short_message.
+    if (!(r.cstring() && r.skip(2) && r.cstring() && r.skip(2) && r.cstring() && r.skip(3) &&
+          r.cstring() && r.cstring() && r.skip(4))) {
+      return 0;
+    }
+    const std::size_t sm_length = r.peek();
+    if (!r.skip(1 + sm_length)) return 0;
+  } else if (!r.cstring()) {  // system_id
+    return 0;
+  }
+  std::size_t count = 0;
+  auto rest = r.rest();
+  for (; rest.size() >= 4; ++count) {
+    const std::size_t length = (std::size_t{rest[2]} << 8) | rest[3];
+    if (rest.size() < 4 + length) return std::nullopt;
+    rest = rest.subspan(4 + length);
+  }
+  if (!rest.empty()) return std::nullopt;
+  return count;
+}
+
 tl::expected<pdu, decode_error> decode(std::span<const std::uint8_t> bytes) {
   if (bytes.size() < header_size) {
     return tl::unexpected(decode_error{{}, status::invalid_command_length, "short PDU"});
@@ -435,6 +498,21 @@ tl::expected<pdu, decode_error> decode(std::span<const std::uint8_t> bytes) {
   pdu out{h.command_id, h.status, h.sequence, empty_body{}};
   // An error response carries no body worth reading, whatever the status (vendor codes too).
   if (is_response(h.command_id) && h.status != status::ok) return out;
+  const bool sm = h.command_id == command::submit_sm || h.command_id == command::deliver_sm;
+  const bool bind_resp = h.command_id == command::bind_transceiver_resp ||
+                         h.command_id == command::bind_transmitter_resp ||
+                         h.command_id == command::bind_receiver_resp;
+  if (sm || bind_resp) {
+    const auto optional = optional_parameter_count(bytes.subspan(header_size), sm);
+    if (!optional) {
+      return tl::unexpected(
+          decode_error{h, status::invalid_optional_stream, "malformed optional parameters"});
+    }
+    if (*optional > max_optional_parameters) {
+      return tl::unexpected(
+          decode_error{h, status::invalid_optional_stream, "more than 20 optional parameters"});
+    }
+  }
   switch (h.command_id) {
     case command::enquire_link:
     case command::enquire_link_resp:

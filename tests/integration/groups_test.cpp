@@ -44,6 +44,23 @@ struct groups_fixture : ::testing::Test {
 
   std::string sys(id group) { return "G#" + std::to_string(group); }
 
+  /// Runs `change(t)` on its own connection and commits, in another thread: "committed",
+  /// or "refused: " and the validation_error's message.
+  template <class F>
+  std::future<std::string> concurrently(F change) {
+    return std::async(std::launch::async, [this, change] {
+      pqxx::connection c(db.dsn());
+      pqxx::work t(c);
+      try {
+        change(t);
+        t.commit();
+        return std::string("committed");
+      } catch (const store::validation_error& e) {
+        return std::string("refused: ") + e.what();
+      }
+    });
+  }
+
   test_database db;
   store_company acme;
 };
@@ -483,18 +500,10 @@ TEST_F(groups_fixture, ATypeChangeWaitsForAConcurrentMembershipThenRefuses) {
   pqxx::connection first_conn(db.dsn());
   pqxx::work first(first_conn);
   store::add_members(first, acme.admin, mixed, {{ann}, {}, {}});
-  auto second = std::async(std::launch::async, [&] {
-    pqxx::connection c(db.dsn());
-    pqxx::work t(c);
-    try {
-      store::group_patch p;
-      p.type = group_type::users_only;
-      store::update_group(t, acme.admin, mixed, p);
-      t.commit();
-      return std::string("committed");
-    } catch (const store::validation_error& e) {
-      return std::string("refused: ") + e.what();
-    }
+  auto second = concurrently([&](pqxx::transaction_base& t) {
+    store::group_patch p;
+    p.type = group_type::users_only;
+    store::update_group(t, acme.admin, mixed, p);
   });
   ASSERT_TRUE(smsgw::testing::lock_wait_seen(db));
   first.commit();
@@ -513,16 +522,8 @@ TEST_F(groups_fixture, AMembershipWaitsForAConcurrentTypeChangeThenRefuses) {
   store::group_patch p;
   p.type = group_type::users_only;
   store::update_group(first, acme.admin, mixed, p);
-  auto second = std::async(std::launch::async, [&] {
-    pqxx::connection c(db.dsn());
-    pqxx::work t(c);
-    try {
-      store::add_members(t, acme.admin, mixed, {{ann}, {}, {}});
-      t.commit();
-      return std::string("committed");
-    } catch (const store::validation_error& e) {
-      return std::string("refused: ") + e.what();
-    }
+  auto second = concurrently([&](pqxx::transaction_base& t) {
+    store::add_members(t, acme.admin, mixed, {{ann}, {}, {}});
   });
   ASSERT_TRUE(smsgw::testing::lock_wait_seen(db));
   first.commit();
@@ -560,18 +561,10 @@ TEST_F(groups_fixture, AKeywordBeingAddedHoldsOffAChangeToUsersOnly) {
   k.keyword = "NEWS";
   k.group = news;
   store::add_keyword(first, k);
-  auto second = std::async(std::launch::async, [&] {
-    pqxx::connection c(db.dsn());
-    pqxx::work t(c);
-    try {
-      store::group_patch p;
-      p.type = group_type::users_only;
-      store::update_group(t, acme.admin, news, p);
-      t.commit();
-      return std::string("committed");
-    } catch (const store::validation_error& e) {
-      return std::string("refused: ") + e.what();
-    }
+  auto second = concurrently([&](pqxx::transaction_base& t) {
+    store::group_patch p;
+    p.type = group_type::users_only;
+    store::update_group(t, acme.admin, news, p);
   });
   ASSERT_TRUE(smsgw::testing::lock_wait_seen(db));
   first.commit();

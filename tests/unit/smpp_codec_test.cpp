@@ -549,6 +549,33 @@ TEST(SmppDecode, DeliverSmWithTlvRunningPastTheEndAnswersRinvoptparstream) {
   EXPECT_EQ(smpp::error_response(r.error()).command_id, smpp::command::deliver_sm_resp);
 }
 
+TEST(SmppDecode, MoreThanTwentyOptionalParametersAreRefusedBeforeLibsmpp34) {
+  // libsmpp34 overruns its 2048-byte trace buffer from about 28 (fuzz_pdu found it): 20 are
+  // read, 21 refused with ESME_RINVOPTPARSTREAM, however many follow.
+  smpp::sm_body b = small_sm_body();
+  for (std::uint16_t i = 0; i < 20; ++i)
+    b.tlvs.push_back({static_cast<std::uint16_t>(0x1400 + i), "v"});
+  const smpp::pdu p{smpp::command::deliver_sm, smpp::status::ok, 7, b};
+  byte_vector wire = smpp::encode(p);
+  const auto twenty = smpp::decode(wire);
+  ASSERT_TRUE(twenty.has_value()) << twenty.error().reason;
+  EXPECT_EQ(std::get<smpp::sm_body>(twenty->body).tlvs.size(), 20U);
+  for (int extra = 0; extra < 300; ++extra) {
+    wire.insert(wire.end(), {0x14, 0x99, 0x00, 0x00});  // empty vendor TLVs
+    const auto n = static_cast<std::uint32_t>(wire.size());
+    wire[0] = static_cast<std::uint8_t>(n >> 24);
+    wire[1] = static_cast<std::uint8_t>(n >> 16);
+    wire[2] = static_cast<std::uint8_t>(n >> 8);
+    wire[3] = static_cast<std::uint8_t>(n);
+    const auto r = smpp::decode(wire);
+    ASSERT_FALSE(r.has_value()) << extra;
+    EXPECT_EQ(r.error().status, smpp::status::invalid_optional_stream);
+  }
+  b.tlvs.push_back({0x1499, "v"});
+  EXPECT_THROW(smpp::encode({smpp::command::deliver_sm, smpp::status::ok, 7, b}),
+               std::invalid_argument);
+}
+
 TEST(SmppDecode, TruncatedDeliverSmBodyIsADecodeError) {
   byte_vector garbage = {0x00, 0x00, 0x00, 0x28, 0x00, 0x00, 0x00, 0x05,
                          0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x30};
