@@ -437,7 +437,7 @@ header read_header(std::span<const std::uint8_t> bytes) {
 // Reads the mandatory fields of a body: C-octet strings and fixed-size fields, in order.
 class field_reader {
  public:
-  explicit field_reader(std::span<const std::uint8_t> body) : rest_(body) {}
+  explicit field_reader(std::span<const std::uint8_t> fields) : rest_(fields) {}
   bool cstring() {
     const auto end = std::find(rest_.begin(), rest_.end(), std::uint8_t{0});
     if (end == rest_.end()) return false;
@@ -461,8 +461,8 @@ class field_reader {
 // refuses that itself, naming the field), nullopt when the optional part is (a parameter
 // running past the end, or bytes too few for one): the library's trace of a broken
 // optional part can overrun too.
-std::optional<std::size_t> optional_parameter_count(std::span<const std::uint8_t> body, bool sm) {
-  field_reader r(body);
+std::optional<std::size_t> optional_parameter_count(std::span<const std::uint8_t> fields, bool sm) {
+  field_reader r(fields);
   if (sm) {
     // service_type, source ton/npi/addr, dest ton/npi/addr, esm_class, protocol_id,
     // priority_flag, schedule_delivery_time, validity_period, registered_delivery,
