@@ -3,7 +3,7 @@
 // p99 over 1,000 prefixes), member-list pages, and expanding the million-member group with
 // the access filter, into the outbox and through the streaming cursor.
 //
-//   store_bench --dsn "host=/tmp/pgt port=55432 user=postgres" [--reload] [--expansion-only]
+//   store_bench --dsn "host=SOCKET_DIR user=postgres" [--reload] [--expansion-only]
 //               [--outbox-variant V[,V...]]
 //
 // The data lives in database `smsgw_bench` on that server and is loaded once (set-based,
