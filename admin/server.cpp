@@ -1,16 +1,23 @@
-// The only translation unit that includes Beast.
+// The only translation unit that includes Beast. One coroutine per connection reads a
+// request, awaits the handler, writes the answer, and loops for keep-alive; requests on one
+// connection are answered in the order they came (pipelining), because the next one is read
+// only after the previous answer is written.
 #include "admin/server.hpp"
 
-#include <chrono>
+#include <atomic>
+#include <cctype>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 namespace smsgw::admin {
 namespace {
@@ -18,11 +25,14 @@ namespace {
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = net::ssl;
 using net::ip::tcp;
 
-constexpr auto read_deadline = std::chrono::seconds(30);
-constexpr std::uint64_t body_limit =
-    std::uint64_t{64} * 1024 * 1024;  // a million-row CSV import fits
+// Bounds of the transport's own, beyond the options: a TLS handshake and the graceful close
+// must not hold a connection slot for long.
+constexpr auto handshake_timeout = std::chrono::seconds(10);
+constexpr auto close_timeout = std::chrono::seconds(2);
+constexpr auto write_timeout = std::chrono::seconds(30);
 
 spdlog::logger& log() {
   static const auto logger = [] {
@@ -33,88 +43,201 @@ spdlog::logger& log() {
   return *logger;
 }
 
+http_response error_answer(int status, const char* code, const char* message) {
+  return {status,
+          "application/json",
+          std::string(R"({"error":{"code":")") + code + R"(","message":")" + message + "\"}}",
+          {}};
+}
+
+// Out of descriptors or memory: the listener backs off and keeps serving the connections it
+// has, instead of spinning or giving up.
+bool resource_exhausted(const boost::system::error_code& ec) {
+  return ec == boost::system::errc::too_many_files_open ||
+         ec == boost::system::errc::too_many_files_open_in_system ||
+         ec == boost::system::errc::no_buffer_space || ec == boost::system::errc::not_enough_memory;
+}
+
 }  // namespace
 
 struct server::impl : std::enable_shared_from_this<impl> {
-  impl(const net::any_io_executor& ex, http_handler h) : acceptor(ex), handler(std::move(h)) {}
+  impl(const net::any_io_executor& ex, http_handler h, server_options o)
+      : acceptor(ex), handler(std::move(h)), options(std::move(o)) {
+    if (options.tls_certificate) {
+      tls.emplace(ssl::context::tls_server);
+      tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                       ssl::context::single_dh_use);
+      tls->use_certificate_chain_file(*options.tls_certificate);
+      tls->use_private_key_file(options.tls_key.value_or(*options.tls_certificate),
+                                ssl::context::pem);
+    }
+  }
 
   net::awaitable<void> accept_loop() {
     auto self = shared_from_this();
-    for (;;) {
+    net::steady_timer pause(acceptor.get_executor());
+    bool warned = false;
+    while (acceptor.is_open()) {
       boost::system::error_code ec;
+      if (active.load() >= options.max_connections) {
+        // At the cap: leave new connections in the kernel's backlog until one closes.
+        pause.expires_after(std::chrono::milliseconds(10));
+        co_await pause.async_wait(net::redirect_error(net::use_awaitable, ec));
+        continue;
+      }
       auto socket = co_await acceptor.async_accept(net::redirect_error(net::use_awaitable, ec));
-      if (ec) co_return;
+      if (ec == net::error::operation_aborted || !acceptor.is_open()) co_return;
+      if (ec) {
+        if (!warned) log().warn("accept failed, backing off error=\"{}\"", ec.message());
+        warned = resource_exhausted(ec);
+        pause.expires_after(std::chrono::milliseconds(resource_exhausted(ec) ? 100 : 10));
+        co_await pause.async_wait(net::redirect_error(net::use_awaitable, ec));
+        continue;
+      }
+      warned = false;
+      socket.set_option(tcp::no_delay(true), ec);
+      ++active;
       net::co_spawn(
           acceptor.get_executor(),
           [self, s = std::make_shared<beast::tcp_stream>(std::move(socket))] {
-            return self->session(s);
+            return self->connection(s);
           },
           net::detached);
     }
   }
 
-  net::awaitable<void> session(std::shared_ptr<beast::tcp_stream> owner) {
+  net::awaitable<void> connection(std::shared_ptr<beast::tcp_stream> owner) {
     auto self = shared_from_this();
-    auto& stream = *owner;
+    boost::system::error_code ec;
+    const auto remote = owner->socket().remote_endpoint(ec);
+    const std::string client = ec ? std::string("unknown") : remote.address().to_string();
+    try {
+      if (tls) {
+        beast::ssl_stream<beast::tcp_stream&> stream(*owner, *tls);
+        owner->expires_after(handshake_timeout);
+        co_await stream.async_handshake(ssl::stream_base::server,
+                                        net::redirect_error(net::use_awaitable, ec));
+        if (!ec) {
+          co_await serve(stream, *owner, client, true);
+          owner->expires_after(close_timeout);
+          co_await stream.async_shutdown(net::redirect_error(net::use_awaitable, ec));
+        }
+      } else {
+        co_await serve(*owner, *owner, client, false);
+        owner->socket().shutdown(tcp::socket::shutdown_send, ec);
+      }
+    } catch (const std::exception& e) {
+      log().error("connection failed client={} error=\"{}\"", client, e.what());
+    }
+    --active;
+  }
+
+  template <class Stream>
+  net::awaitable<void> serve(Stream& stream, beast::tcp_stream& tcp, const std::string& client,
+                             bool secure) {
     beast::flat_buffer buffer;
     for (;;) {
-      http::request_parser<http::string_body> parser;
-      parser.body_limit(body_limit);
-      stream.expires_after(read_deadline);
       boost::system::error_code ec;
-      co_await http::async_read(stream, buffer, parser,
-                                net::redirect_error(net::use_awaitable, ec));
-      if (ec == http::error::body_limit) {
-        auto res =
-            make_response({413, "application/json",
-                           R"({"error":{"code":"too_large","message":"request body too large"}})"},
-                          false);
-        co_await write(stream, res);
-        break;
+      if (buffer.size() == 0) {
+        // Idle between requests: the next one's first byte must come within idle_timeout.
+        tcp.expires_after(options.idle_timeout);
+        const auto n = co_await stream.async_read_some(buffer.prepare(4096),
+                                                       net::redirect_error(net::use_awaitable, ec));
+        if (ec) co_return;  // closed or idle too long
+        buffer.commit(n);
       }
-      if (ec) break;  // closed, timed out, or not HTTP: nothing useful to answer
+      // From the first byte, the whole request must arrive within read_timeout: a client
+      // trickling one byte a minute is dropped.
+      tcp.expires_after(options.read_timeout);
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+      parser.body_limit(options.body_limit);
+      co_await http::async_read_header(stream, buffer, parser,
+                                       net::redirect_error(net::use_awaitable, ec));
+      if (!ec && parser.get()[http::field::expect] == "100-continue" &&
+          parser.content_length().value_or(0) <= options.body_limit) {
+        http::response<http::empty_body> go_on{http::status::continue_, 11};
+        co_await http::async_write(stream, go_on, net::redirect_error(net::use_awaitable, ec));
+      }
+      if (!ec && !parser.is_done()) {
+        co_await http::async_read(stream, buffer, parser,
+                                  net::redirect_error(net::use_awaitable, ec));
+      }
+      if (ec) {
+        // Answer what a client can act on; a closed or timed-out peer gets nothing.
+        if (ec == http::error::header_limit) {
+          co_await write(stream, tcp,
+                         error_answer(431, "headers_too_large", "request headers too large"), false,
+                         false);
+        } else if (ec == http::error::body_limit) {
+          co_await write(stream, tcp, error_answer(413, "too_large", "request body too large"),
+                         false, false);
+        } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
+                   ec != http::error::end_of_stream && ec != http::error::partial_message) {
+          co_await write(stream, tcp, error_answer(400, "bad_request", "malformed HTTP request"),
+                         false, false);
+        }
+        co_return;
+      }
+
       auto& req = parser.get();
+      http_request request;
+      request.method = std::string(req.method_string());
+      request.target = std::string(req.target());
+      request.headers.reserve(16);
+      for (const auto& f : req) {
+        std::string name(f.name_string());
+        for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        request.headers.emplace_back(std::move(name), std::string(f.value()));
+      }
+      request.body = std::move(req.body());
+      request.client = client;
+      request.secure = secure;
+      const bool keep = req.keep_alive();
+      const bool head = req.method() == http::verb::head;
+
       http_response answer;
       try {
-        answer = handler(http_request{std::string(req.method_string()), std::string(req.target()),
-                                      std::move(req.body())});
+        answer = co_await handler(request);
       } catch (const std::exception& e) {
-        log().error("handler failed target={} error=\"{}\"", std::string(req.target()), e.what());
-        answer = {500, "application/json",
-                  R"({"error":{"code":"internal","message":"internal error"}})"};
+        log().error("handler failed method={} path=\"{}\" error=\"{}\"", request.method,
+                    request.target.substr(0, request.target.find('?')), e.what());
+        answer = error_answer(500, "internal", "internal error");
       }
-      const bool keep = req.keep_alive();
-      auto res = make_response(std::move(answer), keep);
-      if (!co_await write(stream, res) || !keep) break;
+      if (!co_await write(stream, tcp, std::move(answer), keep, head) || !keep) co_return;
     }
-    boost::system::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
-  static http::response<http::string_body> make_response(http_response answer, bool keep) {
+  template <class Stream>
+  net::awaitable<bool> write(Stream& stream, beast::tcp_stream& tcp, http_response answer,
+                             bool keep, bool head) {
     http::response<http::string_body> res{static_cast<http::status>(answer.status), 11};
     res.set(http::field::server, "smsgwd");
-    res.set(http::field::content_type, answer.content_type);
+    for (auto& [name, value] : answer.headers) res.set(name, value);
     res.keep_alive(keep);
-    res.body() = std::move(answer.body);
-    res.prepare_payload();
-    return res;
-  }
-
-  static net::awaitable<bool> write(beast::tcp_stream& stream,
-                                    http::response<http::string_body>& res) {
-    stream.expires_after(read_deadline);
+    if (answer.status != 204 && answer.status != 304) {
+      res.set(http::field::content_type, answer.content_type);
+      res.content_length(answer.body.size());
+      // HEAD: the length a GET would send, and no body.
+      if (!head) res.body() = std::move(answer.body);
+    }
+    tcp.expires_after(write_timeout);
     boost::system::error_code ec;
-    co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+    http::response_serializer<http::string_body> sr{res};
+    co_await http::async_write(stream, sr, net::redirect_error(net::use_awaitable, ec));
     co_return !ec;
   }
 
   tcp::acceptor acceptor;
   http_handler handler;
+  server_options options;
+  std::optional<ssl::context> tls;
+  std::atomic<std::size_t> active{0};
 };
 
-server::server(const boost::asio::any_io_executor& ex, http_handler handler)
-    : impl_(std::make_shared<impl>(ex, std::move(handler))) {}
+server::server(const boost::asio::any_io_executor& ex, http_handler handler, server_options options)
+    : impl_(std::make_shared<impl>(ex, std::move(handler), std::move(options))) {}
 
 server::~server() {
   stop();
@@ -125,7 +248,7 @@ void server::start(const std::string& host, std::uint16_t port) {
   impl_->acceptor.open(ep.protocol());
   impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
   impl_->acceptor.bind(ep);
-  impl_->acceptor.listen();
+  impl_->acceptor.listen(net::socket_base::max_listen_connections);
   net::co_spawn(
       impl_->acceptor.get_executor(), [self = impl_] { return self->accept_loop(); },
       net::detached);
@@ -134,6 +257,10 @@ void server::start(const std::string& host, std::uint16_t port) {
 std::uint16_t server::port() const {
   boost::system::error_code ec;
   return impl_->acceptor.local_endpoint(ec).port();
+}
+
+std::size_t server::connections() const {
+  return impl_->active.load();
 }
 
 void server::stop() {

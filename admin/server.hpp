@@ -1,36 +1,36 @@
-// The admin HTTP port's transport: accepts connections, reads requests with deadlines and
-// a body limit, and hands each to a handler that never sees a socket.
+// The admin HTTP(S) port's transport: accepts connections, reads requests with deadlines
+// and size limits, and hands each to a handler that never sees a socket.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include "admin/http.hpp"
+
 namespace smsgw::admin {
 
-/// A request as the handler sees it.
-struct http_request {
-  std::string method;
-  std::string target;
-  std::string body;
+/// Limits and TLS of the port.
+struct server_options {
+  std::size_t max_connections = 512;           ///< past it, new connections wait in the backlog
+  std::chrono::seconds idle_timeout{60};       ///< keep-alive wait for a request's first byte
+  std::chrono::seconds read_timeout{30};       ///< from a request's first byte to its last
+  std::size_t header_limit = 16 * 1024;        ///< request line and headers; past it 431
+  std::size_t body_limit = 1024 * 1024;        ///< past it 413
+  std::optional<std::string> tls_certificate;  ///< PEM chain file: HTTPS (TLS 1.2+)
+  std::optional<std::string> tls_key;          ///< PEM private key file
 };
-
-/// The handler's answer.
-struct http_response {
-  int status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-};
-
-using http_handler = std::function<http_response(const http_request&)>;
 
 /// An HTTP/1.1 server on one address. Created and used on one executor.
 class server {
  public:
-  server(const boost::asio::any_io_executor& ex, http_handler handler);
+  /// Throws when the TLS files cannot be loaded.
+  server(const boost::asio::any_io_executor& ex, http_handler handler, server_options options = {});
   ~server();
   server(const server&) = delete;
   server& operator=(const server&) = delete;
@@ -39,6 +39,8 @@ class server {
   void start(const std::string& host, std::uint16_t port);
   /// The bound port.
   [[nodiscard]] std::uint16_t port() const;
+  /// Open connections now.
+  [[nodiscard]] std::size_t connections() const;
   /// Stops accepting; open connections end after their current request.
   void stop();
 

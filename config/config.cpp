@@ -297,11 +297,16 @@ tls_files read_tls(const field& self) {
 }
 
 admin read_admin(const field& self) {
-  const map_reader r(self, {"listen", "tls"});
+  const map_reader r(
+      self, {"listen", "tls", "pool_size", "max_connections", "idle_timeout", "read_timeout"});
   admin a;
   const auto is_endpoint = [](const std::string& s) { return parse_endpoint(s).has_value(); };
   r.optional("listen", a.listen, text_if(is_endpoint, "expected host:port or [address]:port"));
   r.optional("tls", a.tls, read_tls);
+  r.optional("pool_size", a.pool_size, integer<std::uint32_t>(1, 64));
+  r.optional("max_connections", a.max_connections, integer<std::uint32_t>(1, 100000));
+  r.optional("idle_timeout", a.idle_timeout, integer<std::chrono::seconds>(1, 3600));
+  r.optional("read_timeout", a.read_timeout, integer<std::chrono::seconds>(1, 3600));
   return a;
 }
 

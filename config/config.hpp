@@ -66,6 +66,10 @@ struct tls_files {
 struct admin {
   std::string listen = "127.0.0.1:8080";  ///< host:port
   std::optional<tls_files> tls;
+  std::uint32_t pool_size = 2;            ///< database connections of the API, 1..64
+  std::uint32_t max_connections = 512;    ///< open HTTP connections, 1..100000
+  std::chrono::seconds idle_timeout{60};  ///< keep-alive wait for the next request, 1..3600 s
+  std::chrono::seconds read_timeout{30};  ///< to read one whole request, 1..3600 s
   friend bool operator==(const admin&, const admin&) = default;
 };
 

@@ -10,8 +10,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <nlohmann/json.hpp>
+
+#include "admin/api.hpp"
 #include "admin/server.hpp"
-#include "daemon/db.hpp"
+#include "store/runner.hpp"
 #include "daemon/dispatcher.hpp"
 #include "daemon/inbound.hpp"
 #include "daemon/metrics.hpp"
@@ -69,25 +72,37 @@ struct application::impl {
         db(cfg.db.dsn, cfg.db.pool_size),
         out(std::make_shared<dispatcher>(io.get_executor(), db, counters, instance_name)),
         inbound(db, *out, counters, instance_name, cfg.default_country),
-        http(io.get_executor(), [this](const admin::http_request& r) { return ops(r); }) {}
+        admin_db(cfg.db.dsn, cfg.admin_port.pool_size),
+        api(io.get_executor(), admin_db, admin::api_options{cfg.default_country}, ops_hooks()),
+        http(
+            io.get_executor(), [this](const admin::http_request& r) { return api.handle(r); },
+            server_options(cfg.admin_port)) {}
 
-  admin::http_response ops(const admin::http_request& r) {
-    const auto path = r.target.substr(0, r.target.find('?'));
-    if (r.method != "GET")
-      return {405, "application/json",
-              R"({"error":{"code":"method_not_allowed","message":"GET only"}})"};
-    if (path == "/healthz") return {200, "application/json", R"({"status":"ok"})"};
-    if (path == "/readyz") {
-      std::string binds;
-      for (const auto& s : sessions) {
-        binds += fmt::format("{}{{\"name\":\"{}\",\"state\":\"{}\"}}", binds.empty() ? "" : ",",
-                             smpp::label(s->options()), smpp::to_string(s->state()));
-      }
-      const bool ok = ready();
-      return {ok ? 200 : 503, "application/json",
-              fmt::format(R"({{"ready":{},"store":{},"binds":[{}]}})", ok, store_up, binds)};
+  static admin::server_options server_options(const config::admin& a) {
+    admin::server_options o;
+    o.max_connections = a.max_connections;
+    o.idle_timeout = a.idle_timeout;
+    o.read_timeout = a.read_timeout;
+    if (a.tls) {
+      o.tls_certificate = a.tls->certificate;
+      o.tls_key = a.tls->key;
     }
-    if (path == "/metrics") {
+    return o;
+  }
+
+  // What the ops endpoints say about the binds and the daemon's own counters.
+  admin::ops_hooks ops_hooks() {
+    admin::ops_hooks h;
+    h.binds_json = [this] {
+      nlohmann::json binds = nlohmann::json::array();
+      for (const auto& s : sessions) {
+        binds.push_back(
+            {{"name", smpp::label(s->options())}, {"state", smpp::to_string(s->state())}});
+      }
+      return binds.dump();
+    };
+    h.binds_ready = [this] { return binds_bound(); };
+    h.metrics = [this] {
       std::string extra =
           "# HELP smsgw_bind_up Whether the bind is bound.\n# TYPE smsgw_bind_up gauge\n";
       for (const auto& s : sessions) {
@@ -103,20 +118,24 @@ struct application::impl {
       }
       extra += fmt::format(
           "# HELP smsgw_outbox_in_flight Outbox rows being submitted.\n"
-          "# TYPE smsgw_outbox_in_flight gauge\nsmsgw_outbox_in_flight {}\n",
-          out->in_flight());
-      return {200, "text/plain; version=0.0.4", counters.render(extra)};
-    }
-    return {404, "application/json", R"({"error":{"code":"not_found","message":"no such path"}})"};
+          "# TYPE smsgw_outbox_in_flight gauge\nsmsgw_outbox_in_flight {}\n"
+          "# HELP smsgw_admin_connections Open admin port connections.\n"
+          "# TYPE smsgw_admin_connections gauge\nsmsgw_admin_connections {}\n",
+          out->in_flight(), http.connections());
+      return counters.render(extra);
+    };
+    return h;
   }
 
-  [[nodiscard]] bool ready() const {
-    if (!store_up || sessions.empty()) return false;
+  [[nodiscard]] bool binds_bound() const {
+    if (sessions.empty()) return false;
     for (const auto& s : sessions) {
       if (s->state() != smpp::session_state::bound) return false;
     }
     return true;
   }
+
+  [[nodiscard]] bool ready() const { return store_up && binds_bound(); }
 
   void check_ready() {
     if (!ready_fired && ready()) {
@@ -137,9 +156,11 @@ struct application::impl {
   config::daemon_config cfg;
   std::string instance_name;
   metrics counters;
-  db_runner db;
+  store::db_runner db;
   std::shared_ptr<dispatcher> out;
   inbound_pipeline inbound;
+  store::db_runner admin_db;  // the API's own connections: API load never delays an MO
+  admin::api api;
   admin::server http;
   std::vector<std::shared_ptr<smpp::session>> sessions;
   std::function<void()> on_ready;
@@ -154,6 +175,7 @@ application::application(net::io_context& ioc, config::daemon_config cfg, std::s
 
 application::~application() {
   impl_->db.stop();
+  impl_->admin_db.stop();
 }
 
 void application::on_ready(std::function<void()> callback) {
@@ -171,12 +193,6 @@ std::uint16_t application::admin_port() const {
 
 net::awaitable<void> application::start() {
   auto& m = *impl_;
-  // Accepted by the config parser for forward compatibility, not served yet: refuse rather
-  // than run without what the operator asked for.
-  if (m.cfg.admin_port.tls) {
-    throw std::runtime_error(
-        "admin.tls: HTTPS is not served yet; terminate TLS in front of the admin port");
-  }
   for (const auto& b : m.cfg.smsc) {
     if (b.mode != config::bind_mode::transceiver) {
       throw std::runtime_error("smsc " + b.name +
@@ -192,7 +208,9 @@ net::awaitable<void> application::start() {
     throw std::runtime_error("admin port cannot listen on " + m.cfg.admin_port.listen + ": " +
                              e.what());
   }
-  log().info("admin port listening address={}:{}", listen->host, m.http.port());
+  m.api.start();
+  log().info("admin port listening address={}:{} tls={}", listen->host, m.http.port(),
+             m.cfg.admin_port.tls.has_value());
 
   net::steady_timer retry(m.io);
   for (auto delay = std::chrono::milliseconds(500);;
@@ -250,6 +268,7 @@ net::awaitable<void> application::stop(std::chrono::milliseconds drain) {
   m.stopping = true;
   m.housekeeping.cancel();
   m.http.stop();
+  m.api.stop();
   co_await m.out->stop(drain);
   // The binds unbind together, each bounded: systemd's stop timeout is for all of them.
   auto remaining = std::make_shared<std::size_t>(m.sessions.size());

@@ -69,7 +69,8 @@ constexpr std::chrono::seconds stale_claim{600};
 
 }  // namespace
 
-dispatcher::dispatcher(net::any_io_executor ex, db_runner& db, metrics& m, std::string instance)
+dispatcher::dispatcher(net::any_io_executor ex, store::db_runner& db, metrics& m,
+                       std::string instance)
     : executor_(std::move(ex)),
       db_(db),
       metrics_(m),

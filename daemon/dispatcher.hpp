@@ -12,17 +12,19 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "daemon/db.hpp"
+#include "store/runner.hpp"
 #include "daemon/metrics.hpp"
 #include "smpp/session.hpp"
 #include "store/outbox.hpp"
 
 namespace smsgw::daemon {
 
+namespace net = boost::asio;
+
 class dispatcher : public std::enable_shared_from_this<dispatcher> {
  public:
   /// `instance` names this daemon in outbox claims.
-  dispatcher(net::any_io_executor ex, db_runner& db, metrics& m, std::string instance);
+  dispatcher(net::any_io_executor ex, store::db_runner& db, metrics& m, std::string instance);
 
   void add_session(std::shared_ptr<smpp::session> s);
   /// Starts the claim loop (polls every `poll_interval`).
@@ -41,7 +43,7 @@ class dispatcher : public std::enable_shared_from_this<dispatcher> {
   [[nodiscard]] std::size_t capacity() const;
 
   net::any_io_executor executor_;
-  db_runner& db_;
+  store::db_runner& db_;
   metrics& metrics_;
   std::string instance_;
   std::vector<std::shared_ptr<smpp::session>> sessions_;

@@ -113,8 +113,8 @@ std::vector<std::string> receipt_id_forms(const std::string& id) {
   return forms;
 }
 
-inbound_pipeline::inbound_pipeline(db_runner& db, dispatcher& out, metrics& m, std::string instance,
-                                   std::string default_region)
+inbound_pipeline::inbound_pipeline(store::db_runner& db, dispatcher& out, metrics& m,
+                                   std::string instance, std::string default_region)
     : db_(db),
       out_(out),
       metrics_(m),

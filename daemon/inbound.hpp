@@ -11,7 +11,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include "daemon/db.hpp"
+#include "store/runner.hpp"
 #include "daemon/dispatcher.hpp"
 #include "daemon/metrics.hpp"
 #include "smpp/concat.hpp"
@@ -19,6 +19,8 @@
 #include "store/inbound.hpp"
 
 namespace smsgw::daemon {
+
+namespace net = boost::asio;
 
 /// The store's view of an MO from `bind`: `text` decoded from `octets` (already stripped of
 /// any UDH), and the source in E.164 wherever it is a phone number (international by its
@@ -34,7 +36,7 @@ std::vector<std::string> receipt_id_forms(const std::string& id);
 
 class inbound_pipeline {
  public:
-  inbound_pipeline(db_runner& db, dispatcher& out, metrics& m, std::string instance,
+  inbound_pipeline(store::db_runner& db, dispatcher& out, metrics& m, std::string instance,
                    std::string default_region);
 
   /// Handles one deliver_sm from `bind` and returns the deliver_sm_resp status: ESME_ROK
@@ -56,7 +58,7 @@ class inbound_pipeline {
   void end_turn(const std::string& sender);
 
   std::unordered_map<std::string, std::shared_ptr<sender_turn>> turns_;
-  db_runner& db_;
+  store::db_runner& db_;
   dispatcher& out_;
   metrics& metrics_;
   std::string instance_;

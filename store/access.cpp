@@ -8,12 +8,6 @@
 namespace smsgw::store {
 namespace {
 
-role parse_role(const std::string& text) {
-  if (text == "company_admin") return role::company_admin;
-  if (text == "group_admin") return role::group_admin;
-  return role::user;
-}
-
 access access_of(const pqxx::row& r, int first) {
   return {*parse_access_level(r[first].as<std::string>()), r[first + 1].as<bool>(),
           r[first + 2].as<std::string>()};
@@ -89,7 +83,7 @@ std::optional<access_level> parse_access_level(std::string_view text) {
 actor load_actor(pqxx::transaction_base& t, id user) {
   const auto r = t.exec_params("SELECT company_id, role FROM users WHERE id = $1", user);
   if (r.empty()) throw not_found("no such user");
-  return {user, r[0][0].as<id>(), parse_role(r[0][1].as<std::string>())};
+  return {user, r[0][0].as<id>(), parse_role(r[0][1].as<std::string>()).value_or(role::user)};
 }
 
 access access_to(pqxx::transaction_base& t, id user, id domain) {

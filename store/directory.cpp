@@ -21,6 +21,13 @@ const char* to_string(role r) {
   return "user";
 }
 
+std::optional<role> parse_role(std::string_view text) {
+  if (text == "company_admin") return role::company_admin;
+  if (text == "group_admin") return role::group_admin;
+  if (text == "user") return role::user;
+  return std::nullopt;
+}
+
 const char* to_string(group_type g) {
   switch (g) {
     case group_type::contacts_only: return "contacts_only";
@@ -113,23 +120,31 @@ id add_number(pqxx::transaction_base& t, id company, const std::string& number,
       .as<id>();
 }
 
+std::optional<std::string> keyword_refusal(pqxx::transaction_base& t, id company,
+                                           const std::string& keyword) {
+  const auto c = t.exec_params1(
+      "SELECT stop_words::text[], start_words::text[] FROM companies WHERE id = $1 FOR SHARE",
+      company);
+  keywords::company_rules rules;
+  rules.stop_words = text_array(c[0]);
+  rules.start_words = text_array(c[1]);
+  return keywords::check_keyword(keyword, rules);
+}
+
 id add_keyword(pqxx::transaction_base& t, const new_keyword& k) {
   const auto company = t.exec_params1(
-      "SELECT n.company_id, c.stop_words::text[], c.start_words::text[], g.type, "
-      "       g.company_id = n.company_id "
-      "FROM numbers n JOIN companies c ON c.id = n.company_id, groups g "
-      "WHERE n.id = $1 AND g.id = $2 "
+      "SELECT n.company_id, g.type, g.company_id = n.company_id "
+      "FROM numbers n, groups g WHERE n.id = $1 AND g.id = $2 "
       // Held until commit: a concurrent change to users-only waits, then sees the keyword.
       "FOR SHARE OF g",
       k.number, k.group);
-  if (!company[4].as<bool>()) throw std::invalid_argument("the group belongs to another company");
-  if (company[3].as<std::string>() == "users_only") {
+  if (!company[2].as<bool>()) throw std::invalid_argument("the group belongs to another company");
+  if (company[1].as<std::string>() == "users_only") {
     throw std::invalid_argument("a users-only group cannot take contacts who opt in");
   }
-  keywords::company_rules rules;
-  rules.stop_words = text_array(company[1]);
-  rules.start_words = text_array(company[2]);
-  if (auto why = keywords::check_keyword(k.keyword, rules)) throw std::invalid_argument(*why);
+  if (auto why = keyword_refusal(t, company[0].as<id>(), k.keyword)) {
+    throw std::invalid_argument(*why);
+  }
   return t
       .exec_params1(
           "INSERT INTO keywords (company_id, number_id, keyword, group_id, optin_message, "

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <pqxx/pqxx>
 
@@ -24,6 +25,8 @@ std::optional<id> find_company(pqxx::transaction_base& t, const std::string& nam
 /// User roles (PRODUCT.md §1).
 enum class role { company_admin, group_admin, user };
 const char* to_string(role r);
+/// `company_admin`, `group_admin` or `user`; nullopt for anything else.
+std::optional<role> parse_role(std::string_view text);
 
 /// A new user.
 struct new_user {
@@ -72,6 +75,14 @@ struct new_keyword {
   std::string help_message;
   keywords::tail_policy tail = keywords::tail_policy::unmatched;
 };
+
+/// Why `keyword` cannot be configured in `company`, or nullopt: keywords::check_keyword
+/// against the company's stop and start words and the help words (PRODUCT.md §5: a keyword
+/// that is itself one is refused), the one place every keyword write asks. Takes a share lock
+/// on the company row until commit, so a concurrent change of the stop or start words
+/// (update_company) waits, then sees this keyword.
+std::optional<std::string> keyword_refusal(pqxx::transaction_base& t, id company,
+                                           const std::string& keyword);
 
 /// Saves a keyword (live at once). Refuses, with std::invalid_argument, a keyword that is
 /// a stop, start or help word of the company, more than one word, or a group of another

@@ -187,4 +187,19 @@ std::optional<std::int64_t> parse_system_id(std::string_view text, std::string_v
   return value;
 }
 
+tl::expected<std::string, std::string> normalise_message_text(std::string_view text,
+                                                              std::size_t max_length) {
+  std::string t = trim(text);
+  if (!valid_utf8(t)) return tl::unexpected(std::string("is not valid UTF-8"));
+  const bool control = std::any_of(t.begin(), t.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return (u < 0x20U && c != '\n' && c != '\r' && c != '\t') || u == 0x7FU;
+  });
+  if (control) return tl::unexpected(std::string("contains control characters"));
+  if (utf8_length(t) > max_length) {
+    return tl::unexpected("is longer than " + std::to_string(max_length) + " characters");
+  }
+  return t;
+}
+
 }  // namespace smsgw::store

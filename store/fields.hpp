@@ -39,6 +39,12 @@ tl::expected<std::optional<std::string>, std::string> normalise_email(std::strin
 /// A public identifier: trimmed, at most 100 characters, no control characters. Empty: none.
 tl::expected<std::optional<std::string>, std::string> normalise_public_id(std::string_view text);
 
+/// A text the gateway sends (stop, start and help replies, default replies, a keyword's
+/// messages): trimmed, valid UTF-8, at most `max_length` characters; line breaks and tabs
+/// are kept, other control characters refused. May be empty.
+tl::expected<std::string, std::string> normalise_message_text(std::string_view text,
+                                                              std::size_t max_length);
+
 /// A tag value: trimmed, at most 1000 characters, no control characters. Empty: no value.
 tl::expected<std::optional<std::string>, std::string> normalise_tag_value(std::string_view text);
 

@@ -10,7 +10,8 @@ std::optional<route> find_route(pqxx::transaction_base& t, const std::string& de
   const auto n = t.exec_params(
       "SELECT n.id, n.company_id, n.number, n.bind, c.stop_words, c.start_words, c.stop_matching, "
       "       c.stop_reply, c.start_reply, coalesce(nullif(n.help_reply, ''), c.help_reply), "
-      "       n.default_reply "
+      // A number's own default reply, else the company's (migration 005).
+      "       coalesce(nullif(n.default_reply, ''), c.default_reply) "
       "FROM numbers n JOIN companies c ON c.id = n.company_id "
       "WHERE n.number IN ($1, '+' || ltrim($1, '+'), ltrim($1, '+')) "
       "ORDER BY n.number = $1 DESC LIMIT 1",

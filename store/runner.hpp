@@ -13,7 +13,7 @@
 
 #include "store/pool.hpp"
 
-namespace smsgw::daemon {
+namespace smsgw::store {
 
 namespace net = boost::asio;
 
@@ -50,4 +50,4 @@ class db_runner {
   net::thread_pool threads_;
 };
 
-}  // namespace smsgw::daemon
+}  // namespace smsgw::store

@@ -1,0 +1,354 @@
+// Dispatch of one request: target → route → (database thread: authenticate, handler in one
+// transaction, retried on serialization failures and deadlocks) → answer; the store's typed
+// errors become API.md's error bodies here and nowhere else.
+#include "admin/api.hpp"
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <deque>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "admin/auth.hpp"
+#include "admin/call.hpp"
+#include "admin/target.hpp"
+#include "store/runner.hpp"
+
+namespace smsgw::admin {
+namespace {
+
+namespace net = boost::asio;
+using clock = std::chrono::steady_clock;
+
+// A serialization failure or deadlock is retried this many times before the caller sees 503.
+constexpr int max_attempts = 5;
+// /readyz reports the store down when no probe succeeded for this long.
+constexpr auto probe_interval = std::chrono::seconds(1);
+constexpr auto probe_stale = std::chrono::seconds(5);
+
+constexpr std::array<double, 10> latency_buckets_s{0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                   0.025,  0.05,  0.1,    0.5,   2.5};
+
+spdlog::logger& log() {
+  static const auto logger = [] {
+    auto l = spdlog::default_logger()->clone("api");
+    spdlog::register_logger(l);
+    return l;
+  }();
+  return *logger;
+}
+
+http_response error_body(int status, const std::string& code, const std::string& message,
+                         nlohmann::json details = nlohmann::json::array()) {
+  return json_answer(status,
+                     {{"error", {{"code", code}, {"message", message}, {"details", details}}}});
+}
+
+bool has_json_body(const http_request& r) {
+  const auto type = r.header("content-type");
+  if (!type) return false;
+  const auto media = type->substr(0, type->find(';'));
+  std::string lower;
+  for (const char ch : media) {
+    if (ch != ' ') lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  }
+  return lower == "application/json";
+}
+
+struct route_stats {
+  std::array<std::atomic<std::uint64_t>, 6> by_class{};  // 1xx..5xx by index status/100
+  std::array<std::atomic<std::uint64_t>, latency_buckets_s.size() + 1> buckets{};
+  std::atomic<std::uint64_t> sum_us{0};
+
+  void record(int status, clock::duration took) {
+    by_class[static_cast<std::size_t>(std::clamp(status / 100, 1, 5))].fetch_add(
+        1, std::memory_order_relaxed);
+    const double s = std::chrono::duration<double>(took).count();
+    std::size_t i = 0;
+    while (i < latency_buckets_s.size() && s > latency_buckets_s[i]) ++i;
+    buckets[i].fetch_add(1, std::memory_order_relaxed);
+    sum_us.fetch_add(static_cast<std::uint64_t>(
+                         std::chrono::duration_cast<std::chrono::microseconds>(took).count()),
+                     std::memory_order_relaxed);
+  }
+};
+
+}  // namespace
+
+struct api::impl : std::enable_shared_from_this<impl> {
+  impl(const net::any_io_executor& ex, store::db_runner& d, api_options o, ops_hooks h)
+      : db(d), options(std::move(o)), hooks(std::move(h)), probe_timer(ex) {
+    table.add("GET", "/healthz");
+    table.add("GET", "/readyz");
+    table.add("GET", "/metrics");
+    table.add("GET", "/api/v1/openapi.yaml");
+    add_directory_routes(table);
+    add_domain_routes(table);
+    add_contact_routes(table);
+    add_group_routes(table);
+    add_messaging_routes(table);
+    for (std::size_t i = 0; i <= table.paths.size(); ++i) stats.emplace_back();
+  }
+
+  net::awaitable<http_response> handle(const http_request& r) {
+    const auto started = clock::now();
+    std::size_t route = table.paths.size();  // "unmatched" until a route matches
+    http_response answer = co_await dispatch(r, route);
+    stats[route].record(answer.status, clock::now() - started);
+    if (answer.status >= 500) {
+      log().warn("request failed method={} route=\"{}\" status={} client={}", r.method,
+                 route < table.paths.size() ? table.paths.pattern(route) : "-", answer.status,
+                 r.client);
+    }
+    co_return answer;
+  }
+
+  net::awaitable<http_response> dispatch(const http_request& r, std::size_t& route) {
+    const auto where = parse_target(r.target);
+    if (!where) co_return error_body(400, "bad_request", where.error());
+    const auto found = table.paths.match(r.method, where->segments);
+    if (std::holds_alternative<no_route>(found)) {
+      co_return error_body(404, "not_found", "no such path");
+    }
+    if (const auto* mismatch = std::get_if<method_mismatch>(&found)) {
+      std::string allow;
+      for (const auto& m : mismatch->allowed) {
+        allow += m + ", ";
+        if (m == "GET") allow += "HEAD, ";
+      }
+      allow += "OPTIONS";
+      if (r.method == "OPTIONS") co_return http_response{204, "", "", {{"Allow", allow}}};
+      auto res = error_body(405, "method_not_allowed", r.method + " is not allowed here");
+      res.headers.emplace_back("Allow", allow);
+      co_return res;
+    }
+    const auto& m = std::get<route_match>(found);
+    route = m.route;
+    if (!table.handlers[m.route]) co_return ops(table.paths.pattern(m.route));
+    if ((r.method == "POST" || r.method == "PUT" || r.method == "PATCH") && !r.body.empty() &&
+        !has_json_body(r)) {
+      co_return error_body(415, "unsupported_media_type", "send the body as application/json");
+    }
+    co_return co_await db.run(
+        [this, &r, &where, &m](pqxx::connection& c) { return execute(c, r, *where, m); });
+  }
+
+  http_response execute(pqxx::connection& c, const http_request& r, const target& where,
+                        const route_match& m) {
+    try {
+      for (int attempt = 1;; ++attempt) {
+        try {
+          pqxx::work w(c);
+          const auto who = auth.authenticate(w, r);
+          if (!who.caller) {
+            w.commit();
+            auth_failures.fetch_add(1, std::memory_order_relaxed);
+            log().info("authentication failed client={} reason=\"{}\"", r.client, who.reason);
+            if (who.status == 429) {
+              auto res =
+                  error_body(429, "too_many_attempts", "too many failed logins; try again later");
+              res.headers.emplace_back("Retry-After", std::to_string(who.retry_after.count()));
+              return res;
+            }
+            auto res = error_body(401, "unauthorized", "valid credentials required");
+            res.headers.emplace_back("WWW-Authenticate", R"(Basic realm="smsgw", charset="UTF-8")");
+            return res;
+          }
+          call k{r, where, m.params, w, *who.caller, options.default_region};
+          auto res = table.handlers[m.route](k);
+          w.commit();
+          return res;
+        } catch (const pqxx::serialization_failure&) {
+          if (attempt == max_attempts) throw;
+          retries.fetch_add(1, std::memory_order_relaxed);
+        } catch (const pqxx::deadlock_detected&) {
+          if (attempt == max_attempts) throw;
+          retries.fetch_add(1, std::memory_order_relaxed);
+        }
+      }
+    } catch (const api_error& e) {
+      return error_body(e.status(), e.code(), e.what(), e.details());
+    } catch (const store::validation_error& e) {
+      nlohmann::json details = nlohmann::json::array();
+      for (const auto& i : e.issues())
+        details.push_back({{"field", i.field}, {"reason", i.reason}});
+      return error_body(422, "validation_failed", e.what(), std::move(details));
+    } catch (const store::not_found& e) {
+      return error_body(404, "not_found", e.what());
+    } catch (const store::access_denied& e) {
+      return error_body(403, "forbidden", e.what());
+    } catch (const store::conflict& e) {
+      return error_body(409, "conflict", e.what());
+    } catch (const pqxx::broken_connection& e) {
+      store_errors.fetch_add(1, std::memory_order_relaxed);
+      log().error("store unavailable error=\"{}\"", e.what());
+      auto res = error_body(503, "store_unavailable", "the store is unavailable; try again");
+      res.headers.emplace_back("Retry-After", "1");
+      return res;
+    } catch (const pqxx::transaction_rollback& e) {
+      store_errors.fetch_add(1, std::memory_order_relaxed);
+      auto res = error_body(503, "busy", "the change kept conflicting with others; try again");
+      res.headers.emplace_back("Retry-After", "1");
+      return res;
+    } catch (const pqxx::sql_error& e) {
+      store_errors.fetch_add(1, std::memory_order_relaxed);
+      log().error("store error route=\"{}\" sqlstate={} error=\"{}\"", table.paths.pattern(m.route),
+                  e.sqlstate(), e.what());
+      return error_body(500, "internal", "internal error");
+    }
+  }
+
+  http_response ops(const std::string& pattern) {
+    if (pattern == "/healthz") return json_answer(200, {{"status", "ok"}});
+    if (pattern == "/readyz") {
+      const bool store_ok = store_reachable();
+      const bool binds_ok = hooks.binds_ready ? hooks.binds_ready() : true;
+      const std::string binds = hooks.binds_json ? hooks.binds_json() : "[]";
+      return {store_ok && binds_ok ? 200 : 503,
+              "application/json",
+              fmt::format(R"({{"ready":{},"store":{},"binds":{}}})", store_ok && binds_ok, store_ok,
+                          binds),
+              {}};
+    }
+    if (pattern == "/metrics") {
+      return {
+          200, "text/plain; version=0.0.4", (hooks.metrics ? hooks.metrics() : "") + render(), {}};
+    }
+    return {200, "application/yaml", std::string(openapi_yaml), {}};
+  }
+
+  [[nodiscard]] std::string render() const {
+    std::string out =
+        "# HELP smsgw_http_requests_total Admin port requests, by route and status class.\n"
+        "# TYPE smsgw_http_requests_total counter\n";
+    const auto label = [this](std::size_t i) {
+      return i < table.paths.size() ? fmt::format("method=\"{}\",route=\"{}\"",
+                                                  table.paths.method(i), table.paths.pattern(i))
+                                    : std::string(R"(method="",route="unmatched")");
+    };
+    for (std::size_t i = 0; i < stats.size(); ++i) {
+      for (std::size_t c = 1; c < 6; ++c) {
+        const auto n = stats[i].by_class[c].load();
+        if (n > 0)
+          out +=
+              fmt::format("smsgw_http_requests_total{{{},status=\"{}xx\"}} {}\n", label(i), c, n);
+      }
+    }
+    out +=
+        "# HELP smsgw_http_request_duration_seconds Admin port request latency, by route.\n"
+        "# TYPE smsgw_http_request_duration_seconds histogram\n";
+    for (std::size_t i = 0; i < stats.size(); ++i) {
+      std::uint64_t cumulative = 0;
+      for (std::size_t b = 0; b < stats[i].buckets.size(); ++b) cumulative += stats[i].buckets[b];
+      if (cumulative == 0) continue;
+      cumulative = 0;
+      for (std::size_t b = 0; b < stats[i].buckets.size(); ++b) {
+        cumulative += stats[i].buckets[b].load();
+        const std::string le =
+            b < latency_buckets_s.size() ? fmt::format("{}", latency_buckets_s[b]) : "+Inf";
+        out += fmt::format("smsgw_http_request_duration_seconds_bucket{{{},le=\"{}\"}} {}\n",
+                           label(i), le, cumulative);
+      }
+      out += fmt::format("smsgw_http_request_duration_seconds_sum{{{}}} {}\n", label(i),
+                         static_cast<double>(stats[i].sum_us.load()) / 1e6);
+      out +=
+          fmt::format("smsgw_http_request_duration_seconds_count{{{}}} {}\n", label(i), cumulative);
+    }
+    out += fmt::format(
+        "# HELP smsgw_http_auth_failures_total Requests refused for missing or wrong "
+        "credentials.\n# TYPE smsgw_http_auth_failures_total counter\n"
+        "smsgw_http_auth_failures_total {}\n"
+        "# HELP smsgw_http_store_errors_total API requests that failed in the store.\n"
+        "# TYPE smsgw_http_store_errors_total counter\nsmsgw_http_store_errors_total {}\n"
+        "# HELP smsgw_http_retries_total API transactions retried after a serialization "
+        "failure or deadlock.\n# TYPE smsgw_http_retries_total counter\n"
+        "smsgw_http_retries_total {}\n"
+        "# HELP smsgw_store_up Whether the last store probe succeeded recently.\n"
+        "# TYPE smsgw_store_up gauge\nsmsgw_store_up {}\n",
+        auth_failures.load(), store_errors.load(), retries.load(), store_reachable() ? 1 : 0);
+    return out;
+  }
+
+  [[nodiscard]] bool store_reachable() const {
+    const auto last = last_probe_ok.load();
+    return last != 0 && clock::now().time_since_epoch().count() - last <
+                            std::chrono::duration_cast<clock::duration>(probe_stale).count();
+  }
+
+  net::awaitable<void> probe_loop() {
+    auto self = shared_from_this();
+    while (!stopped) {
+      try {
+        co_await db.run([](pqxx::connection& c) {
+          pqxx::nontransaction n(c);
+          n.exec("SET statement_timeout = 2000");
+          n.exec("SELECT 1");
+          return true;
+        });
+        last_probe_ok = clock::now().time_since_epoch().count();
+      } catch (const std::exception& e) {
+        log().debug("store probe failed error=\"{}\"", e.what());
+      }
+      probe_timer.expires_after(probe_interval);
+      boost::system::error_code ec;
+      co_await probe_timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+    }
+  }
+
+  store::db_runner& db;
+  api_options options;
+  ops_hooks hooks;
+  route_table table;
+  authenticator auth;
+  std::deque<route_stats> stats;  // deque: atomics do not move
+  std::atomic<std::uint64_t> auth_failures{0};
+  std::atomic<std::uint64_t> store_errors{0};
+  std::atomic<std::uint64_t> retries{0};
+  std::atomic<clock::rep> last_probe_ok{0};
+  net::steady_timer probe_timer;
+  bool stopped = false;
+};
+
+api::api(const boost::asio::any_io_executor& ex, store::db_runner& db, api_options options,
+         ops_hooks hooks)
+    : impl_(std::make_shared<impl>(ex, db, std::move(options), std::move(hooks))) {}
+
+api::~api() {
+  stop();
+}
+
+net::awaitable<http_response> api::handle(const http_request& r) {
+  return impl_->handle(r);
+}
+
+void api::start() {
+  net::co_spawn(
+      impl_->probe_timer.get_executor(), [self = impl_] { return self->probe_loop(); },
+      net::detached);
+}
+
+void api::stop() {
+  impl_->stopped = true;
+  impl_->probe_timer.cancel();
+}
+
+bool api::store_reachable() const {
+  return impl_->store_reachable();
+}
+
+std::vector<std::pair<std::string, std::string>> api::routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (std::size_t i = 0; i < impl_->table.paths.size(); ++i) {
+    out.emplace_back(impl_->table.paths.method(i), impl_->table.paths.pattern(i));
+  }
+  return out;
+}
+
+}  // namespace smsgw::admin

@@ -1,0 +1,45 @@
+// Requests and answers of the admin port as the handler layer sees them: plain values, no
+// socket, no Beast. The transport (server.cpp) fills and writes them.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+namespace smsgw::admin {
+
+/// One HTTP request, read whole (its body within the server's limit).
+struct http_request {
+  std::string method;                                        ///< as sent: `GET`, `POST`, ...
+  std::string target;                                        ///< path and query, not decoded
+  std::vector<std::pair<std::string, std::string>> headers;  ///< names lower-cased, in order
+  std::string body;
+  std::string client;   ///< the peer's address, for logs and login limits
+  bool secure = false;  ///< arrived over TLS
+
+  /// The first header called `name` (lower case), or nullopt.
+  [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const {
+    for (const auto& [k, v] : headers) {
+      if (k == name) return v;
+    }
+    return std::nullopt;
+  }
+};
+
+/// The handler's answer. The transport adds Content-Length, Date, Server and Connection.
+struct http_response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  ///< extra headers
+};
+
+/// Answers one request. The request outlives the returned coroutine (the transport awaits it).
+using http_handler = std::function<boost::asio::awaitable<http_response>(const http_request&)>;
+
+}  // namespace smsgw::admin

@@ -1,0 +1,463 @@
+// The admin API over real HTTP on loopback, against the in-process daemon, a real
+// PostgreSQL and the SMSC simulator: the manual's examples through HTTP only, keywords live
+// for the next MO, auth, access on every route, and hostile input.
+#include <chrono>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+#include <yaml-cpp/yaml.h>
+
+#include "admin/api.hpp"
+#include "store/directory.hpp"
+#include "store/password.hpp"
+#include "store/runner.hpp"
+#include "tests/support/harness.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/pg.hpp"
+
+namespace store = smsgw::store;
+using nlohmann::json;
+using smsgw::testing::harness;
+using smsgw::testing::http_client;
+using smsgw::testing::http_result;
+using smsgw::testing::raw_exchange;
+using smsgw::testing::test_database;
+
+namespace {
+
+constexpr const char* admin_password = "admin-password";
+
+// A company "Acme" with admin `admin`, served by a daemon bound to the simulator.
+class AdminApi : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    {
+      pqxx::connection c(db_.dsn());
+      pqxx::work t(c);
+      company_ = store::create_company(t, "Acme");
+      admin_ = store::create_user(
+          t, company_,
+          {"admin", "Ada Admin", store::role::company_admin, store::hash_password(admin_password)});
+      t.commit();
+    }
+    h_ = std::make_unique<harness>(db_.dsn());
+    ASSERT_TRUE(h_->wait_ready());
+    port_ = h_->app().admin_port();
+  }
+
+  std::unique_ptr<http_client> as(const std::string& user, const std::string& password) {
+    auto c = std::make_unique<http_client>(port_);
+    c->basic(user, password);
+    return c;
+  }
+  std::unique_ptr<http_client> as_admin() { return as("admin", admin_password); }
+
+  // A user created through the API; returns its id.
+  store::id add_user(http_client& admin, const std::string& name,
+                     const std::string& role = "user") {
+    const auto r = admin.post(
+        "/api/v1/users", {{"username", name}, {"password", name + "-password"}, {"role", role}});
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.json().at("id").get<store::id>();
+  }
+
+  static store::id id_of(const http_result& r) {
+    EXPECT_TRUE(r.status == 200 || r.status == 201) << r.status << " " << r.body;
+    return r.json().at("id").get<store::id>();
+  }
+
+  static std::set<std::string> names(const http_result& r) {
+    std::set<std::string> out;
+    const auto body = r.json();
+    for (const auto& i : body.at("items")) out.insert(i.at("name").get<std::string>());
+    return out;
+  }
+
+  test_database db_;
+  store::id company_ = 0;
+  store::id admin_ = 0;
+  std::unique_ptr<harness> h_;
+  std::uint16_t port_ = 0;
+};
+
+TEST_F(AdminApi, OpsEndpointsAnswerWithoutCredentials) {
+  http_client anon(port_);
+  EXPECT_EQ(anon.get("/healthz").status, 200);
+  ASSERT_TRUE(harness::eventually([&] { return anon.get("/readyz").status == 200; }));
+  const auto ready = anon.get("/readyz").json();
+  EXPECT_EQ(ready.at("store"), true);
+  EXPECT_EQ(ready.at("binds").at(0).at("state"), "bound");
+  anon.get("/api/v1/me");
+  const auto metrics = anon.get("/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("smsgw_http_requests_total{method=\"GET\",route=\"/healthz\""),
+            std::string::npos);
+  EXPECT_NE(metrics.body.find("smsgw_http_auth_failures_total 1"), std::string::npos);
+  EXPECT_NE(metrics.body.find("smsgw_mo_total"), std::string::npos);
+  const auto doc = anon.get("/api/v1/openapi.yaml");
+  EXPECT_EQ(doc.status, 200);
+  EXPECT_NE(doc.body.find("openapi: 3"), std::string::npos);
+}
+
+TEST_F(AdminApi, CredentialsAreCheckedAndFailuresLimited) {
+  http_client anon(port_);
+  const auto none = anon.get("/api/v1/me");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(none.headers.at("www-authenticate").rfind("Basic realm=\"smsgw\"", 0), 0U);
+  EXPECT_EQ(none.json().at("error").at("code"), "unauthorized");
+
+  auto admin = as_admin();
+  const auto me = admin->get("/api/v1/me");
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(me.json().at("username"), "admin");
+  EXPECT_EQ(me.json().at("role"), "company_admin");
+  EXPECT_EQ(me.json().at("company").at("name"), "Acme");
+  // The keep-alive connection's next requests use the verified-credentials cache.
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(admin->get("/api/v1/me").status, 200);
+
+  auto wrong = as("admin", "not-the-password");
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(wrong->get("/api/v1/me").status, 401);
+  const auto limited = wrong->get("/api/v1/me");
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_GT(std::stoi(limited.headers.at("retry-after")), 0);
+  // Even the right password waits out the window: the guesser cannot tell.
+  EXPECT_EQ(as_admin()->get("/api/v1/me").status, 429);
+}
+
+TEST_F(AdminApi, TokensAuthenticateUntilRevoked) {
+  auto admin = as_admin();
+  const auto made = admin->post("/api/v1/tokens", {{"name", "nightly sync"}});
+  ASSERT_EQ(made.status, 201) << made.body;
+  const auto token = made.json().at("token").get<std::string>();
+  http_client script(port_);
+  script.bearer(token);
+  EXPECT_EQ(script.get("/api/v1/me").json().at("username"), "admin");
+  const auto listed = admin->get("/api/v1/tokens").json().at("items");
+  ASSERT_EQ(listed.size(), 1U);
+  EXPECT_FALSE(listed.at(0).contains("token"));
+  EXPECT_EQ(admin->del("/api/v1/tokens/" + std::to_string(id_of(made))).status, 204);
+  EXPECT_EQ(script.get("/api/v1/me").status, 401);
+}
+
+// The manual's example, through HTTP only: Bob's VIP contact Donald in the Shared group
+// "Tsunami Alerts" is invisible to Mary in lists, search, member lists, reads and sends.
+TEST_F(AdminApi, BobMaryDonaldThroughHttp) {
+  auto admin = as_admin();
+  add_user(*admin, "bob");
+  const auto mary_id = add_user(*admin, "mary");
+  auto bob = as("bob", "bob-password");
+  auto mary = as("mary", "mary-password");
+  ASSERT_EQ(admin->post("/api/v1/numbers", {{"number", "4040"}, {"kind", "short_code"}}).status,
+            201);
+
+  const auto tsunami = id_of(admin->post("/api/v1/groups", {{"name", "Tsunami Alerts"}}));
+  const auto t = std::to_string(tsunami);
+  id_of(admin->post("/api/v1/contacts",
+                    {{"name", "Alice Waters"}, {"number", "+61412000001"}, {"groups", {tsunami}}}));
+  id_of(mary->post("/api/v1/contacts",
+                   {{"name", "Don Bradman"}, {"number", "+61412000002"}, {"groups", {tsunami}}}));
+  const auto vips = id_of(bob->post("/api/v1/domains", {{"name", "VIPs"}}));
+  const auto created = bob->post("/api/v1/contacts", {{"name", "Donald Trump"},
+                                                      {"number", "+61412000003"},
+                                                      {"domain_id", vips},
+                                                      {"groups", {tsunami}}});
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(created.json().at("warnings").size(), 1U);
+  const auto donald = std::to_string(id_of(created));
+
+  EXPECT_EQ(names(mary->get("/api/v1/groups/" + t + "/members")),
+            (std::set<std::string>{"Alice Waters", "Don Bradman"}));
+  EXPECT_EQ(names(bob->get("/api/v1/groups/" + t + "/members")),
+            (std::set<std::string>{"Alice Waters", "Don Bradman", "Donald Trump"}));
+  EXPECT_EQ(mary->get("/api/v1/groups/" + t).json().at("member_counts").at("contacts"), 2);
+  EXPECT_EQ(names(mary->get("/api/v1/contacts?q=Don")), (std::set<std::string>{"Don Bradman"}));
+  EXPECT_EQ(names(bob->get("/api/v1/contacts?q=Don")),
+            (std::set<std::string>{"Don Bradman", "Donald Trump"}));
+  EXPECT_EQ(names(mary->get("/api/v1/contacts")),
+            (std::set<std::string>{"Alice Waters", "Don Bradman"}));
+  EXPECT_EQ(mary->get("/api/v1/contacts/" + donald).status, 404);
+  EXPECT_EQ(mary->patch("/api/v1/contacts/" + donald, {{"name", "X"}}).status, 404);
+  EXPECT_EQ(mary->get("/api/v1/domains/" + std::to_string(vips)).status, 404);
+
+  const json send = {{"from", "4040"}, {"to", {{"groups", {tsunami}}}}, {"text", "Evacuate"}};
+  const auto mary_send = mary->post("/api/v1/messages", send);
+  ASSERT_EQ(mary_send.status, 201) << mary_send.body;
+  EXPECT_EQ(mary_send.json().at("recipients"), 2);
+  EXPECT_EQ(mary_send.json().at("left_out").at("not_visible"), 1);
+  const auto bob_send = bob->post("/api/v1/messages", send);
+  EXPECT_EQ(bob_send.json().at("recipients"), 3);
+  // Mary reads her own send's recipients, not Bob's.
+  const auto status = mary->get("/api/v1/messages/" + std::to_string(id_of(mary_send)));
+  ASSERT_EQ(status.status, 200) << status.body;
+  EXPECT_EQ(status.json().at("items").size(), 2U);
+  EXPECT_EQ(mary->get("/api/v1/messages/" + std::to_string(id_of(bob_send))).status, 404);
+
+  // Bob grants Mary Viewer: she now sees Donald, and still may not change him.
+  const auto grant = bob->put(
+      "/api/v1/domains/" + std::to_string(vips) + "/accesses/user:" + std::to_string(mary_id),
+      {{"level", "viewer"}});
+  ASSERT_EQ(grant.status, 200) << grant.body;
+  EXPECT_EQ(mary->get("/api/v1/contacts/" + donald).status, 200);
+  EXPECT_EQ(mary->patch("/api/v1/contacts/" + donald, {{"name", "X"}}).status, 403);
+  bool found = false;
+  const auto accesses = bob->get("/api/v1/domains/" + std::to_string(vips) + "/accesses").json();
+  for (const auto& a : accesses.at("items")) {
+    if (a.at("user_id") == mary_id) {
+      found = true;
+      EXPECT_EQ(a.at("level"), "viewer");
+      EXPECT_EQ(a.at("default"), false);
+      EXPECT_EQ(a.at("source"), "explicit");
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+// A keyword set up through the API is used by the very next MO, and a change to it by the
+// one after, with no restart.
+TEST_F(AdminApi, KeywordsAreLiveForTheNextMo) {
+  auto admin = as_admin();
+  ASSERT_EQ(admin->post("/api/v1/numbers", {{"number", "4040"}, {"kind", "short_code"}}).status,
+            201);
+  const auto group = id_of(admin->post("/api/v1/groups", {{"name", "Movie News"}}));
+  const auto keyword = admin->post("/api/v1/keywords", {{"number", "4040"},
+                                                        {"keyword", "movie"},
+                                                        {"group_id", group},
+                                                        {"optin_message", "Welcome to Movie News"},
+                                                        {"help_message", "Movie News help"}});
+  ASSERT_EQ(keyword.status, 201) << keyword.body;
+  EXPECT_EQ(keyword.json().at("keyword"), "MOVIE");
+
+  const auto clash = admin->post("/api/v1/keywords",
+                                 {{"number", "4040"}, {"keyword", "STOP"}, {"group_id", group}});
+  EXPECT_EQ(clash.status, 422) << clash.body;
+  EXPECT_EQ(clash.json().at("error").at("details").at(0).at("field"), "keyword");
+  const auto again = admin->post("/api/v1/keywords",
+                                 {{"number", "4040"}, {"keyword", "Movie"}, {"group_id", group}});
+  EXPECT_EQ(again.status, 409) << again.body;
+
+  ASSERT_EQ(h_->deliver("+61400000001", "4040", "MOVIE").status, 0U);
+  ASSERT_TRUE(harness::eventually([&] {
+    for (const auto& s : h_->smsc().submits()) {
+      if (s.text == "Welcome to Movie News") return true;
+    }
+    return false;
+  }));
+  const auto members = admin->get("/api/v1/groups/" + std::to_string(group) + "/members");
+  ASSERT_EQ(members.json().at("items").size(), 1U);
+  EXPECT_EQ(members.json().at("items").at(0).at("number"), "+61400000001");
+
+  ASSERT_EQ(admin
+                ->patch("/api/v1/keywords/" + std::to_string(id_of(keyword)),
+                        {{"optin_message", "Movie News, new and improved"}})
+                .status,
+            200);
+  ASSERT_EQ(h_->deliver("+61400000002", "4040", "MOVIE").status, 0U);
+  EXPECT_TRUE(harness::eventually([&] {
+    for (const auto& s : h_->smsc().submits()) {
+      if (s.text == "Movie News, new and improved") return true;
+    }
+    return false;
+  }));
+  const auto log = admin->get("/api/v1/inbound?number=%2B61400000002");
+  ASSERT_EQ(log.status, 200) << log.body;
+  ASSERT_EQ(log.json().at("items").size(), 1U);
+  EXPECT_EQ(log.json().at("items").at(0).at("decision"), "opt_in");
+  const auto consents = admin->get("/api/v1/consents?number=%2B61400000002");
+  EXPECT_EQ(consents.json().at("items").at(0).at("action"), "opt_in");
+}
+
+TEST_F(AdminApi, RolesAndAccessOnEveryResource) {
+  auto admin = as_admin();
+  add_user(*admin, "uma");
+  auto uma = as("uma", "uma-password");
+  EXPECT_EQ(uma->post("/api/v1/users", {{"username", "x"}, {"password", "12345678"}}).status, 403);
+  EXPECT_EQ(uma->patch("/api/v1/company", {{"stop_reply", "bye"}}).status, 403);
+  EXPECT_EQ(uma->post("/api/v1/numbers", {{"number", "5050"}, {"kind", "short_code"}}).status, 403);
+  EXPECT_EQ(uma->post("/api/v1/suppressions", {{"number", "+61400000009"}}).status, 201);
+  EXPECT_EQ(uma->del("/api/v1/suppressions/+61400000009").status, 403);
+  EXPECT_EQ(admin->del("/api/v1/suppressions/+61400000009").status, 204);
+  EXPECT_EQ(uma->get("/api/v1/inbound").status, 403);
+  EXPECT_EQ(uma->patch("/api/v1/users/" + std::to_string(admin_), {{"name", "Mallory"}}).status,
+            403);
+  // A user's personal domain is theirs alone, admins included.
+  const auto personal = uma->get("/api/v1/me").json().at("personal_domain_id").get<store::id>();
+  EXPECT_EQ(admin->get("/api/v1/domains/" + std::to_string(personal)).status, 404);
+  const auto company = admin->patch("/api/v1/company", {{"help_reply", ""}});
+  EXPECT_EQ(company.status, 422) << company.body;
+}
+
+// A user of another company gets nothing from any route: every path with an id of Acme's
+// answers 404 or 403, and the lists hold none of Acme's objects.
+TEST_F(AdminApi, AnotherCompanySeesNothing) {
+  auto admin = as_admin();
+  ASSERT_EQ(admin->post("/api/v1/numbers", {{"number", "4040"}, {"kind", "short_code"}}).status,
+            201);
+  const auto group = id_of(admin->post("/api/v1/groups", {{"name", "Acme group"}}));
+  const auto contact = id_of(
+      admin->post("/api/v1/contacts",
+                  {{"name", "Acme contact"}, {"number", "+61412000009"}, {"groups", {group}}}));
+  const auto domain = id_of(admin->post("/api/v1/domains", {{"name", "Acme domain"}}));
+  const auto number =
+      admin->get("/api/v1/numbers").json().at("items").at(0).at("id").get<store::id>();
+  const auto keyword = id_of(admin->post(
+      "/api/v1/keywords", {{"number", "4040"}, {"keyword", "ACME"}, {"group_id", group}}));
+  const auto message = id_of(admin->post(
+      "/api/v1/messages", {{"from", "4040"}, {"to", {{"groups", {group}}}}, {"text", "hi"}}));
+  const auto token = id_of(admin->post("/api/v1/tokens", {{"name", "t"}}));
+  {
+    pqxx::connection c(db_.dsn());
+    pqxx::work t(c);
+    const auto other = store::create_company(t, "Globex");
+    store::create_user(
+        t, other,
+        {"hank", "Hank", store::role::company_admin, store::hash_password("hank-password")});
+    t.commit();
+  }
+  auto hank = as("hank", "hank-password");
+  const std::map<std::string, store::id> ids = {
+      {"{id}/contacts", contact}, {"{id}/groups", group},     {"{id}/domains", domain},
+      {"{id}/numbers", number},   {"{id}/keywords", keyword}, {"{id}/messages", message},
+      {"{id}/users", admin_},     {"{id}/tokens", token}};
+  // Every routed pattern, filled with Acme's ids.
+  store::db_runner runner(db_.dsn(), 1);
+  boost::asio::io_context io;
+  const smsgw::admin::api api(io.get_executor(), runner, {}, {});
+  int checked = 0;
+  for (const auto& [method, pattern] : api.routes()) {
+    if (pattern.rfind("/api/v1/", 0) != 0 || pattern == "/api/v1/openapi.yaml") continue;
+    std::string path = pattern;
+    const auto resource = pattern.substr(8, pattern.find('/', 8) - 8);
+    const auto fill = [&](const std::string& param, const std::string& value) {
+      const auto at = path.find(param);
+      if (at != std::string::npos) path.replace(at, param.size(), value);
+    };
+    const auto it = ids.find("{id}/" + resource);
+    fill("{id}", std::to_string(it == ids.end() ? 1 : it->second));
+    fill("{grantee}", "user:" + std::to_string(admin_));
+    fill("{type}", "contact");
+    fill("{member}", std::to_string(contact));
+    fill("{number}", "+61412000009");
+    const bool has_id = path != pattern;
+    const auto body = method == "GET" || method == "DELETE" ? std::string() : std::string("{}");
+    const auto r = hank->request(method, path, body);
+    ++checked;
+    if (has_id) {
+      EXPECT_TRUE(r.status == 404 || r.status == 403 || r.status == 422)
+          << method << " " << path << " → " << r.status << " " << r.body;
+    }
+    EXPECT_EQ(r.body.find("Acme"), std::string::npos) << method << " " << path << " " << r.body;
+    EXPECT_EQ(r.body.find("+61412000009\""), std::string::npos) << method << " " << path;
+  }
+  EXPECT_GT(checked, 40);
+  // And nothing of Acme's changed.
+  EXPECT_EQ(admin->get("/api/v1/contacts/" + std::to_string(contact)).json().at("name"),
+            "Acme contact");
+  EXPECT_EQ(admin->get("/api/v1/groups/" + std::to_string(group)).status, 200);
+}
+
+TEST_F(AdminApi, BadInputGetsAClearErrorAndChangesNothing) {
+  auto admin = as_admin();
+  const auto bad_json = admin->request("POST", "/api/v1/groups", "{\"name\": ");
+  EXPECT_EQ(bad_json.status, 400);
+  EXPECT_EQ(bad_json.json().at("error").at("code"), "invalid_json");
+  EXPECT_EQ(bad_json.json().at("error").at("details").at(0).at("position"), 10);
+  const auto unknown = admin->post("/api/v1/groups", {{"name", "G"}, {"colour", "red"}});
+  EXPECT_EQ(unknown.status, 422);
+  EXPECT_EQ(unknown.json().at("error").at("details").at(0).at("field"), "colour");
+  const auto wrong_type = admin->post("/api/v1/groups", {{"name", 7}});
+  EXPECT_EQ(wrong_type.status, 422);
+  EXPECT_EQ(admin->request("POST", "/api/v1/groups", "name=G", "application/x-www-form-urlencoded")
+                .status,
+            415);
+  EXPECT_EQ(admin->get("/api/v1/contacts?limit=0").status, 400);
+  EXPECT_EQ(admin->get("/api/v1/contacts?cursor=abc").status, 400);
+  EXPECT_EQ(admin->get("/api/v1/contacts/abc").status, 404);
+  EXPECT_EQ(admin->get("/api/v1/contacts/%00").status, 400);
+  EXPECT_EQ(admin->get("/api/v1/nothing").status, 404);
+  const auto method = admin->request("PUT", "/api/v1/contacts");
+  EXPECT_EQ(method.status, 405);
+  EXPECT_EQ(method.headers.at("allow"), "GET, HEAD, POST, OPTIONS");
+  const auto options = admin->request("OPTIONS", "/api/v1/groups/1");
+  EXPECT_EQ(options.status, 204);
+  EXPECT_EQ(options.headers.at("allow"), "GET, HEAD, PATCH, DELETE, OPTIONS");
+  const auto head = admin->request("HEAD", "/api/v1/me");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_GT(std::stoul(head.headers.at("content-length")), 10U);
+
+  // SQL metacharacters and NUL bytes are data, never SQL: stored as given or refused.
+  const std::string sneaky = "Robert'); DROP TABLE contacts;--";
+  const auto g = admin->post("/api/v1/groups", {{"name", sneaky}});
+  ASSERT_EQ(g.status, 201) << g.body;
+  EXPECT_EQ(g.json().at("name"), sneaky);
+  const auto nul = admin->post("/api/v1/groups", {{"name", std::string("a\0b", 3)}});
+  EXPECT_EQ(nul.status, 422) << nul.body;
+  const auto contact = admin->post(
+      "/api/v1/contacts",
+      {{"name", std::string("x\0y", 3)}, {"number", "+61412000001"}, {"groups", {id_of(g)}}});
+  EXPECT_EQ(contact.status, 422) << contact.body;
+  EXPECT_EQ(admin->get("/api/v1/contacts").json().at("items").size(), 0U);
+  EXPECT_EQ(admin->get("/api/v1/groups").json().at("items").size(), 1U);
+}
+
+TEST_F(AdminApi, TransportLimitsHold) {
+  // Oversized headers: 431; an oversized body: 413 before it is read.
+  const std::string big_header =
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n";
+  EXPECT_EQ(raw_exchange(port_, big_header).rfind("HTTP/1.1 431", 0), 0U);
+  const std::string big_body =
+      "POST /api/v1/groups HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 5000000\r\n\r\n{";
+  EXPECT_EQ(raw_exchange(port_, big_body).rfind("HTTP/1.1 413", 0), 0U);
+  EXPECT_EQ(raw_exchange(port_, "NOT HTTP AT ALL\r\n\r\n").rfind("HTTP/1.1 400", 0), 0U);
+  // Pipelined requests are answered in order on one connection.
+  const auto two = raw_exchange(port_,
+                                "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                                "GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const auto first = two.find("HTTP/1.1 200");
+  const auto second = two.find("HTTP/1.1 404");
+  ASSERT_NE(first, std::string::npos);
+  ASSERT_NE(second, std::string::npos);
+  EXPECT_LT(first, second);
+}
+
+TEST_F(AdminApi, ManyIdleConnectionsAndKeepAliveRequests) {
+  // 300 idle connections stay open while another client is served.
+  std::vector<std::unique_ptr<http_client>> idle;
+  for (int i = 0; i < 300; ++i) {
+    idle.push_back(std::make_unique<http_client>(port_));
+    ASSERT_EQ(idle.back()->get("/healthz").status, 200);
+  }
+  auto admin = as_admin();
+  for (int i = 0; i < 2000; ++i) ASSERT_EQ(admin->get("/api/v1/me").status, 200);
+}
+
+// The OpenAPI document names exactly the routed methods and paths.
+TEST(AdminOpenApi, DocumentMatchesTheRoutes) {
+  const auto doc = YAML::Load(std::string(smsgw::admin::openapi_yaml));
+  std::set<std::pair<std::string, std::string>> documented;
+  for (const auto& path : doc["paths"]) {
+    for (const auto& op : path.second) {
+      auto method = op.first.as<std::string>();
+      if (method == "parameters" || method == "summary" || method == "description") continue;
+      for (auto& ch : method) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      documented.emplace(method, path.first.as<std::string>());
+    }
+  }
+  store::db_runner runner("", 1);
+  boost::asio::io_context io;
+  const smsgw::admin::api api(io.get_executor(), runner, {}, {});
+  std::set<std::pair<std::string, std::string>> routed;
+  for (const auto& r : api.routes()) routed.insert(r);
+  for (const auto& r : routed) {
+    EXPECT_TRUE(documented.count(r)) << r.first << " " << r.second << " is not in openapi.yaml";
+  }
+  for (const auto& d : documented) {
+    EXPECT_TRUE(routed.count(d)) << d.first << " " << d.second << " is documented, not routed";
+  }
+}
+
+}  // namespace
