@@ -13,21 +13,12 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "admin/authorization.hpp"
 #include "admin/http.hpp"
 #include "store/id.hpp"
 #include "store/users.hpp"
 
 namespace smsgw::admin {
-
-/// `Basic base64(user:password)` decoded; nullopt when the header is not that.
-struct basic_credentials {
-  std::string username;
-  std::string password;
-};
-std::optional<basic_credentials> parse_basic(std::string_view authorization);
-
-/// The token of `Bearer TOKEN`; nullopt when the header is not that.
-std::optional<std::string> parse_bearer(std::string_view authorization);
 
 /// Credentials verified recently. Entries are BLAKE2b hashes keyed with a per-process random
 /// key over (username, password, stored hash): nothing in memory reveals a password, and an

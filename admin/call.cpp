@@ -113,7 +113,10 @@ std::optional<std::map<std::string, std::string>> body_fields::text_map(const st
       } else if (e.is_string()) {
         out[k] = e.get<std::string>();
       } else {
-        wrong_type(name + "." + k, "a string");
+        std::string field = name;
+        field += ".";
+        field += k;
+        wrong_type(field, "a string");
         return std::nullopt;
       }
     }

@@ -17,13 +17,13 @@ namespace smsgw::admin {
 
 /// Limits and TLS of the port.
 struct server_options {
-  std::size_t max_connections = 512;           ///< past it, new connections wait in the backlog
-  std::chrono::seconds idle_timeout{60};       ///< keep-alive wait for a request's first byte
-  std::chrono::seconds read_timeout{30};       ///< from a request's first byte to its last
-  std::size_t header_limit = 16 * 1024;        ///< request line and headers; past it 431
-  std::size_t body_limit = 1024 * 1024;        ///< past it 413
-  std::optional<std::string> tls_certificate;  ///< PEM chain file: HTTPS (TLS 1.2+)
-  std::optional<std::string> tls_key;          ///< PEM private key file
+  std::size_t max_connections = 512;      ///< past it, new connections wait in the backlog
+  std::chrono::seconds idle_timeout{60};  ///< keep-alive wait for a request's first byte
+  std::chrono::seconds read_timeout{30};  ///< from a request's first byte to its last
+  std::size_t header_limit = std::size_t{16} * 1024;  ///< request line and headers; past it 431
+  std::size_t body_limit = std::size_t{1024} * 1024;  ///< past it 413
+  std::optional<std::string> tls_certificate;         ///< PEM chain file: HTTPS (TLS 1.2+)
+  std::optional<std::string> tls_key;                 ///< PEM private key file
 };
 
 /// An HTTP/1.1 server on one address. Created and used on one executor.

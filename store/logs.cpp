@@ -101,9 +101,9 @@ std::optional<std::string> spellings(const std::optional<std::string>& number,
 }  // namespace
 
 std::vector<inbound_entry> list_inbound(pqxx::transaction_base& t, id actor_user,
-                                        std::optional<std::string> since,
-                                        std::optional<std::string> number, id after, int limit,
-                                        std::string_view default_region) {
+                                        const std::optional<std::string>& since,
+                                        const std::optional<std::string>& number, id after,
+                                        int limit, std::string_view default_region) {
   const actor a = load_actor(t, actor_user);
   require_admin(a);
   const auto from = checked_since(t, since);
@@ -126,8 +126,8 @@ std::vector<inbound_entry> list_inbound(pqxx::transaction_base& t, id actor_user
 }
 
 std::vector<consent_entry> list_consents(pqxx::transaction_base& t, id actor_user,
-                                         std::optional<std::string> number, id after, int limit,
-                                         std::string_view default_region) {
+                                         const std::optional<std::string>& number, id after,
+                                         int limit, std::string_view default_region) {
   const actor a = load_actor(t, actor_user);
   require_admin(a);
   const auto optional_id = [](const pqxx::field& f) {

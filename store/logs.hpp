@@ -37,9 +37,9 @@ struct inbound_entry {
 /// from or to it, in any spelling (the store keeps MO sources in E.164 when they are valid,
 /// else as the SMSC gave them; national input is read with `default_region`).
 std::vector<inbound_entry> list_inbound(pqxx::transaction_base& t, id actor_user,
-                                        std::optional<std::string> since,
-                                        std::optional<std::string> number, id after, int limit,
-                                        std::string_view default_region = {});
+                                        const std::optional<std::string>& since,
+                                        const std::optional<std::string>& number, id after,
+                                        int limit, std::string_view default_region = {});
 
 /// One consent change (consent_audit).
 struct consent_entry {
@@ -59,8 +59,8 @@ struct consent_entry {
 /// One page of the actor's company's consent trail, oldest first, by id after `after`, only
 /// for `number` (any spelling, as list_inbound) when given. Admins only (access_denied).
 std::vector<consent_entry> list_consents(pqxx::transaction_base& t, id actor_user,
-                                         std::optional<std::string> number, id after, int limit,
-                                         std::string_view default_region = {});
+                                         const std::optional<std::string>& number, id after,
+                                         int limit, std::string_view default_region = {});
 
 /// A message a user sent (queue_send).
 struct message_info {

@@ -84,7 +84,7 @@ std::optional<std::string> checked_bind(const std::optional<std::string>& bind,
 std::string checked_number(const std::string& number, const std::string& kind,
                            std::string_view region, std::vector<field_issue>& issues) {
   if (kind == "short_code") {
-    const std::string n = trim(number);
+    std::string n = trim(number);
     const bool digits =
         std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (!digits || n.size() < 3 || n.size() > 8) {
@@ -142,7 +142,7 @@ void check_keyword_group(pqxx::transaction_base& t, const actor& a, id group) {
 std::string checked_keyword(pqxx::transaction_base& t, const actor& a, id number_id,
                             const std::string& keyword, id except) {
   if (auto why = keyword_refusal(t, a.company, keyword)) throw validation_error("keyword", *why);
-  const std::string k = keywords::normalise(keyword);
+  std::string k = keywords::normalise(keyword);
   if (k.size() > 50) throw validation_error("keyword", "is longer than 50 bytes");
   if (!t.exec_params("SELECT 1 FROM keywords WHERE number_id = $1 AND keyword = $2 AND id <> $3",
                      number_id, k, except)
