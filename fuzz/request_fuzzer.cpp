@@ -44,8 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       smsgw::fuzz::check(s.find('\0') == std::string::npos, "s.find('NUL') == std::string::npos");
     const auto m = routes().match("GET", t->segments);
     if (const auto* hit = std::get_if<smsgw::admin::route_match>(&m)) {
-      for (const auto& [name, value] : hit->params)
-        smsgw::fuzz::check(!value.empty(), "!value.empty()");
+      for (const auto& p : hit->params) smsgw::fuzz::check(!p.second.empty(), "empty parameter");
     }
   }
   if (const auto b = smsgw::admin::parse_basic(header)) {
