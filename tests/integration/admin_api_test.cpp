@@ -7,6 +7,9 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 #include <yaml-cpp/yaml.h>
@@ -422,6 +425,37 @@ TEST_F(AdminApi, TransportLimitsHold) {
   ASSERT_NE(first, std::string::npos);
   ASSERT_NE(second, std::string::npos);
   EXPECT_LT(first, second);
+}
+
+// A client trickling a request byte by byte is dropped at the read deadline (3 s in the
+// tests), unanswered; one that sends nothing after connecting, at the idle deadline (5 s).
+TEST_F(AdminApi, SlowAndIdleClientsAreDropped) {
+  namespace net = boost::asio;
+  net::io_context io;
+  const auto connect = [&] {
+    net::ip::tcp::socket s(io);
+    s.connect({net::ip::make_address("127.0.0.1"), port_});
+    return s;
+  };
+  auto slow = connect();
+  const std::string request =
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: aaaaaaaaaaaaaaa\r\n\r\n";
+  const auto started = std::chrono::steady_clock::now();
+  boost::system::error_code ec;
+  for (const char ch : request) {
+    net::write(slow, net::buffer(&ch, 1), ec);
+    if (ec) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_TRUE(ec) << "the server read a trickled request for " << request.size() * 200 << " ms";
+  EXPECT_LT(took, std::chrono::seconds(8));
+  auto idle = connect();
+  char byte = 0;
+  const auto idle_started = std::chrono::steady_clock::now();
+  EXPECT_EQ(idle.read_some(net::buffer(&byte, 1), ec), 0U);
+  EXPECT_EQ(ec, net::error::eof);
+  EXPECT_LT(std::chrono::steady_clock::now() - idle_started, std::chrono::seconds(8));
 }
 
 TEST_F(AdminApi, ManyIdleConnectionsAndKeepAliveRequests) {

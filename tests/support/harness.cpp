@@ -12,6 +12,9 @@ config::daemon_config test_config(const std::string& dsn, std::uint16_t smsc_por
   c.db.dsn = dsn;
   c.db.pool_size = 2;
   c.admin_port.listen = "127.0.0.1:0";
+  // Short HTTP deadlines, so that the tests of slow and idle clients take seconds.
+  c.admin_port.idle_timeout = std::chrono::seconds(5);
+  c.admin_port.read_timeout = std::chrono::seconds(3);
   config::smsc_bind b;
   b.name = bind_name;
   b.host = "127.0.0.1";
