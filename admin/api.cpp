@@ -20,6 +20,7 @@
 #include "admin/call.hpp"
 #include "admin/target.hpp"
 #include "store/runner.hpp"
+#include "store/sql_util.hpp"
 
 namespace smsgw::admin {
 namespace {
@@ -171,6 +172,10 @@ struct api::impl : std::enable_shared_from_this<impl> {
         } catch (const pqxx::deadlock_detected&) {
           if (attempt == max_attempts) throw;
           retries.fetch_add(1, std::memory_order_relaxed);
+        } catch (const pqxx::sql_error& e) {
+          // The schema's refusals (a duplicate, a CHECK) as the store's typed errors, answered
+          // below like the store's own; anything else as it is (500).
+          store::rethrow_store_error(e);
         }
       }
     } catch (const api_error& e) {

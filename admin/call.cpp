@@ -203,10 +203,11 @@ http_response no_content() {
   return {204, "application/json", "", {}};
 }
 
-http_response page_answer(nlohmann::json items, const std::optional<std::string>& next) {
-  nlohmann::json body = {{"items", std::move(items)}, {"next_cursor", nullptr}};
-  if (next) body["next_cursor"] = *next;
-  return json_answer(200, body);
+http_response page_answer(nlohmann::json items, const std::optional<std::string>& next,
+                          nlohmann::json head) {
+  head["items"] = std::move(items);
+  head["next_cursor"] = next ? nlohmann::json(*next) : nlohmann::json(nullptr);
+  return json_answer(200, head);
 }
 
 }  // namespace smsgw::admin

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <type_traits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -141,8 +142,30 @@ struct call {
 http_response json_answer(int status, const nlohmann::json& body);
 /// 204, no body.
 http_response no_content();
-/// `{"items": [...], "next_cursor": c}`; `next` nullopt gives `null` (the last page).
-http_response page_answer(nlohmann::json items, const std::optional<std::string>& next);
+/// `{"items": [...], "next_cursor": c}` beside the fields of `head`; `next` nullopt gives
+/// `null` (the last page).
+http_response page_answer(nlohmann::json items, const std::optional<std::string>& next,
+                          nlohmann::json head = nlohmann::json::object());
+
+/// One page of `rows`, read with `limit + 1`: the extra row only says that a next page exists,
+/// and the cursor is `cursor_of` the last row kept (an id or a text). `head` as in page_answer.
+template <class Row, class CursorOf, class ToJson>
+http_response page_of(std::vector<Row> rows, int limit, CursorOf cursor_of, ToJson to_json,
+                      nlohmann::json head = nlohmann::json::object()) {
+  std::optional<std::string> next;
+  if (rows.size() > static_cast<std::size_t>(limit)) {
+    rows.resize(static_cast<std::size_t>(limit));
+    const auto cursor = cursor_of(rows.back());
+    if constexpr (std::is_arithmetic_v<decltype(cursor)>) {
+      next = std::to_string(cursor);
+    } else {
+      next = std::string(cursor);
+    }
+  }
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& r : rows) items.push_back(to_json(r));
+  return page_answer(std::move(items), next, std::move(head));
+}
 
 /// A route handler.
 using route_fn = std::function<http_response(call&)>;

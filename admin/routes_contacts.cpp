@@ -50,21 +50,15 @@ http_response list(call& k) {
   if (const auto q = k.query("q")) {
     // The autocompleter: the best `limit` matches, no further pages.
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& c : store::search_contacts(k.tx, k.actor(), *q, limit, k.region)) {
-      if (f.domain && c.domain_id != *f.domain) continue;
+    for (const auto& c : store::search_contacts(k.tx, k.actor(), *q, limit, k.region, f)) {
       items.push_back(to_json(c));
     }
     return page_answer(std::move(items), std::nullopt);
   }
-  auto rows = store::list_contacts(k.tx, k.actor(), f, k.id_cursor(), limit + 1);
-  std::optional<std::string> next;
-  if (rows.size() > static_cast<std::size_t>(limit)) {
-    rows.resize(static_cast<std::size_t>(limit));
-    next = std::to_string(rows.back().contact_id);
-  }
-  nlohmann::json items = nlohmann::json::array();
-  for (const auto& c : rows) items.push_back(to_json(c));
-  return page_answer(std::move(items), next);
+  return page_of(
+      store::list_contacts(k.tx, k.actor(), f, k.id_cursor(), limit + 1), limit,
+      [](const store::contact& c) { return c.contact_id; },
+      [](const store::contact& c) { return to_json(c); });
 }
 
 http_response create(call& k) {

@@ -76,15 +76,10 @@ http_response patch_company(call& k) {
 
 http_response list_users(call& k) {
   const int limit = k.limit();
-  auto rows = store::list_users(k.tx, k.actor(), k.id_cursor(), limit + 1);
-  std::optional<std::string> next;
-  if (rows.size() > static_cast<std::size_t>(limit)) {
-    rows.resize(static_cast<std::size_t>(limit));
-    next = std::to_string(rows.back().user_id);
-  }
-  nlohmann::json items = nlohmann::json::array();
-  for (const auto& u : rows) items.push_back(to_json(u));
-  return page_answer(std::move(items), next);
+  return page_of(
+      store::list_users(k.tx, k.actor(), k.id_cursor(), limit + 1), limit,
+      [](const store::user_info& u) { return u.user_id; },
+      [](const store::user_info& u) { return to_json(u); });
 }
 
 http_response create_user(call& k) {

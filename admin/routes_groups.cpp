@@ -50,14 +50,10 @@ http_response list(call& k) {
     }
     return page_answer(std::move(items), std::nullopt);
   }
-  auto rows = store::list_groups(k.tx, k.actor(), k.id_cursor(), limit + 1);
-  std::optional<std::string> next;
-  if (rows.size() > static_cast<std::size_t>(limit)) {
-    rows.resize(static_cast<std::size_t>(limit));
-    next = std::to_string(rows.back().group_id);
-  }
-  for (const auto& g : rows) items.push_back(to_json(g));
-  return page_answer(std::move(items), next);
+  return page_of(
+      store::list_groups(k.tx, k.actor(), k.id_cursor(), limit + 1), limit,
+      [](const store::group& g) { return g.group_id; },
+      [](const store::group& g) { return to_json(g); });
 }
 
 http_response create(call& k) {

@@ -8,24 +8,9 @@
 namespace smsgw::admin {
 namespace {
 
-template <class T, class IdOf, class ToJson>
-http_response paged(std::vector<T> rows, int limit, IdOf id_of, ToJson to_json,
-                    nlohmann::json extra = nlohmann::json::object()) {
-  std::optional<std::string> next;
-  if (rows.size() > static_cast<std::size_t>(limit)) {
-    rows.resize(static_cast<std::size_t>(limit));
-    next = std::to_string(id_of(rows.back()));
-  }
-  nlohmann::json items = nlohmann::json::array();
-  for (const auto& r : rows) items.push_back(to_json(r));
-  extra["items"] = std::move(items);
-  extra["next_cursor"] = next ? nlohmann::json(*next) : nlohmann::json(nullptr);
-  return json_answer(200, extra);
-}
-
 http_response inbound(call& k) {
   const int limit = k.limit();
-  return paged(
+  return page_of(
       store::list_inbound(k.tx, k.actor(), k.query("since"), k.query("number"), k.id_cursor(),
                           limit + 1, k.region),
       limit, [](const store::inbound_entry& e) { return e.entry_id; },
@@ -43,7 +28,7 @@ http_response inbound(call& k) {
 
 http_response consents(call& k) {
   const int limit = k.limit();
-  return paged(
+  return page_of(
       store::list_consents(k.tx, k.actor(), k.query("number"), k.id_cursor(), limit + 1, k.region),
       limit, [](const store::consent_entry& e) { return e.entry_id; },
       [](const store::consent_entry& e) {
@@ -74,7 +59,7 @@ http_response message(call& k) {
                            {"invalid", m.left.invalid},
                            {"duplicate", m.left.duplicate}}},
                          {"created_at", m.created_at}};
-  return paged(
+  return page_of(
       store::list_message_recipients(k.tx, k.actor(), id, k.id_cursor(), limit + 1), limit,
       [](const store::recipient_status& r) { return r.outbox_id; },
       [](const store::recipient_status& r) {

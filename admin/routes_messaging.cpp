@@ -10,19 +10,6 @@
 namespace smsgw::admin {
 namespace {
 
-template <class T, class IdOf>
-http_response paged(std::vector<T> rows, int limit, IdOf id_of,
-                    nlohmann::json (*to_json)(const T&)) {
-  std::optional<std::string> next;
-  if (rows.size() > static_cast<std::size_t>(limit)) {
-    rows.resize(static_cast<std::size_t>(limit));
-    next = std::to_string(id_of(rows.back()));
-  }
-  nlohmann::json items = nlohmann::json::array();
-  for (const auto& r : rows) items.push_back(to_json(r));
-  return page_answer(std::move(items), next);
-}
-
 nlohmann::json number_json(const store::number_info& n) {
   return {{"id", n.number_id},
           {"number", n.number},
@@ -34,7 +21,7 @@ nlohmann::json number_json(const store::number_info& n) {
 
 http_response list_numbers(call& k) {
   const int limit = k.limit();
-  return paged(
+  return page_of(
       store::list_numbers(k.tx, k.actor(), k.id_cursor(), limit + 1), limit,
       [](const store::number_info& n) { return n.number_id; }, number_json);
 }
@@ -109,7 +96,7 @@ std::optional<store::id> id_query(const call& k, std::string_view name) {
 
 http_response list_keywords(call& k) {
   const int limit = k.limit();
-  return paged(
+  return page_of(
       store::list_keywords(k.tx, k.actor(), id_query(k, "number_id"), id_query(k, "group_id"),
                            k.id_cursor(), limit + 1),
       limit, [](const store::keyword_info& w) { return w.keyword_id; }, keyword_json);
@@ -167,17 +154,13 @@ http_response delete_keyword(call& k) {
 
 http_response list_suppressions(call& k) {
   const int limit = k.limit();
-  auto rows = store::list_suppressions(k.tx, k.actor(), k.query("cursor").value_or(""), limit + 1);
-  std::optional<std::string> next;
-  if (rows.size() > static_cast<std::size_t>(limit)) {
-    rows.resize(static_cast<std::size_t>(limit));
-    next = rows.back().number;
-  }
-  nlohmann::json items = nlohmann::json::array();
-  for (const auto& s : rows) {
-    items.push_back({{"number", s.number}, {"source", s.source}, {"created_by", s.created_by}});
-  }
-  return page_answer(std::move(items), next);
+  return page_of(
+      store::list_suppressions(k.tx, k.actor(), k.query("cursor").value_or(""), limit + 1), limit,
+      [](const store::suppression& s) { return s.number; },
+      [](const store::suppression& s) {
+        return nlohmann::json{
+            {"number", s.number}, {"source", s.source}, {"created_by", s.created_by}};
+      });
 }
 
 http_response add_suppression(call& k) {

@@ -300,33 +300,57 @@ void delete_contact(pqxx::transaction_base& t, id actor_user, id contact_id) {
                {{"domain", c.domain_id}, {"number", c.number}, {"groups", groups}});
 }
 
+namespace {
+
+// A contact_filter on `contacts c`, with the domain as $3 and the tag's name and value as $4
+// and $5 (filter_params).
+constexpr const char* filter_sql =
+    "($3::bigint IS NULL OR c.domain_id = $3) "
+    "AND ($4::text IS NULL OR lower(c.tags ->> $4) = lower($5))";
+
+struct filter_params {
+  explicit filter_params(const contact_filter& f)
+      : domain(f.domain),
+        tag_name(f.tag ? std::optional(normalise_property_name(f.tag->first).value_or(f.tag->first))
+                       : std::nullopt),
+        tag_value(f.tag ? std::optional(f.tag->second) : std::nullopt) {}
+  [[nodiscard]] bool any() const { return domain || tag_name; }
+  std::optional<id> domain;
+  std::optional<std::string> tag_name;
+  std::optional<std::string> tag_value;
+};
+
+}  // namespace
+
 std::vector<contact> list_contacts(pqxx::transaction_base& t, id actor_user,
                                    const contact_filter& f, id after, int limit) {
   if (limit <= 0) return {};
+  const filter_params p(f);
   const auto rows = t.exec_params(
       std::string("SELECT ") + contact_columns +
           " FROM contacts c WHERE c.domain_id IN (SELECT visible_domains($1)) AND c.id > $2 "
-          "AND ($3::bigint IS NULL OR c.domain_id = $3) "
-          "AND ($4::text IS NULL OR lower(c.tags ->> $4) = lower($5)) "
-          "ORDER BY c.id LIMIT $6",
-      actor_user, after, f.domain,
-      f.tag ? std::optional(normalise_property_name(f.tag->first).value_or(f.tag->first))
-            : std::nullopt,
-      f.tag ? std::optional(f.tag->second) : std::nullopt, limit);
+          "AND " +
+          filter_sql + " ORDER BY c.id LIMIT $6",
+      actor_user, after, p.domain, p.tag_name, p.tag_value, limit);
   return with_groups(t, actor_user, rows);
 }
 
 std::vector<contact> search_contacts(pqxx::transaction_base& t, id actor_user,
                                      std::string_view query, int limit,
-                                     std::string_view default_region) {
+                                     std::string_view default_region, const contact_filter& f) {
   if (limit <= 0) return {};
   // Numbers are stored in E.164: "0412 000" looks for 61412000 (region AU).
   const std::string key =
       looks_like_number(query) ? number_search_digits(query, default_region) : std::string(query);
-  const auto rows = t.exec_params(std::string("SELECT ") + contact_columns +
-                                      " FROM search_contacts($1, $2, $3) s "
-                                      "JOIN contacts c ON c.id = s.contact_id ORDER BY s.ord",
-                                  actor_user, key, limit);
+  const filter_params p(f);
+  // A filter applies to the best matches: asked for more of them, so that `limit` pass.
+  const int candidates = p.any() ? std::max(limit, filtered_search_candidates) : limit;
+  const auto rows =
+      t.exec_params(std::string("SELECT ") + contact_columns +
+                        " FROM search_contacts($1, $2, $6) s "
+                        "JOIN contacts c ON c.id = s.contact_id WHERE " +
+                        filter_sql + " ORDER BY s.ord LIMIT $7",
+                    actor_user, key, p.domain, p.tag_name, p.tag_value, candidates, limit);
   return with_groups(t, actor_user, rows);
 }
 

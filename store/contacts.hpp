@@ -95,9 +95,13 @@ std::vector<contact> list_contacts(pqxx::transaction_base& t, id actor_user,
 /// or a tag value has a word starting with `query` (case-insensitive; "Don" and "Tru" both
 /// find "Donald Trump"), or whose number starts with the query's digits (with or without
 /// +, or in the national form of `default_region`: "0412" finds +61412…); ordered by the
-/// first matching text, then id.
+/// first matching text, then id. With a filter, the matches among the best
+/// `filtered_search_candidates` that pass it.
 std::vector<contact> search_contacts(pqxx::transaction_base& t, id actor_user,
                                      std::string_view query, int limit,
-                                     std::string_view default_region);
+                                     std::string_view default_region, const contact_filter& f = {});
+
+/// How many of the best matches a filtered search looks at.
+constexpr int filtered_search_candidates = 1000;
 
 }  // namespace smsgw::store

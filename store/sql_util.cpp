@@ -52,6 +52,37 @@ std::optional<std::string> optional_text(const pqxx::field& f) {
   return f.is_null() ? std::nullopt : std::optional(f.as<std::string>());
 }
 
+namespace {
+
+// The n-th double-quoted name in a server message (`relation "groups"`), or "".
+std::string quoted(const std::string& message, int n) {
+  std::size_t at = 0;
+  for (int i = 0;; ++i) {
+    const auto open = message.find('"', at);
+    const auto close = open == std::string::npos ? open : message.find('"', open + 1);
+    if (close == std::string::npos) return "";
+    if (i == n) return message.substr(open + 1, close - open - 1);
+    at = close + 1;
+  }
+}
+
+// The field a schema check names: PostgreSQL calls a column's CHECK `<table>_<column>_check`;
+// any other constraint is named as it is.
+std::string checked_field(const std::string& message) {
+  const std::string table = quoted(message, 0);
+  std::string constraint = quoted(message, 1);
+  const std::string suffix = "_check";
+  if (!table.empty() && constraint.rfind(table + "_", 0) == 0 &&
+      constraint.size() > suffix.size() &&
+      constraint.compare(constraint.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    constraint =
+        constraint.substr(table.size() + 1, constraint.size() - table.size() - 1 - suffix.size());
+  }
+  return constraint.empty() ? "value" : constraint;
+}
+
+}  // namespace
+
 void rethrow_store_error(const pqxx::sql_error& e) {
   const std::string& state = e.sqlstate();
   // The server's own words, without "ERROR:  " and the DETAIL/CONTEXT lines.
@@ -65,6 +96,11 @@ void rethrow_store_error(const pqxx::sql_error& e) {
   if (state == "SG003") throw conflict(message);
   if (state == "23505") throw conflict("it exists already (changed meanwhile?)");
   if (state == "23503") throw not_found("an object it refers to no longer exists");
+  // A rule of the schema that the store's own checks did not catch first: the value is at
+  // fault, not the server.
+  if (state == "23514") throw validation_error(checked_field(message), message);
+  if (state == "23502") throw validation_error(quoted(message, 0), message);
+  if (state.rfind("22", 0) == 0) throw validation_error("value", message);
   throw;
 }
 

@@ -32,7 +32,9 @@ std::optional<std::string> optional_text(const pqxx::field& f);
 /// Rethrows a database refusal as the store's typed error: migration 002's rule violations
 /// (SG001 a type rule → validation_error on `members`, SG002 another company → not_found,
 /// SG003 a cycle → conflict), a unique violation → conflict, a foreign-key violation (an
-/// object deleted or merged meanwhile) → not_found. Anything else is rethrown as it is.
+/// object deleted or merged meanwhile) → not_found, a CHECK or NOT NULL of the schema or a
+/// data exception (class 22: too long, out of range, bad syntax) → validation_error naming the
+/// column where the server does. Anything else is rethrown as it is.
 [[noreturn]] void rethrow_store_error(const pqxx::sql_error& e);
 
 /// Runs `f`, turning database refusals into typed errors (rethrow_store_error).

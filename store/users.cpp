@@ -223,7 +223,14 @@ user_info update_user(pqxx::transaction_base& t, id actor_user, id user, const u
   if (after.number != before.number) {
     changed["number"] = {{"from", or_null(before.number)}, {"to", or_null(after.number)}};
   }
-  if (hash) changed["password"] = true;
+  if (hash) {
+    // A new password is how a user answers "someone may have it": the tokens minted with the
+    // old one (perhaps by that someone) stop working with it.
+    const auto revoked = t.exec_params0(
+        "UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", user);
+    changed["password"] = true;
+    if (revoked.affected_rows() > 0) changed["tokens_revoked"] = revoked.affected_rows();
+  }
   if (!changed.empty()) {
     record_audit(t, a.company, actor_user, "user.update", "user:" + std::to_string(user), changed);
   }

@@ -73,7 +73,7 @@ struct user_patch {
 /// never a password). A user may change their own name, number and password; changing
 /// another user or any role needs an admin (access_denied). A group admin may neither
 /// change a company admin nor make anyone one (access_denied). The company's last company
-/// admin cannot be demoted (conflict).
+/// admin cannot be demoted (conflict). A new password revokes the user's live API tokens.
 user_info update_user(pqxx::transaction_base& t, id actor_user, id user, const user_patch& p,
                       std::string_view default_region);
 

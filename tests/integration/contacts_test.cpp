@@ -280,6 +280,24 @@ TEST_F(contacts_fixture, ListsPageByIdAndFilterByDomainAndTag) {
   EXPECT_EQ(page({acme.shared, std::nullopt}), std::vector<id>{in_shared});
   EXPECT_EQ(page({std::nullopt, std::pair<std::string, std::string>{"City", "perth"}}),
             (std::vector<id>{ids[0], ids[2], ids[4]}));
+  // The autocompleter takes the same filters.
+  const auto search = [&](const std::string& q, store::contact_filter f, int limit) {
+    return acme.run([&](tx& t) {
+      std::vector<id> out;
+      for (const auto& c : store::search_contacts(t, acme.admin, q, limit, "AU", f)) {
+        out.push_back(c.contact_id);
+      }
+      return out;
+    });
+  };
+  EXPECT_EQ(
+      search("member", {std::nullopt, std::pair<std::string, std::string>{"city", "HOBART"}}, 20),
+      (std::vector<id>{ids[1], ids[3]}));
+  EXPECT_EQ(
+      search("member", {std::nullopt, std::pair<std::string, std::string>{"city", "Perth"}}, 2),
+      (std::vector<id>{ids[0], ids[2]}));
+  EXPECT_EQ(search("one", {acme.shared, std::nullopt}, 20), std::vector<id>{in_shared});
+  EXPECT_TRUE(search("member", {acme.shared, std::nullopt}, 20).empty());
   // Bob sees Shared only.
   EXPECT_EQ(acme.listed(bob), std::vector<id>{in_shared});
 }

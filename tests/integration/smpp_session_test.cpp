@@ -2,8 +2,6 @@
 // links, throttling, windows, bind pairs and TLS.
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
 #include <future>
 #include <thread>
 
@@ -15,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "smpp/session.hpp"
+#include "tests/support/certificate.hpp"
 #include "tests/support/harness.hpp"
 #include "tools/smsc_sim/smsc.hpp"
 
@@ -278,39 +277,27 @@ TEST(SmppSession, ReceiverTransmitterPairSplitsTraffic) {
   EXPECT_EQ(lb.delivered.load(), 1);
 }
 
-// A self-signed certificate for `localhost`, made with the openssl command.
-std::filesystem::path make_certificate(const std::filesystem::path& dir) {
-  std::filesystem::create_directories(dir);
-  const std::string cmd =
-      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost "
-      "-addext subjectAltName=DNS:localhost -keyout " +
-      (dir / "key.pem").string() + " -out " + (dir / "cert.pem").string() + " >/dev/null 2>&1";
-  return std::system(cmd.c_str()) == 0 ? dir : std::filesystem::path{};
-}
-
 TEST(SmppSession, TlsWithAVerifiedCertificateBindsAndAWrongNameDoesNot) {
-  const auto dir = make_certificate(std::filesystem::temp_directory_path() /
-                                    ("smsgw-tls-" + std::to_string(::getpid())));
-  ASSERT_FALSE(dir.empty()) << "openssl could not make a certificate";
+  const testing::test_certificate cert;
+  ASSERT_TRUE(cert.ok()) << "openssl could not make a certificate";
   sim::smsc_options o;
-  o.tls_certificate = (dir / "cert.pem").string();
-  o.tls_key = (dir / "key.pem").string();
+  o.tls_certificate = cert.certificate().string();
+  o.tls_key = cert.key().string();
   loopback lb(o);
 
   auto good = lb.options();
-  good.tls = smpp::tls_options{(dir / "cert.pem").string(), "localhost", true};
+  good.tls = smpp::tls_options{cert.certificate().string(), "localhost", true};
   auto s = lb.start(good);
   ASSERT_TRUE(harness::eventually([&] { return lb.bound(s); }));
   EXPECT_EQ(lb.submit(s).get().what, submit_result::outcome::accepted);
 
   auto wrong = lb.options();
   wrong.name = "wrong";
-  wrong.tls = smpp::tls_options{(dir / "cert.pem").string(), "smsc.example.net", true};
+  wrong.tls = smpp::tls_options{cert.certificate().string(), "smsc.example.net", true};
   auto w = lb.start(wrong);
   std::this_thread::sleep_for(500ms);
   EXPECT_FALSE(lb.bound(w));
   EXPECT_EQ(lb.sim().binds_accepted(), 1U);
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -31,12 +31,13 @@ config::daemon_config test_config(const std::string& dsn, std::uint16_t smsc_por
 }
 
 harness::harness(const std::string& dsn, const std::string& instance, sim::smsc_options sim_options,
-                 std::optional<std::uint16_t> external_smsc)
+                 std::optional<std::uint16_t> external_smsc, const configure_fn& configure)
     : work_(net::make_work_guard(io_)) {
   smsc_ = std::make_shared<sim::smsc>(io_.get_executor(), std::move(sim_options));
   smsc_->start();
-  app_ = std::make_unique<daemon::application>(
-      io_, test_config(dsn, external_smsc.value_or(smsc_->port())), instance);
+  auto cfg = test_config(dsn, external_smsc.value_or(smsc_->port()));
+  if (configure) configure(cfg);
+  app_ = std::make_unique<daemon::application>(io_, std::move(cfg), instance);
   net::co_spawn(io_, app_->start(), net::detached);
   thread_ = std::thread([this] { io_.run(); });
 }

@@ -25,11 +25,15 @@ config::daemon_config test_config(const std::string& dsn, std::uint16_t smsc_por
 
 class harness {
  public:
+  /// Changes test_config before the daemon starts.
+  using configure_fn = std::function<void(config::daemon_config&)>;
+
   /// Starts a simulator and a daemon on `dsn`; does not wait for readiness. With
   /// `external_smsc`, the daemon binds to that port instead (the simulator still runs).
   explicit harness(const std::string& dsn, const std::string& instance = "test",
                    sim::smsc_options sim_options = {},
-                   std::optional<std::uint16_t> external_smsc = std::nullopt);
+                   std::optional<std::uint16_t> external_smsc = std::nullopt,
+                   const configure_fn& configure = {});
   ~harness();
   harness(const harness&) = delete;
   harness& operator=(const harness&) = delete;

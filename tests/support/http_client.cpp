@@ -2,13 +2,18 @@
 
 #include <sodium.h>
 
+#include <optional>
+#include <stdexcept>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 namespace smsgw::testing {
 namespace {
@@ -29,20 +34,60 @@ std::string base64(const std::string& in) {
 }  // namespace
 
 struct http_client::impl {
-  explicit impl(std::uint16_t p) : port(p), stream(io) {}
-  void connect() {
-    stream.close();
-    stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
-    buffer.clear();
+  impl(std::uint16_t p, const std::string& ca_file) : port(p) {
+    if (ca_file.empty()) return;
+    tls.emplace(net::ssl::context::tls_client);
+    tls->load_verify_file(ca_file);
+    tls->set_verify_mode(net::ssl::verify_peer);
   }
+
+  void connect() {
+    const tcp::endpoint to(net::ip::make_address("127.0.0.1"), port);
+    buffer.clear();
+    if (!tls) {
+      plain.emplace(io);
+      plain->connect(to);
+      return;
+    }
+    secure.emplace(io, *tls);
+    beast::get_lowest_layer(*secure).connect(to);
+    beast::get_lowest_layer(*secure).expires_after(std::chrono::seconds(30));
+    // SNI; SSL_set_tlsext_host_name() is a macro with a C cast.
+    static char host[] = "localhost";
+    if (SSL_ctrl(secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                 host) == 0) {
+      throw std::runtime_error("SNI refused");
+    }
+    secure->set_verify_callback(net::ssl::host_name_verification("localhost"));
+    secure->handshake(net::ssl::stream_base::client);
+  }
+
+  // One request and its answer on whichever stream is connected.
+  template <class Request, class Parser>
+  void exchange(const Request& req, Parser& parser) {
+    const auto on = [&](auto& stream) {
+      beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
+      http::write(stream, req);
+      http::read(stream, buffer, parser);
+    };
+    if (secure) {
+      on(*secure);
+    } else {
+      on(*plain);
+    }
+  }
+
   std::uint16_t port;
   net::io_context io;
-  beast::tcp_stream stream;
+  std::optional<net::ssl::context> tls;
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
   beast::flat_buffer buffer;
   bool connected = false;
 };
 
-http_client::http_client(std::uint16_t port) : impl_(std::make_unique<impl>(port)) {}
+http_client::http_client(std::uint16_t port, const std::string& ca_file)
+    : impl_(std::make_unique<impl>(port, ca_file)) {}
 http_client::~http_client() = default;
 
 void http_client::basic(const std::string& username, const std::string& password) {
@@ -68,12 +113,10 @@ http_result http_client::request(const std::string& method, const std::string& t
       req.body() = body;
       req.prepare_payload();
       req.keep_alive(true);
-      impl_->stream.expires_after(std::chrono::seconds(30));
-      http::write(impl_->stream, req);
       http::response_parser<http::string_body> parser;
       parser.body_limit(64 * 1024 * 1024);
       if (method == "HEAD") parser.skip(true);
-      http::read(impl_->stream, impl_->buffer, parser);
+      impl_->exchange(req, parser);
       auto& res = parser.get();
       http_result out;
       out.status = static_cast<int>(res.result_int());

@@ -1,5 +1,5 @@
-// A plain HTTP/1.1 client for the admin API tests: one keep-alive connection to a loopback
-// port, JSON in and out, and raw byte exchanges for the hostile-input tests.
+// An HTTP/1.1 client for the admin API tests: one keep-alive connection (plain or TLS) to a
+// loopback port, JSON in and out, and raw byte exchanges for the hostile-input tests.
 #pragma once
 
 #include <chrono>
@@ -22,7 +22,9 @@ struct http_result {
 
 class http_client {
  public:
-  explicit http_client(std::uint16_t port);
+  /// Plain HTTP; with `ca_file`, HTTPS verifying the server's certificate against it for the
+  /// name `localhost`.
+  explicit http_client(std::uint16_t port, const std::string& ca_file = "");
   ~http_client();
   http_client(const http_client&) = delete;
   http_client& operator=(const http_client&) = delete;
