@@ -5,20 +5,32 @@
 //
 //   store_bench --dsn "host=SOCKET_DIR user=postgres" [--reload] [--expansion-only]
 //               [--outbox-variant V[,V...]]
+//   store_bench --dsn ... --prepare-api PASSWORD PREFIXES_FILE       (for bench/api_bench.sh)
+//   store_bench --dsn ... --direct search|members CONNECTIONS SECONDS PREFIXES_FILE
 //
 // The data lives in database `smsgw_bench` on that server and is loaded once (set-based,
 // generate_series); --reload drops and loads it again. The expansion is measured on the
 // outbox as the migrations make it, or, with --outbox-variant, on each variant listed (see
 // outbox_variant), in that order; --expansion-only skips the other measurements.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
+#include <memory>
+#include <optional>
 #include <random>
+#include <sstream>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -28,6 +40,7 @@
 #include "store/expansion.hpp"
 #include "store/groups.hpp"
 #include "store/migrate.hpp"
+#include "store/password.hpp"
 
 namespace store = smsgw::store;
 using clock_type = std::chrono::steady_clock;
@@ -345,6 +358,126 @@ void bench_cursor(pqxx::connection& c, store::id user, store::id everyone) {
       ms_since(start) / 1000.0, total, rss_before, max_rss_kib());
 }
 
+// What the admin API benchmark (bench/api_bench.sh) compares its HTTP figures with: the
+// store call of `GET /api/v1/contacts?q=...&limit=20` (search) or of the first page of
+// `GET /api/v1/groups/{Everyone}/members` (members), made directly by `connections` threads
+// with a database connection each, in a closed loop for `seconds`. Prints one line: calls,
+// calls per second, p50, p99, this process's CPU per call and the PostgreSQL cluster's.
+struct direct_options {
+  std::string what;  // search or members
+  int connections = 1;
+  int seconds = 10;
+};
+
+double own_cpu_ms() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000.0 +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1000.0;
+}
+
+// The fields of /proc/PID/stat after the command name (state, ppid, ...); empty when gone.
+std::vector<std::string> proc_stat(const std::string& pid) {
+  std::ifstream in("/proc/" + pid + "/stat");
+  std::string stat;
+  std::getline(in, stat);
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos || close + 2 > stat.size()) return {};
+  std::istringstream fields(stat.substr(close + 2));
+  return {std::istream_iterator<std::string>(fields), {}};
+}
+
+// utime + stime (+ its reaped children's with `children`) of a process, in ms.
+double process_cpu_ms(const std::vector<std::string>& f, bool children = false) {
+  if (f.size() < 15) return 0;
+  // proc(5) fields 14..17 (utime stime cutime cstime) are 11..14 counted from the state.
+  double ticks = std::stod(f[11]) + std::stod(f[12]);
+  if (children) ticks += std::stod(f[13]) + std::stod(f[14]);
+  return ticks * 1000.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// The CPU of the whole PostgreSQL cluster: the postmaster, its live children (backends,
+// background processes) and those it has reaped (exited autovacuum workers and backends).
+double cluster_cpu_ms(const std::string& postmaster) {
+  double ms = process_cpu_ms(proc_stat(postmaster), true);
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const auto pid = entry.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    const auto f = proc_stat(pid);
+    if (f.size() > 1 && f[1] == postmaster) ms += process_cpu_ms(f);
+  }
+  return ms;
+}
+
+void bench_direct(const std::string& dsn, store::id reader, store::id everyone,
+                  const std::vector<std::string>& queries, const direct_options& o) {
+  std::vector<std::unique_ptr<pqxx::connection>> connections;
+  for (int i = 0; i < o.connections; ++i) {
+    connections.push_back(std::make_unique<pqxx::connection>(dsn));
+  }
+  const auto backend = pqxx::nontransaction(*connections.front())
+                           .exec1("SELECT pg_backend_pid()")[0]
+                           .as<std::string>();
+  const auto backend_stat = proc_stat(backend);
+  if (backend_stat.size() < 2) throw std::runtime_error("PostgreSQL is not on this machine");
+  const std::string postmaster = backend_stat[1];
+  const auto call = [&](pqxx::connection& c, std::size_t n) {
+    pqxx::read_transaction t(c);
+    if (o.what == "search") {
+      (void)store::search_contacts(t, reader, queries[n % queries.size()], 20, "AU");
+    } else {
+      (void)store::list_members(t, reader, everyone, std::nullopt, 50);
+    }
+    t.commit();
+  };
+  // Each connection warmed untimed, as the daemon's are when measured (plans cached).
+  for (auto& c : connections) {
+    for (std::size_t n = 0; n < 100; ++n) call(*c, n * 7);
+  }
+  std::vector<std::vector<double>> times(static_cast<std::size_t>(o.connections));
+  const double own_before = own_cpu_ms();
+  const double cluster_before = cluster_cpu_ms(postmaster);
+  const auto start = clock_type::now();
+  const auto until = start + std::chrono::seconds(o.seconds);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < o.connections; ++i) {
+    threads.emplace_back([&, i] {
+      auto& c = *connections[static_cast<std::size_t>(i)];
+      auto& mine = times[static_cast<std::size_t>(i)];
+      for (auto n = static_cast<std::size_t>(i) * 97; clock_type::now() < until; ++n) {
+        const auto began = clock_type::now();
+        call(c, n);
+        mine.push_back(ms_since(began));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double took_s = ms_since(start) / 1000.0;
+  const double own = own_cpu_ms() - own_before;
+  const double cluster = cluster_cpu_ms(postmaster) - cluster_before;
+  std::vector<double> all;
+  for (const auto& v : times) all.insert(all.end(), v.begin(), v.end());
+  const auto calls = static_cast<double>(all.size());
+  std::printf(
+      "direct %s connections=%d calls=%zu per_s=%.0f p50_ms=%.2f p99_ms=%.2f "
+      "own_cpu_ms_per_call=%.3f pg_cpu_ms_per_call=%.3f\n",
+      o.what.c_str(), o.connections, all.size(), calls / took_s, percentile(all, 0.5),
+      percentile(all, 0.99), own / calls, cluster / calls);
+}
+
+// Gives the reader a password (for the API benchmark's Basic auth) and writes the search
+// prefixes, one per line, for its HTTP requests.
+void prepare_api(pqxx::connection& c, store::id reader, const std::string& password,
+                 const std::vector<std::string>& queries, const std::string& file) {
+  pqxx::work t(c);
+  t.exec_params0("UPDATE users SET password_hash = $2 WHERE id = $1", reader,
+                 store::hash_password(password));
+  t.commit();
+  std::ofstream out(file);
+  for (const auto& q : queries) out << q << '\n';
+  if (!out) throw std::runtime_error("cannot write " + file);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -352,11 +485,17 @@ int main(int argc, char** argv) {
   bool reload = false;
   bool expansion_only = false;
   std::vector<const outbox_variant*> variants;
+  std::optional<direct_options> direct;
+  std::string api_password;
+  std::string prefixes_file;
   const auto usage = [] {
     std::fprintf(stderr,
                  "usage: store_bench --dsn SERVER_DSN [--reload] [--expansion-only]\n"
                  "                   [--outbox-variant V[,V...]]  (V: baseline, partial, "
-                 "no-inbound, no-company, no-fks, no-fks-idx, schema)\n");
+                 "no-inbound, no-company, no-fks, no-fks-idx, schema)\n"
+                 "       store_bench --dsn SERVER_DSN --prepare-api PASSWORD PREFIXES_FILE\n"
+                 "       store_bench --dsn SERVER_DSN --direct search|members CONNECTIONS "
+                 "SECONDS PREFIXES_FILE\n");
     return 2;
   };
   for (int i = 1; i < argc; ++i) {
@@ -366,6 +505,17 @@ int main(int argc, char** argv) {
       reload = true;
     } else if (std::strcmp(argv[i], "--expansion-only") == 0) {
       expansion_only = true;
+    } else if (std::strcmp(argv[i], "--prepare-api") == 0 && i + 2 < argc) {
+      api_password = argv[++i];
+      prefixes_file = argv[++i];
+    } else if (std::strcmp(argv[i], "--direct") == 0 && i + 4 < argc) {
+      direct = direct_options{argv[i + 1], std::atoi(argv[i + 2]), std::atoi(argv[i + 3])};
+      prefixes_file = argv[i + 4];
+      i += 4;
+      if ((direct->what != "search" && direct->what != "members") || direct->connections < 1 ||
+          direct->seconds < 1) {
+        return usage();
+      }
     } else if (std::strcmp(argv[i], "--outbox-variant") == 0 && i + 1 < argc) {
       const std::string list = argv[++i];
       for (std::size_t from = 0; from <= list.size();) {
@@ -415,6 +565,18 @@ int main(int argc, char** argv) {
       small = t.exec1("SELECT min(id) FROM groups WHERE name = 'Group 1'")[0].as<store::id>();
       middle =
           t.exec1("SELECT id FROM contacts ORDER BY id OFFSET 500000 LIMIT 1")[0].as<store::id>();
+    }
+    if (!api_password.empty()) {
+      prepare_api(c, reader, api_password, prefixes(c), prefixes_file);
+      return 0;
+    }
+    if (direct) {
+      std::vector<std::string> queries;
+      std::ifstream in(prefixes_file);
+      for (std::string line; std::getline(in, line);) queries.push_back(line);
+      if (queries.empty()) throw std::runtime_error("no prefixes in " + prefixes_file);
+      bench_direct(dsn + " dbname=smsgw_bench", reader, everyone, queries, *direct);
+      return 0;
     }
     std::printf("measuring (reader: %d of %d domains; narrow: 1)\n", visible_domains, domain_count);
     if (!expansion_only) {

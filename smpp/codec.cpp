@@ -92,10 +92,14 @@ void* track_malloc(std::size_t n) {
   return p;
 }
 void* track_realloc(void* p, std::size_t n) {
+  // Forgotten before the call: once realloc succeeds, even reading p is undefined (and GCC
+  // 12 at -O3 says so); remembered again only when it fails and p still stands.
+  const bool known = live_allocations.erase(p) > 0;
   void* q = std::realloc(p, n);  // NOLINT(cppcoreguidelines-no-malloc)
   if (q != nullptr) {
-    live_allocations.erase(p);
     live_allocations.insert(q);
+  } else if (known && n != 0) {
+    live_allocations.insert(p);
   }
   return q;
 }

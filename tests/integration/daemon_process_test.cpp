@@ -231,7 +231,7 @@ TEST_F(DaemonProcess, NotifiesReadyAnswersTheDemoServesOpsAndStopsCleanly) {
       << read_file(dir_ / "demo.log");
 
   process sim({sim_, "--port", std::to_string(sim_port), "--system-id", "smsgw", "--password",
-               "secret", "--mo", "+61400000009:4040:MOVIE"},
+               "secret", "--mo", "+61400000009:4040:MOVIE", "--mo-fifo", (dir_ / "mo").string()},
               dir_ / "sim.log");
   ASSERT_TRUE(eventually(
       [&] { return read_file(dir_ / "sim.log").find("listening") != std::string::npos; }));
@@ -245,6 +245,16 @@ TEST_F(DaemonProcess, NotifiesReadyAnswersTheDemoServesOpsAndStopsCleanly) {
            std::string::npos;
   })) << read_file(dir_ / "sim.log")
       << read_file(dir_ / "daemon.log");
+
+  // More MOs through the simulator's named pipe, as the README's curl session texts.
+  ASSERT_TRUE(eventually(
+      [&] { return read_file(dir_ / "sim.log").find("reading MOs from") != std::string::npos; }));
+  std::ofstream(dir_ / "mo") << "garbage\n+61400000009 4040 MOVIE HELP\n";
+  ASSERT_TRUE(eventually([&] {
+    return read_file(dir_ / "sim.log").find("text=\"MOVIE HELP\" answered=yes") !=
+           std::string::npos;
+  })) << read_file(dir_ / "sim.log");
+  EXPECT_NE(read_file(dir_ / "sim.log").find("ignored line=\"garbage\""), std::string::npos);
 
   const auto ready = http_get(admin_port, "/readyz");
   EXPECT_NE(ready.find("200 OK"), std::string::npos) << ready;

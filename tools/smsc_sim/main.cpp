@@ -1,11 +1,21 @@
 // smsc-sim: the bundled SMSC simulator. See `smsc-sim --help`.
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
 #include <fstream>
 #include <functional>
-#include <map>
 #include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -13,6 +23,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -35,13 +47,27 @@ const char* usage =
     "                [--mo-count N --mo-to TO --mo-text TEXT [--mo-rate R] [--mo-window W]]\n"
     "                [--receipts] [--refuse-binds STATUS] [--submit-status STATUS\n"
     "                [--submit-status-count N]] [--response-delay-ms N] [--drop-after N]\n"
-    "                [--tls-cert PEM --tls-key PEM] [--quiet]\n"
+    "                [--tls-cert PEM --tls-key PEM] [--mo-fifo PATH] [--quiet]\n"
     "  Accepts ESME binds; once a client is bound, delivers each MO (from --mo, then the\n"
     "  lines `FROM TO TEXT` of --mo-file; long texts as concatenated parts) and prints its\n"
     "  deliver_sm_resp; prints every submit_sm it receives (and appends it to --record).\n"
+    "  --mo-fifo makes a named pipe (if missing) and delivers each line `FROM TO TEXT`\n"
+    "  written to it while running (echo '+61400000123 4040 MOVIE' > PATH).\n"
     "  --mo-count generates N MOs from distinct senders, at most W unanswered, R per second\n"
     "  (0: as fast as answered), then prints the rate and latency percentiles.\n"
     "  STATUS is a number (0x58) as in SMPP 3.4 section 5.1.3.\n";
+
+// A line `FROM TO TEXT` as an MO; nullopt when it has fewer than three fields.
+std::optional<mo> parse_mo_line(const std::string& line) {
+  std::istringstream in(line);
+  mo m;
+  if (!(in >> m.source >> m.destination) || !std::getline(in >> std::ws, m.text) ||
+      m.text.empty()) {
+    return std::nullopt;
+  }
+  if (m.text.back() == '\r') m.text.pop_back();
+  return m;
+}
 
 std::string quoted(const std::string& s) {
   std::string out = "\"";
@@ -112,6 +138,47 @@ net::awaitable<void> generate_load(net::io_context& ioc, smsc& sim, std::uint64_
   std::fflush(stdout);
 }
 
+net::awaitable<void> deliver_and_print(smsc& sim, const mo& m) {
+  const auto r = co_await sim.deliver(m.source, m.destination, m.text);
+  std::printf("deliver_sm from=%s to=%s text=%s answered=%s status=%s latency_us=%lld\n",
+              m.source.c_str(), m.destination.c_str(), quoted(m.text).c_str(),
+              r.answered ? "yes" : "no", smsgw::smpp::status_name(r.status).c_str(),
+              static_cast<long long>(r.latency.count()));
+  std::fflush(stdout);
+}
+
+// Delivers each line written to the named pipe at `path`, for as long as the simulator runs.
+// Opened for reading and writing, so that a writer closing it is not the end of input.
+net::awaitable<void> deliver_from_fifo(net::io_context& ioc, smsc& sim, const std::string& path) {
+  if (::mkfifo(path.c_str(), 0600) != 0 && errno != EEXIST) {
+    throw std::runtime_error("cannot make the named pipe " + path + ": " + std::strerror(errno));
+  }
+  const int fd = ::open(path.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+  net::posix::stream_descriptor pipe(ioc, fd);
+  std::printf("reading MOs from %s\n", path.c_str());
+  std::fflush(stdout);
+  std::string buffer;
+  net::steady_timer t(ioc);
+  for (;;) {
+    const auto n =
+        co_await net::async_read_until(pipe, net::dynamic_buffer(buffer), '\n', net::use_awaitable);
+    const std::string line = buffer.substr(0, n - 1);
+    buffer.erase(0, n);
+    const auto m = parse_mo_line(line);
+    if (!m) {
+      std::printf("ignored line=%s (want FROM TO TEXT)\n", quoted(line).c_str());
+      std::fflush(stdout);
+      continue;
+    }
+    while (sim.bound_clients() == 0) {
+      t.expires_after(std::chrono::milliseconds(50));
+      co_await t.async_wait(net::use_awaitable);
+    }
+    co_await deliver_and_print(sim, *m);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -119,6 +186,7 @@ int main(int argc, char** argv) {
   std::vector<mo> mos;
   std::string port_file;
   std::string record_file;
+  std::string fifo_path;
   int mo_delay_ms = 200;
   std::uint64_t load_count = 0;
   std::uint32_t load_rate = 0;
@@ -150,10 +218,11 @@ int main(int argc, char** argv) {
        [&](const std::string& v) {
          std::ifstream in(v);
          if (!in) throw std::invalid_argument("cannot read " + v);
-         std::string from, to, text;
-         while (in >> from >> to && std::getline(in >> std::ws, text))
-           mos.push_back({from, to, text});
+         for (std::string line; std::getline(in, line);) {
+           if (auto m = parse_mo_line(line)) mos.push_back(std::move(*m));
+         }
        }},
+      {"--mo-fifo", [&](const std::string& v) { fifo_path = v; }},
       {"--mo-count", [&](const std::string& v) { load_count = std::stoull(v); }},
       {"--mo-rate", [&](const std::string& v) { load_rate = to_u32(v); }},
       {"--mo-window",
@@ -233,19 +302,21 @@ int main(int argc, char** argv) {
         }
         t.expires_after(std::chrono::milliseconds(mo_delay_ms));
         if (work) co_await t.async_wait(net::use_awaitable);
-        for (const auto& m : mos) {
-          const auto r = co_await sim->deliver(m.source, m.destination, m.text);
-          std::printf("deliver_sm from=%s to=%s text=%s answered=%s status=%s latency_us=%lld\n",
-                      m.source.c_str(), m.destination.c_str(), quoted(m.text).c_str(),
-                      r.answered ? "yes" : "no", smsgw::smpp::status_name(r.status).c_str(),
-                      static_cast<long long>(r.latency.count()));
-          std::fflush(stdout);
-        }
+        for (const auto& m : mos) co_await deliver_and_print(*sim, m);
         if (load_count > 0) {
           co_await generate_load(ioc, *sim, load_count, load_rate, load_window, load_to, load_text);
         }
+        if (!fifo_path.empty()) co_await deliver_from_fifo(ioc, *sim, fifo_path);
       },
-      net::detached);
+      [](const std::exception_ptr& e) {
+        if (!e) return;
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& x) {
+          std::cerr << "smsc-sim: " << x.what() << "\n";
+          std::exit(1);
+        }
+      });
 
   net::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int) {
