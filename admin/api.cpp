@@ -94,6 +94,7 @@ struct api::impl : std::enable_shared_from_this<impl> {
     add_domain_routes(table);
     add_contact_routes(table);
     add_group_routes(table);
+    add_export_routes(table);
     add_messaging_routes(table);
     for (std::size_t i = 0; i <= table.paths.size(); ++i) stats.emplace_back();
   }
@@ -125,7 +126,7 @@ struct api::impl : std::enable_shared_from_this<impl> {
         if (m == "GET") allow += "HEAD, ";
       }
       allow += "OPTIONS";
-      if (r.method == "OPTIONS") co_return http_response{204, "", "", {{"Allow", allow}}};
+      if (r.method == "OPTIONS") co_return http_response{204, "", "", {{"Allow", allow}}, {}};
       auto res = error_body(405, "method_not_allowed", r.method + " is not allowed here");
       res.headers.emplace_back("Allow", allow);
       co_return res;
@@ -162,7 +163,7 @@ struct api::impl : std::enable_shared_from_this<impl> {
             res.headers.emplace_back("WWW-Authenticate", R"(Basic realm="smsgw", charset="UTF-8")");
             return res;
           }
-          call k{r, where, m.params, w, *who.caller, options.default_region};
+          call k{r, where, m.params, w, *who.caller, options.default_region, db};
           auto res = table.handlers[m.route](k);
           w.commit();
           return res;
@@ -220,13 +221,17 @@ struct api::impl : std::enable_shared_from_this<impl> {
               "application/json",
               fmt::format(R"({{"ready":{},"store":{},"binds":{}}})", store_ok && binds_ok, store_ok,
                           binds),
+              {},
               {}};
     }
     if (pattern == "/metrics") {
-      return {
-          200, "text/plain; version=0.0.4", (hooks.metrics ? hooks.metrics() : "") + render(), {}};
+      return {200,
+              "text/plain; version=0.0.4",
+              (hooks.metrics ? hooks.metrics() : "") + render(),
+              {},
+              {}};
     }
-    return {200, "application/yaml", std::string(openapi_yaml), {}};
+    return {200, "application/yaml", std::string(openapi_yaml), {}, {}};
   }
 
   [[nodiscard]] std::string render() const {

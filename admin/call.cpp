@@ -196,11 +196,12 @@ http_response json_answer(int status, const nlohmann::json& body) {
   return {status,
           "application/json",
           body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+          {},
           {}};
 }
 
 http_response no_content() {
-  return {204, "application/json", "", {}};
+  return {204, "application/json", "", {}, {}};
 }
 
 http_response page_answer(nlohmann::json items, const std::optional<std::string>& next,

@@ -36,6 +36,10 @@ struct adl_serializer<std::optional<T>> {
 };
 }  // namespace nlohmann
 
+namespace smsgw::store {
+class db_runner;  // store/runner.hpp: Asio, kept out of this widely included header
+}
+
 namespace smsgw::admin {
 
 /// An answer that is not a store error: 400 (bad query or cursor), 415, 404 for a path the
@@ -106,8 +110,8 @@ class body_fields {
 /// One request being handled.
 struct call {
   call(const http_request& r, const target& w, const path_params& p, pqxx::transaction_base& t,
-       const store::credentials& c, const std::string& reg)
-      : request(r), where(w), params(p), tx(t), caller(c), region(reg) {}
+       const store::credentials& c, const std::string& reg, store::db_runner& d)
+      : request(r), where(w), params(p), tx(t), caller(c), region(reg), db(d) {}
 
   const http_request& request;
   const target& where;
@@ -115,6 +119,9 @@ struct call {
   pqxx::transaction_base& tx;
   const store::credentials& caller;
   const std::string& region;  ///< default_country, for national numbers
+  /// The API's database threads, for an answer streamed in pieces after this transaction
+  /// (each piece its own transaction there); never to be awaited inside the handler.
+  store::db_runner& db;
 
   /// The caller's user id (the store's `actor_user`).
   [[nodiscard]] store::id actor() const { return caller.user_id; }
@@ -188,5 +195,6 @@ void add_contact_routes(route_table& t);    ///< contacts
 void add_group_routes(route_table& t);      ///< groups, members
 void add_messaging_routes(route_table& t);  ///< numbers, keywords, suppressions, sends
 void add_log_routes(route_table& t);        ///< inbound log, consents, message status
+void add_export_routes(route_table& t);     ///< a group's export file (streamed)
 
 }  // namespace smsgw::admin

@@ -31,12 +31,20 @@ struct http_request {
   }
 };
 
-/// The handler's answer. The transport adds Content-Length, Date, Server and Connection.
+/// A body made piece by piece (an export): each call gives the next piece, nullopt after the
+/// last. The transport asks for a piece only once the previous one is written, so a body of
+/// any length holds one piece in memory. A throw ends the connection: the answer's status is
+/// already sent.
+using body_pieces = std::function<boost::asio::awaitable<std::optional<std::string>>()>;
+
+/// The handler's answer. The transport adds Content-Length (or chunks `pieces`), Server and
+/// Connection.
 struct http_response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  ///< extra headers
+  body_pieces pieces;  ///< when set, the body instead of `body`
 };
 
 /// Answers one request. The request outlives the returned coroutine (the transport awaits it).

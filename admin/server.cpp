@@ -15,6 +15,7 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -47,6 +48,7 @@ http_response error_answer(int status, const char* code, const char* message) {
   return {status,
           "application/json",
           std::string(R"({"error":{"code":")") + code + R"(","message":")" + message + "\"}}",
+          {},
           {}};
 }
 
@@ -205,8 +207,58 @@ struct server::impl : std::enable_shared_from_this<impl> {
                     request.target.substr(0, request.target.find('?')), e.what());
         answer = error_answer(500, "internal", "internal error");
       }
-      if (!co_await write(stream, tcp, std::move(answer), keep, head) || !keep) co_return;
+      if (answer.pieces) {
+        if (!co_await write_pieces(stream, tcp, answer, keep, head, req.version())) co_return;
+      } else if (!co_await write(stream, tcp, std::move(answer), keep, head) || !keep) {
+        co_return;
+      }
     }
+  }
+
+  // A body in pieces: chunked for HTTP/1.1, or up to the close for HTTP/1.0. Each piece is
+  // asked for once the previous one is written, and must be written within write_timeout.
+  // True when the connection may take the next request.
+  template <class Stream>
+  net::awaitable<bool> write_pieces(Stream& stream, beast::tcp_stream& tcp, http_response& answer,
+                                    bool keep, bool head, unsigned version) {
+    const bool chunked = version >= 11;
+    http::response<http::empty_body> res{static_cast<http::status>(answer.status), version};
+    res.set(http::field::server, "smsgwd");
+    for (auto& [name, value] : answer.headers) res.set(name, value);
+    res.set(http::field::content_type, answer.content_type);
+    res.keep_alive(keep && chunked);
+    if (chunked) res.chunked(true);
+    tcp.expires_after(write_timeout);
+    boost::system::error_code ec;
+    http::response_serializer<http::empty_body> sr{res};
+    co_await http::async_write_header(stream, sr, net::redirect_error(net::use_awaitable, ec));
+    if (ec) co_return false;
+    if (head) co_return keep&& chunked;
+    for (;;) {
+      std::optional<std::string> piece;
+      try {
+        piece = co_await answer.pieces();
+      } catch (const std::exception& e) {
+        log().error("streamed answer failed status={} error=\"{}\"", answer.status, e.what());
+        co_return false;  // no last chunk: the client sees the answer cut short
+      }
+      if (!piece) break;
+      if (piece->empty()) continue;
+      tcp.expires_after(write_timeout);
+      if (chunked) {
+        co_await net::async_write(stream, http::make_chunk(net::buffer(*piece)),
+                                  net::redirect_error(net::use_awaitable, ec));
+      } else {
+        co_await net::async_write(stream, net::buffer(*piece),
+                                  net::redirect_error(net::use_awaitable, ec));
+      }
+      if (ec) co_return false;
+    }
+    if (!chunked) co_return false;
+    tcp.expires_after(write_timeout);
+    co_await net::async_write(stream, http::make_chunk_last(),
+                              net::redirect_error(net::use_awaitable, ec));
+    co_return !ec && keep;
   }
 
   template <class Stream>

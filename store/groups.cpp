@@ -52,7 +52,8 @@ std::vector<group> groups_of(const pqxx::result& rows) {
   return out;
 }
 
-// A group the reader can view, or not_found.
+}  // namespace
+
 group visible_group(pqxx::transaction_base& t, id reader, id group_id) {
   const auto r = t.exec_params(std::string("SELECT ") + group_columns +
                                    " FROM groups g WHERE g.id = $2 "
@@ -61,6 +62,8 @@ group visible_group(pqxx::transaction_base& t, id reader, id group_id) {
   if (r.empty()) throw not_found("no such group");
   return group_of(r[0]);
 }
+
+namespace {
 
 // A group the actor may change (Editor on its domain).
 group editable_group(pqxx::transaction_base& t, id actor_user, id group_id) {

@@ -64,6 +64,9 @@ group create_group(pqxx::transaction_base& t, id actor_user, const new_group& g)
 /// domain.
 group get_group(pqxx::transaction_base& t, id actor_user, id group_id);
 
+/// The group as `reader` sees it, without counts (cheap), or not_found.
+group visible_group(pqxx::transaction_base& t, id reader, id group_id);
+
 /// How a group is named from outside (the manual's import: absid, alias, name).
 enum class group_key { system_id, alias, public_id, name };
 

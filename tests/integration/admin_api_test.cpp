@@ -224,6 +224,12 @@ TEST_F(AdminApi, BobMaryDonaldThroughHttp) {
   EXPECT_EQ(names(mary->get("/api/v1/contacts")),
             (std::set<std::string>{"Alice Waters", "Don Bradman"}));
   EXPECT_EQ(mary->get("/api/v1/contacts/" + donald).status, 404);
+  // Mary's export of the group leaves Donald out; Bob's has him.
+  const auto mary_file = mary->get("/api/v1/groups/" + t + "/export").body;
+  EXPECT_NE(mary_file.find("Don Bradman"), std::string::npos) << mary_file;
+  EXPECT_EQ(mary_file.find("Donald Trump"), std::string::npos) << mary_file;
+  EXPECT_NE(bob->get("/api/v1/groups/" + t + "/export").body.find("Donald Trump"),
+            std::string::npos);
   EXPECT_EQ(mary->patch("/api/v1/contacts/" + donald, {{"name", "X"}}).status, 404);
   EXPECT_EQ(mary->get("/api/v1/domains/" + std::to_string(vips)).status, 404);
 
@@ -445,6 +451,91 @@ TEST_F(AdminApi, BadInputGetsAClearErrorAndChangesNothing) {
   EXPECT_EQ(contact.status, 422) << contact.body;
   EXPECT_EQ(admin->get("/api/v1/contacts").json().at("items").size(), 0U);
   EXPECT_EQ(admin->get("/api/v1/groups").json().at("items").size(), 1U);
+}
+
+// The manual's export example ("Exporting Contacts"): Joe Famous in Authors and Directors,
+// with public ids; then the same file without them.
+TEST_F(AdminApi, ExportIsTheManualsFile) {
+  auto admin = as_admin();
+  const auto authors =
+      id_of(admin->post("/api/v1/groups", {{"name", "Authors"}, {"public_id", "G0001"}}));
+  const auto directors =
+      id_of(admin->post("/api/v1/groups", {{"name", "Directors"}, {"public_id", "G007"}}));
+  id_of(admin->post("/api/v1/contacts", {{"name", "Anglea McFiction"},
+                                         {"number", "+61770000001"},
+                                         {"alias", "ang"},
+                                         {"public_id", "C342334"},
+                                         {"groups", {authors}}}));
+  id_of(admin->post("/api/v1/contacts", {{"name", "Joe Famous"},
+                                         {"number", "+61770000002"},
+                                         {"alias", "bigjoe"},
+                                         {"public_id", "C724421"},
+                                         {"groups", {authors, directors}}}));
+  const auto a = std::to_string(authors);
+  const auto with_ids = admin->get("/api/v1/groups/" + a + "/export?public_ids=true");
+  ASSERT_EQ(with_ids.status, 200) << with_ids.body;
+  EXPECT_EQ(with_ids.headers.at("content-type"), "text/csv; charset=utf-8");
+  EXPECT_EQ(with_ids.headers.at("transfer-encoding"), "chunked");
+  EXPECT_EQ(
+      with_ids.body,
+      "\"Type\",\"Name\",\"Number\",\"Alias\",\"Public Id\",\"Group\",\"Group Public Ids\"\r\n"
+      "\"contact\",\"Anglea McFiction\",\"+61770000001\",\"ang\",\"C342334\",\"Authors\","
+      "\"G0001\"\r\n"
+      "\"contact\",\"Joe Famous\",\"+61770000002\",\"bigjoe\",\"C724421\","
+      "\"Authors|Directors\",\"G0001|G007\"\r\n");
+  EXPECT_EQ(admin->get("/api/v1/groups/" + a + "/export").body,
+            "\"Type\",\"Name\",\"Number\",\"Alias\",\"Group\"\r\n"
+            "\"contact\",\"Anglea McFiction\",\"+61770000001\",\"ang\",\"Authors\"\r\n"
+            "\"contact\",\"Joe Famous\",\"+61770000002\",\"bigjoe\",\"Authors|Directors\"\r\n");
+  EXPECT_EQ(admin->get("/api/v1/groups/" + a + "/export?public_ids=yes").status, 400);
+  EXPECT_EQ(admin->get("/api/v1/groups/999999/export").status, 404);
+  // HEAD: the headers a GET would send, no body; the connection stays usable.
+  const auto head = admin->request("HEAD", "/api/v1/groups/" + a + "/export");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_TRUE(head.body.empty());
+  EXPECT_EQ(admin->get("/api/v1/me").status, 200);
+}
+
+// Members of all three types, quotes inside fields, and more members than one piece holds:
+// every member once, in order, over several chunks.
+TEST_F(AdminApi, ExportStreamsEveryMemberOfEveryType) {
+  auto admin = as_admin();
+  const auto bob = add_user(*admin, "bob");
+  const auto staff = id_of(admin->post(
+      "/api/v1/groups", {{"name", "Staff \"A\" Team"}, {"type", "users_and_contacts"}}));
+  const auto inner = id_of(admin->post("/api/v1/groups", {{"name", "Inner"}, {"alias", "inner"}}));
+  ASSERT_EQ(admin
+                ->post("/api/v1/groups/" + std::to_string(staff) + "/members",
+                       {{"users", {bob}}, {"groups", {inner}}})
+                .status,
+            200);
+  {
+    pqxx::connection c(db_.dsn());
+    pqxx::work t(c);
+    // 2,500 contacts: three pieces of the answer.
+    t.exec_params0(
+        "WITH c AS (INSERT INTO contacts (company_id, domain_id, name, number) "
+        "SELECT $1, (SELECT id FROM domains WHERE company_id = $1 AND kind = 'shared'), "
+        "'Fan ' || i, '+614120' || lpad(i::text, 5, '0') FROM generate_series(1, 2500) i "
+        "RETURNING id) INSERT INTO group_contacts (group_id, contact_id) SELECT $2, id FROM c",
+        company_, staff);
+    t.commit();
+  }
+  const auto file = admin->get("/api/v1/groups/" + std::to_string(staff) + "/export");
+  ASSERT_EQ(file.status, 200) << file.body;
+  std::vector<std::string> lines;
+  for (std::size_t at = 0; at < file.body.size();) {
+    const auto end = file.body.find("\r\n", at);
+    ASSERT_NE(end, std::string::npos);
+    lines.push_back(file.body.substr(at, end - at));
+    at = end + 2;
+  }
+  ASSERT_EQ(lines.size(), 1U + 2U + 2500U);
+  EXPECT_EQ(lines[1], "\"group\",\"Inner\",\"\",\"inner\",\"Staff \"\"A\"\" Team\"");
+  EXPECT_EQ(lines[2], "\"user\",\"bob\",\"\",\"bob\",\"Staff \"\"A\"\" Team\"");
+  EXPECT_EQ(lines[3], "\"contact\",\"Fan 1\",\"+61412000001\",\"\",\"Staff \"\"A\"\" Team\"");
+  EXPECT_EQ(lines.back(),
+            "\"contact\",\"Fan 2500\",\"+61412002500\",\"\",\"Staff \"\"A\"\" Team\"");
 }
 
 // A rule the schema holds that the store's own checks do not (here one added for the test)
