@@ -19,6 +19,8 @@
 #include "admin/auth.hpp"
 #include "admin/call.hpp"
 #include "admin/target.hpp"
+#include "admin/upload.hpp"
+#include "store/import.hpp"
 #include "store/runner.hpp"
 #include "store/sql_util.hpp"
 
@@ -95,6 +97,7 @@ struct api::impl : std::enable_shared_from_this<impl> {
     add_contact_routes(table);
     add_group_routes(table);
     add_export_routes(table);
+    add_import_routes(table);
     add_messaging_routes(table);
     for (std::size_t i = 0; i <= table.paths.size(); ++i) stats.emplace_back();
   }
@@ -142,13 +145,28 @@ struct api::impl : std::enable_shared_from_this<impl> {
         [this, &r, &where, &m](pqxx::connection& c) { return execute(c, r, *where, m); });
   }
 
+  [[nodiscard]] bool takes_upload(std::string_view method, std::string_view target_text) const {
+    const auto where = parse_target(target_text);
+    if (!where) return false;
+    const auto found = table.paths.match(method, where->segments);
+    const auto* m = std::get_if<route_match>(&found);
+    return m != nullptr && table.kinds[m->route] != route_table::kind::json;
+  }
+
   http_response execute(pqxx::connection& c, const http_request& r, const target& where,
                         const route_match& m) {
     try {
+      const auto kind = table.kinds[m.route];
+      std::optional<upload_form> form;
+      if (kind != route_table::kind::json) form = read_upload(r);
       for (int attempt = 1;; ++attempt) {
         try {
           pqxx::work w(c);
-          const auto who = auth.authenticate(w, r);
+          const auto who =
+              kind == route_table::kind::upload_form_login && !r.header("authorization")
+                  ? auth.check_password(w, form->field("username").value_or(""),
+                                        form->field("password").value_or(""), r.client)
+                  : auth.authenticate(w, r);
           if (!who.caller) {
             w.commit();
             auth_failures.fetch_add(1, std::memory_order_relaxed);
@@ -164,6 +182,7 @@ struct api::impl : std::enable_shared_from_this<impl> {
             return res;
           }
           call k{r, where, m.params, w, *who.caller, options.default_region, db};
+          if (form) k.form = &*form;
           auto res = table.handlers[m.route](k);
           w.commit();
           return res;
@@ -181,6 +200,19 @@ struct api::impl : std::enable_shared_from_this<impl> {
       }
     } catch (const api_error& e) {
       return error_body(e.status(), e.code(), e.what(), e.details());
+    } catch (const store::import_refused& e) {
+      nlohmann::json errors = nlohmann::json::array();
+      for (const auto& i : e.issues()) {
+        errors.push_back({{"line", i.line}, {"column", i.column}, {"reason", i.reason}});
+      }
+      auto res =
+          error_body(422, "import_refused",
+                     "the file was refused; nothing changed: " + std::string(e.what()), errors);
+      nlohmann::json body = nlohmann::json::parse(res.body);
+      body["errors"] = std::move(errors);
+      body["error_count"] = e.count();
+      res.body = body.dump();
+      return res;
     } catch (const store::validation_error& e) {
       nlohmann::json details = nlohmann::json::array();
       for (const auto& i : e.issues())
@@ -297,9 +329,12 @@ struct api::impl : std::enable_shared_from_this<impl> {
     while (!stopped) {
       try {
         co_await db.run([](pqxx::connection& c) {
-          pqxx::nontransaction n(c);
-          n.exec("SET statement_timeout = 2000");
-          n.exec("SELECT 1");
+          // SET LOCAL: the connection goes back to the pool, and a session-wide timeout
+          // would cut every later request on it (a long import) at 2 s.
+          pqxx::read_transaction t(c);
+          t.exec("SET LOCAL statement_timeout = 2000");
+          t.exec("SELECT 1");
+          t.commit();
           return true;
         });
         last_probe_ok = clock::now().time_since_epoch().count();
@@ -332,6 +367,10 @@ api::api(const boost::asio::any_io_executor& ex, store::db_runner& db, api_optio
 
 api::~api() {
   stop();
+}
+
+bool api::takes_upload(std::string_view method, std::string_view target) const {
+  return impl_->takes_upload(method, target);
 }
 
 net::awaitable<http_response> api::handle(const http_request& r) {

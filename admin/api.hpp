@@ -49,6 +49,10 @@ class api {
   /// Answers one request.
   boost::asio::awaitable<http_response> handle(const http_request& r);
 
+  /// Whether `method target` is a route that takes an upload (the transport spools its body:
+  /// server_options::takes_upload).
+  [[nodiscard]] bool takes_upload(std::string_view method, std::string_view target) const;
+
   /// Starts probing the store every second (for /readyz); stop() ends it.
   void start();
   void stop();

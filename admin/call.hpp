@@ -107,6 +107,8 @@ class body_fields {
   std::vector<store::field_issue> issues_;
 };
 
+struct upload_form;  // admin/upload.hpp
+
 /// One request being handled.
 struct call {
   call(const http_request& r, const target& w, const path_params& p, pqxx::transaction_base& t,
@@ -122,6 +124,8 @@ struct call {
   /// The API's database threads, for an answer streamed in pieces after this transaction
   /// (each piece its own transaction there); never to be awaited inside the handler.
   store::db_runner& db;
+  /// The request's upload read as a form, for the routes that take one; nullptr otherwise.
+  const upload_form* form = nullptr;
 
   /// The caller's user id (the store's `actor_user`).
   [[nodiscard]] store::id actor() const { return caller.user_id; }
@@ -180,12 +184,18 @@ using route_fn = std::function<http_response(call&)>;
 /// The routes of the API: patterns with their handlers. Each resource family adds its own
 /// (admin/routes_*.cpp).
 struct route_table {
+  /// How a route takes its request: JSON with the Authorization header, or an upload (the
+  /// body spooled by the transport and read as a form) whose caller may also sign in with
+  /// the form's `username` and `password` fields (the manual's HTTP POST import).
+  enum class kind { json, upload, upload_form_login };
   router paths;
   std::vector<route_fn> handlers;  ///< by route number; empty for routes the api answers
                                    ///< itself (ops endpoints)
-  void add(std::string method, std::string_view pattern, route_fn fn = {}) {
+  std::vector<kind> kinds;         ///< by route number
+  void add(std::string method, std::string_view pattern, route_fn fn = {}, kind k = kind::json) {
     paths.add(std::move(method), pattern);
     handlers.push_back(std::move(fn));
+    kinds.push_back(k);
   }
 };
 
@@ -196,5 +206,6 @@ void add_group_routes(route_table& t);      ///< groups, members
 void add_messaging_routes(route_table& t);  ///< numbers, keywords, suppressions, sends
 void add_log_routes(route_table& t);        ///< inbound log, consents, message status
 void add_export_routes(route_table& t);     ///< a group's export file (streamed)
+void add_import_routes(route_table& t);     ///< a group's import (uploads), the manual's /import
 
 }  // namespace smsgw::admin

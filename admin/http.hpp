@@ -2,7 +2,10 @@
 // socket, no Beast. The transport (server.cpp) fills and writes them.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,14 +16,34 @@
 
 namespace smsgw::admin {
 
-/// One HTTP request, read whole (its body within the server's limit).
+/// A request body the transport wrote to an unlinked temporary file as it arrived (an
+/// upload: an import file), so that a body of any size holds no memory. Closed with the last
+/// reference.
+class spooled_body {
+ public:
+  spooled_body(int fd, std::uint64_t size) : fd_(fd), size_(size) {}
+  ~spooled_body();
+  spooled_body(const spooled_body&) = delete;
+  spooled_body& operator=(const spooled_body&) = delete;
+  [[nodiscard]] std::uint64_t size() const { return size_; }
+  /// Up to `n` bytes from `offset` into `out`; how many (0 at the end). Throws on a read error.
+  std::size_t read(std::uint64_t offset, char* out, std::size_t n) const;
+
+ private:
+  int fd_;
+  std::uint64_t size_;
+};
+
+/// One HTTP request, read whole (its body within the server's limit), or with its body
+/// spooled (`upload`) when the server was told the route takes uploads.
 struct http_request {
   std::string method;                                        ///< as sent: `GET`, `POST`, ...
   std::string target;                                        ///< path and query, not decoded
   std::vector<std::pair<std::string, std::string>> headers;  ///< names lower-cased, in order
   std::string body;
-  std::string client;   ///< the peer's address, for logs and login limits
-  bool secure = false;  ///< arrived over TLS
+  std::shared_ptr<const spooled_body> upload;  ///< set instead of `body` for an upload
+  std::string client;                          ///< the peer's address, for logs and login limits
+  bool secure = false;                         ///< arrived over TLS
 
   /// The first header called `name` (lower case), or nullopt.
   [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const {

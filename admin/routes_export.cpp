@@ -8,6 +8,7 @@
 #include <pqxx/pqxx>
 
 #include "admin/call.hpp"
+#include "store/csv.hpp"
 #include "store/export.hpp"
 #include "store/runner.hpp"
 

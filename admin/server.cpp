@@ -6,6 +6,15 @@
 
 #include <atomic>
 #include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <utility>
+#include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
@@ -60,7 +69,63 @@ bool resource_exhausted(const boost::system::error_code& ec) {
          ec == boost::system::errc::no_buffer_space || ec == boost::system::errc::not_enough_memory;
 }
 
+std::string upload_dir(const std::string& configured) {
+  if (!configured.empty()) return configured;
+  const char* tmp = std::getenv("TMPDIR");
+  return tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+}
+
+// A file in `dir` that no other process can open and that disappears with its descriptor.
+int open_upload_file(const std::string& configured) {
+  const std::string dir = upload_dir(configured);
+  const int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR)) return fd;
+  std::string name = dir + "/smsgwd-upload-XXXXXX";  // file systems without O_TMPFILE
+  const int named = ::mkostemp(name.data(), O_CLOEXEC);
+  if (named >= 0) ::unlink(name.c_str());
+  return named;
+}
+
+bool write_all(int fd, const char* data, std::size_t n) {
+  while (n > 0) {
+    const ssize_t w = ::write(fd, data, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    data += w;
+    n -= static_cast<std::size_t>(w);
+  }
+  return true;
+}
+
+// Closes a descriptor unless released.
+class file_guard {
+ public:
+  explicit file_guard(int fd) : fd_(fd) {}
+  ~file_guard() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  file_guard(const file_guard&) = delete;
+  file_guard& operator=(const file_guard&) = delete;
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
 }  // namespace
+
+spooled_body::~spooled_body() {
+  ::close(fd_);
+}
+
+std::size_t spooled_body::read(std::uint64_t offset, char* out, std::size_t n) const {
+  for (;;) {
+    const ssize_t r = ::pread(fd_, out, n, static_cast<off_t>(offset));
+    if (r >= 0) return static_cast<std::size_t>(r);
+    if (errno != EINTR)
+      throw std::runtime_error(std::string("reading an upload: ") + std::strerror(errno));
+  }
+}
 
 struct server::impl : std::enable_shared_from_this<impl> {
   impl(const net::any_io_executor& ex, http_handler h, server_options o)
@@ -152,19 +217,53 @@ struct server::impl : std::enable_shared_from_this<impl> {
       // From the first byte, the whole request must arrive within read_timeout: a client
       // trickling one byte a minute is dropped.
       tcp.expires_after(options.read_timeout);
-      http::request_parser<http::string_body> parser;
-      parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
-      parser.body_limit(options.body_limit);
-      co_await http::async_read_header(stream, buffer, parser,
+      http::request_parser<http::empty_body> header;
+      header.header_limit(static_cast<std::uint32_t>(options.header_limit));
+      // Beast checks Content-Length against the body limit while it reads the header; the
+      // limit depends on the route (an upload's or a JSON body's), so it is checked below.
+      header.body_limit(std::numeric_limits<std::uint64_t>::max());
+      co_await http::async_read_header(stream, buffer, header,
                                        net::redirect_error(net::use_awaitable, ec));
-      if (!ec && parser.get()[http::field::expect] == "100-continue" &&
-          parser.content_length().value_or(0) <= options.body_limit) {
-        http::response<http::empty_body> go_on{http::status::continue_, 11};
-        co_await http::async_write(stream, go_on, net::redirect_error(net::use_awaitable, ec));
-      }
-      if (!ec && !parser.is_done()) {
-        co_await http::async_read(stream, buffer, parser,
-                                  net::redirect_error(net::use_awaitable, ec));
+      http_request request;
+      bool keep = false;
+      bool head = false;
+      unsigned version = 11;
+      if (!ec) {
+        const auto& req = header.get();
+        request.method = std::string(req.method_string());
+        request.target = std::string(req.target());
+        request.headers.reserve(16);
+        for (const auto& f : req) {
+          std::string name(f.name_string());
+          for (auto& ch : name)
+            ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+          request.headers.emplace_back(std::move(name), std::string(f.value()));
+        }
+        request.client = client;
+        request.secure = secure;
+        keep = req.keep_alive();
+        head = req.method() == http::verb::head;
+        version = req.version();
+        const bool upload =
+            options.takes_upload && options.takes_upload(request.method, request.target);
+        const std::uint64_t limit = upload ? options.upload_limit : options.body_limit;
+        if (header.content_length().value_or(0) > limit) {
+          ec = http::error::body_limit;  // refused before the client sends it
+        } else if (req[http::field::expect] == "100-continue") {
+          http::response<http::empty_body> go_on{http::status::continue_, 11};
+          co_await http::async_write(stream, go_on, net::redirect_error(net::use_awaitable, ec));
+        }
+        if (!ec && upload) {
+          ec = co_await spool(stream, tcp, buffer, header, request);
+        } else if (!ec) {
+          http::request_parser<http::string_body> whole{std::move(header)};
+          whole.body_limit(options.body_limit);
+          if (!whole.is_done()) {
+            co_await http::async_read(stream, buffer, whole,
+                                      net::redirect_error(net::use_awaitable, ec));
+          }
+          request.body = std::move(whole.get().body());
+        }
       }
       if (ec) {
         // Answer what a client can act on; a closed or timed-out peer gets nothing.
@@ -175,6 +274,10 @@ struct server::impl : std::enable_shared_from_this<impl> {
         } else if (ec == http::error::body_limit) {
           co_await write(stream, tcp, error_answer(413, "too_large", "request body too large"),
                          false, false);
+        } else if (ec == boost::system::errc::no_space_on_device) {
+          co_await write(stream, tcp,
+                         error_answer(507, "insufficient_storage", "no room to store the upload"),
+                         false, false);
         } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
                    ec != http::error::end_of_stream && ec != http::error::partial_message) {
           co_await write(stream, tcp, error_answer(400, "bad_request", "malformed HTTP request"),
@@ -182,22 +285,6 @@ struct server::impl : std::enable_shared_from_this<impl> {
         }
         co_return;
       }
-
-      auto& req = parser.get();
-      http_request request;
-      request.method = std::string(req.method_string());
-      request.target = std::string(req.target());
-      request.headers.reserve(16);
-      for (const auto& f : req) {
-        std::string name(f.name_string());
-        for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        request.headers.emplace_back(std::move(name), std::string(f.value()));
-      }
-      request.body = std::move(req.body());
-      request.client = client;
-      request.secure = secure;
-      const bool keep = req.keep_alive();
-      const bool head = req.method() == http::verb::head;
 
       http_response answer;
       try {
@@ -208,11 +295,52 @@ struct server::impl : std::enable_shared_from_this<impl> {
         answer = error_answer(500, "internal", "internal error");
       }
       if (answer.pieces) {
-        if (!co_await write_pieces(stream, tcp, answer, keep, head, req.version())) co_return;
+        if (!co_await write_pieces(stream, tcp, answer, keep, head, version)) co_return;
       } else if (!co_await write(stream, tcp, std::move(answer), keep, head) || !keep) {
         co_return;
       }
     }
+  }
+
+  // An upload's body, written to an unlinked temporary file as it arrives: each piece within
+  // read_timeout of the last, the whole within upload_timeout. The file reaches the handler
+  // as request.upload. Writing to the file is a page-cache copy on the network thread.
+  template <class Stream>
+  net::awaitable<boost::system::error_code> spool(Stream& stream, beast::tcp_stream& tcp,
+                                                  beast::flat_buffer& buffer,
+                                                  http::request_parser<http::empty_body>& header,
+                                                  http_request& request) {
+    http::request_parser<http::buffer_body> parser{std::move(header)};
+    parser.body_limit(options.upload_limit);
+    boost::system::error_code ec;
+    const int fd = open_upload_file(options.upload_dir);
+    if (fd < 0) {
+      log().error("cannot create an upload file dir={} error=\"{}\"",
+                  upload_dir(options.upload_dir), std::strerror(errno));
+      co_return boost::system::errc::make_error_code(boost::system::errc::no_space_on_device);
+    }
+    auto file = std::make_unique<file_guard>(fd);
+    std::vector<char> piece(std::size_t{64} * 1024);
+    const auto deadline = std::chrono::steady_clock::now() + options.upload_timeout;
+    std::uint64_t size = 0;
+    while (!parser.is_done()) {
+      parser.get().body().data = piece.data();
+      parser.get().body().size = piece.size();
+      const auto left = deadline - std::chrono::steady_clock::now();
+      tcp.expires_after(std::min<std::chrono::steady_clock::duration>(options.read_timeout, left));
+      co_await http::async_read_some(stream, buffer, parser,
+                                     net::redirect_error(net::use_awaitable, ec));
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) co_return ec;
+      const std::size_t n = piece.size() - parser.get().body().size;
+      if (!write_all(fd, piece.data(), n)) {
+        log().error("cannot write an upload file error=\"{}\"", std::strerror(errno));
+        co_return boost::system::errc::make_error_code(boost::system::errc::no_space_on_device);
+      }
+      size += n;
+    }
+    request.upload = std::make_shared<spooled_body>(file->release(), size);
+    co_return ec;
   }
 
   // A body in pieces: chunked for HTTP/1.1, or up to the close for HTTP/1.0. Each piece is

@@ -5,9 +5,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -22,8 +24,15 @@ struct server_options {
   std::chrono::seconds read_timeout{30};  ///< from a request's first byte to its last
   std::size_t header_limit = std::size_t{16} * 1024;  ///< request line and headers; past it 431
   std::size_t body_limit = std::size_t{1024} * 1024;  ///< past it 413
-  std::optional<std::string> tls_certificate;         ///< PEM chain file: HTTPS (TLS 1.2+)
-  std::optional<std::string> tls_key;                 ///< PEM private key file
+  /// Which requests are uploads: their body is spooled to a temporary file (`upload`), up to
+  /// `upload_limit`, each piece within read_timeout of the last and the whole within
+  /// `upload_timeout`.
+  std::function<bool(std::string_view method, std::string_view target)> takes_upload;
+  std::uint64_t upload_limit = std::uint64_t{1024} * 1024 * 1024;
+  std::chrono::seconds upload_timeout{900};
+  std::string upload_dir;                      ///< "" : $TMPDIR, else /tmp
+  std::optional<std::string> tls_certificate;  ///< PEM chain file: HTTPS (TLS 1.2+)
+  std::optional<std::string> tls_key;          ///< PEM private key file
 };
 
 /// An HTTP/1.1 server on one address. Created and used on one executor.

@@ -297,8 +297,8 @@ tls_files read_tls(const field& self) {
 }
 
 admin read_admin(const field& self) {
-  const map_reader r(
-      self, {"listen", "tls", "pool_size", "max_connections", "idle_timeout", "read_timeout"});
+  const map_reader r(self, {"listen", "tls", "pool_size", "max_connections", "idle_timeout",
+                            "read_timeout", "upload_limit_mb"});
   admin a;
   const auto is_endpoint = [](const std::string& s) { return parse_endpoint(s).has_value(); };
   r.optional("listen", a.listen, text_if(is_endpoint, "expected host:port or [address]:port"));
@@ -307,6 +307,7 @@ admin read_admin(const field& self) {
   r.optional("max_connections", a.max_connections, integer<std::uint32_t>(1, 100000));
   r.optional("idle_timeout", a.idle_timeout, integer<std::chrono::seconds>(1, 3600));
   r.optional("read_timeout", a.read_timeout, integer<std::chrono::seconds>(1, 3600));
+  r.optional("upload_limit_mb", a.upload_limit_mb, integer<std::uint32_t>(1, 65536));
   return a;
 }
 

@@ -70,6 +70,7 @@ struct admin {
   std::uint32_t max_connections = 512;    ///< open HTTP connections, 1..100000
   std::chrono::seconds idle_timeout{60};  ///< keep-alive wait for the next request, 1..3600 s
   std::chrono::seconds read_timeout{30};  ///< to read one whole request, 1..3600 s
+  std::uint32_t upload_limit_mb = 1024;   ///< an import file's upload, 1..65536 MiB
   friend bool operator==(const admin&, const admin&) = default;
 };
 

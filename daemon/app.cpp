@@ -76,13 +76,17 @@ struct application::impl {
         api(io.get_executor(), admin_db, admin::api_options{cfg.default_country}, ops_hooks()),
         http(
             io.get_executor(), [this](const admin::http_request& r) { return api.handle(r); },
-            server_options(cfg.admin_port)) {}
+            server_options(cfg.admin_port, api)) {}
 
-  static admin::server_options server_options(const config::admin& a) {
+  static admin::server_options server_options(const config::admin& a, const admin::api& api) {
     admin::server_options o;
+    o.takes_upload = [&api](std::string_view method, std::string_view target) {
+      return api.takes_upload(method, target);
+    };
     o.max_connections = a.max_connections;
     o.idle_timeout = a.idle_timeout;
     o.read_timeout = a.read_timeout;
+    o.upload_limit = std::uint64_t{a.upload_limit_mb} * 1024 * 1024;
     if (a.tls) {
       o.tls_certificate = a.tls->certificate;
       o.tls_key = a.tls->key;

@@ -117,18 +117,4 @@ export_page export_members(pqxx::transaction_base& t, id reader, const export_la
   return page;
 }
 
-std::string csv_record(const std::vector<std::string>& fields) {
-  std::string out;
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (const char c : fields[i]) {
-      if (c == '"') out += '"';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "\r\n";
-}
-
 }  // namespace smsgw::store

@@ -38,7 +38,4 @@ struct export_page {
 export_page export_members(pqxx::transaction_base& t, id reader, const export_layout& layout,
                            std::optional<member_cursor> from, int limit);
 
-/// One CSV record: every field quoted, quotes doubled, CRLF at the end (RFC 4180).
-std::string csv_record(const std::vector<std::string>& fields);
-
 }  // namespace smsgw::store

@@ -3,6 +3,7 @@
 // for the next MO, auth, access on every route, and hostile input.
 #include <malloc.h>
 #include <sys/resource.h>
+#include <unistd.h>
 #if defined(__SANITIZE_ADDRESS__)
 // The sanitizer runtime's allocator statistics (GCC ships the runtime without this header).
 extern "C" std::size_t
@@ -11,7 +12,10 @@ __sanitizer_get_current_allocated_bytes();  // NOLINT(bugprone-reserved-identifi
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdio>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
 #include <thread>
@@ -392,8 +396,11 @@ TEST_F(AdminApi, AnotherCompanySeesNothing) {
     fill("{member}", std::to_string(contact));
     fill("{number}", "+61412000009");
     const bool has_id = path != pattern;
-    const auto body = method == "GET" || method == "DELETE" ? std::string() : std::string("{}");
-    const auto r = hank->request(method, path, body);
+    const bool upload = path.size() > 7 && path.substr(path.size() - 7) == "/import";
+    const auto body = method == "GET" || method == "DELETE" ? std::string()
+                      : upload                              ? std::string("number\n+61412000009\n")
+                                                            : std::string("{}");
+    const auto r = hank->request(method, path, body, upload ? "text/csv" : "application/json");
     ++checked;
     if (has_id) {
       EXPECT_TRUE(r.status == 404 || r.status == 403 || r.status == 422)
@@ -676,6 +683,181 @@ TEST_F(AdminApi, HttpsWithTheConfiguredCertificate) {
   boost::system::error_code ec;
   tls11.handshake(net::ssl::stream_base::client, ec);
   EXPECT_TRUE(ec) << "a TLS 1.1 handshake succeeded";
+}
+
+// A multipart/form-data body as curl -F builds it: `fields` in order, then `file`.
+std::string form_body(const std::vector<std::pair<std::string, std::string>>& fields,
+                      const std::string& file, const std::string& boundary) {
+  std::string out;
+  for (const auto& [name, value] : fields) {
+    out += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" +
+           value + "\r\n";
+  }
+  out += "--" + boundary +
+         "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"test.csv\"\r\n"
+         "Content-Type: text/csv\r\n\r\n" +
+         file + "\r\n--" + boundary + "--\r\n";
+  return out;
+}
+
+// Runs `command` in a shell and returns what it printed.
+std::string shell_output(const std::string& command) {
+  std::string out;
+  FILE* p = ::popen(command.c_str(), "r");
+  if (p == nullptr) return out;
+  char buffer[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, p)) > 0) out.append(buffer, n);
+  ::pclose(p);
+  return out;
+}
+
+TEST_F(AdminApi, ImportIntoAGroupOverHttp) {
+  auto admin = as_admin();
+  const auto friends = id_of(admin->post("/api/v1/groups", {{"name", "Friends"}}));
+  const auto work = id_of(admin->post("/api/v1/groups", {{"name", "Work"}}));
+  const std::string path = "/api/v1/groups/" + std::to_string(friends) + "/import";
+  const std::string boundary = "------------------------d74496d66958873e";
+  const auto type = "multipart/form-data; boundary=" + boundary;
+
+  const auto made = admin->request(
+      "POST", path,
+      form_body({{"merge", "true"}}, "name,number,group\nAnn,+61497565432,Work\n", boundary), type);
+  ASSERT_EQ(made.status, 200) << made.body;
+  EXPECT_EQ(made.json(), (json{{"rows", 1},
+                               {"created", 1},
+                               {"updated", 0},
+                               {"unchanged", 0},
+                               {"added_to_groups", 2},
+                               {"removed_from_group", 0}}));
+  EXPECT_EQ(names(admin->get("/api/v1/groups/" + std::to_string(work) + "/members")),
+            (std::set<std::string>{"Ann"}));
+
+  // The file alone as text/csv, the options in the query.
+  const auto csv = admin->request("POST", path + "?merge=true&key=number",
+                                  "number,name\n+61497565432,Ann Smith\n", "text/csv");
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_EQ(csv.json().at("updated"), 1);
+
+  // A refused file: every bad row by line and column, nothing changed.
+  const auto refused = admin->request(
+      "POST", path, form_body({}, "number,name\n+61492776143,Bo\nnope,Cy\n+6149,Di\n", boundary),
+      type);
+  ASSERT_EQ(refused.status, 422) << refused.body;
+  const auto body = refused.json();
+  EXPECT_EQ(body.at("error").at("code"), "import_refused");
+  EXPECT_EQ(body.at("error_count"), 2);
+  EXPECT_EQ(body.at("errors").at(0),
+            (json{{"line", 3}, {"column", "number"}, {"reason", "is not a phone number"}}));
+  EXPECT_EQ(body.at("errors").at(1).at("line"), 4);
+  EXPECT_EQ(names(admin->get("/api/v1/groups/" + std::to_string(friends) + "/members")),
+            (std::set<std::string>{"Ann Smith"}));
+
+  // Malformed uploads and options: clear errors.
+  EXPECT_EQ(admin->request("POST", path, "--x\r\nnot a part", type).status, 400);
+  EXPECT_EQ(
+      admin->request("POST", path, form_body({{"merge", "maybe"}}, "number\n", boundary), type)
+          .status,
+      400);
+  EXPECT_EQ(
+      admin->request("POST", path, form_body({{"key", "shoe"}}, "number\n", boundary), type).status,
+      400);
+  EXPECT_EQ(admin->request("POST", path, "{}", "application/json").status, 415);
+  EXPECT_EQ(admin->request("POST", "/api/v1/groups/999999/import", "number\n", "text/csv").status,
+            404);
+  // An import that is not allowed: a user who can only view the group's domain.
+  const auto vic_id = add_user(*admin, "vic");
+  auto vic = as("vic", "vic-password");
+  const auto sales = id_of(admin->post("/api/v1/domains", {{"name", "Sales"}}));
+  const auto leads =
+      id_of(admin->post("/api/v1/groups", {{"name", "Leads"}, {"domain_id", sales}}));
+  const auto grant = admin->put(
+      "/api/v1/domains/" + std::to_string(sales) + "/accesses/user:" + std::to_string(vic_id),
+      {{"level", "viewer"}});
+  EXPECT_EQ(grant.status, 200) << grant.body;
+  EXPECT_EQ(vic->request("POST", "/api/v1/groups/" + std::to_string(leads) + "/import",
+                         "number\n+61492776143\n", "text/csv")
+                .status,
+            403);
+}
+
+// A file of 20,000 rows (about 1 MB, past the JSON body limit) streams into the import.
+TEST_F(AdminApi, LargeUploadsStreamIntoTheImport) {
+  auto admin = as_admin();
+  const auto big = id_of(admin->post("/api/v1/groups", {{"name", "Big"}}));
+  std::string csv = "number,name,email\n";
+  for (int i = 0; i < 20000; ++i) {
+    csv += "+614" + std::to_string(10000000 + i) + ",Person Number " + std::to_string(i) +
+           ",person" + std::to_string(i) + "@example.com\n";
+  }
+  ASSERT_GT(csv.size(), std::size_t{1024} * 1024);
+  const auto r =
+      admin->request("POST", "/api/v1/groups/" + std::to_string(big) + "/import", csv, "text/csv");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("created"), 20000);
+}
+
+// Past admin.upload_limit_mb an upload is refused (413) before it is read, and the port
+// keeps serving.
+TEST_F(AdminApi, UploadsPastTheLimitAreRefused) {
+  restart([](smsgw::config::daemon_config& c) { c.admin_port.upload_limit_mb = 1; });
+  auto admin = as_admin();
+  const auto g = id_of(admin->post("/api/v1/groups", {{"name", "G"}}));
+  const std::string big(std::size_t{1024} * 1024 + 1, 'x');
+  EXPECT_EQ(
+      admin->request("POST", "/api/v1/groups/" + std::to_string(g) + "/import", big, "text/csv")
+          .status,
+      413);
+  EXPECT_EQ(as_admin()->get("/api/v1/me").status, 200);
+}
+
+// The manual's curl line, verbatim, against the admin port over HTTPS.
+TEST_F(AdminApi, TheManualsCurlLineOverHttps) {
+  const smsgw::testing::test_certificate cert;
+  ASSERT_TRUE(cert.ok()) << "openssl could not make a certificate";
+  restart([&](smsgw::config::daemon_config& c) {
+    c.admin_port.tls = smsgw::config::tls_files{cert.certificate().string(), cert.key().string()};
+  });
+  store::id group = 0;
+  {
+    pqxx::connection c(db_.dsn());
+    pqxx::work t(c);
+    store::create_user(t, company_,
+                       {"foo", "Foo", store::role::company_admin, store::hash_password("bar")});
+    group = t.exec_params1(
+                 "INSERT INTO groups (company_id, domain_id, name) SELECT $1, id, "
+                 "'Customers' FROM domains WHERE company_id = $1 AND kind = 'shared' "
+                 "RETURNING id",
+                 company_)[0]
+                .as<store::id>();
+    t.commit();
+  }
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("smsgw-curl-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream f(dir / "test.csv");
+    f << "name,number,group\r\nJohn Stamos,61497565432,\r\nNicky Tomb,61492776143,\r\n";
+  }
+  const std::string line = "curl -k -F 'username=foo' -F 'password=bar' -F 'absid=G#" +
+                           std::to_string(group) +
+                           "' -F 'key=number' -F 'merge=true' -F 'file=@test.csv'";
+  const auto out = shell_output("cd '" + dir.string() + "' && " + line +
+                                " -sS https://127.0.0.1:" + std::to_string(port_) + "/import 2>&1");
+  std::filesystem::remove_all(dir);
+  ASSERT_FALSE(out.empty());
+  const auto answer = json::parse(out, nullptr, false);
+  ASSERT_FALSE(answer.is_discarded()) << out;
+  EXPECT_EQ(answer.at("created"), 2) << out;
+  EXPECT_EQ(answer.at("added_to_groups"), 2) << out;
+
+  // The same line with a wrong password, and without naming a group.
+  const auto wrong = shell_output(
+      "cd /tmp && curl -k -s -o /dev/null -w '%{http_code}' -F "
+      "'username=foo' -F 'password=baz' -F 'absid=G#" +
+      std::to_string(group) + "' -F 'file=@/dev/null' https://127.0.0.1:" + std::to_string(port_) +
+      "/import");
+  EXPECT_EQ(wrong, "401");
 }
 
 // The OpenAPI document names exactly the routed methods and paths.
