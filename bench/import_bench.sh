@@ -53,10 +53,11 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 api() { curl -fsS -u bench:bench-password "$@"; }
+id() { sed 's/.*"id":\([0-9]*\).*/\1/'; }  # the "id" of a JSON answer
 domain=$(api -X POST -H 'Content-Type: application/json' -d '{"name":"Members","properties":["city"]}' \
-  "http://127.0.0.1:$PORT/api/v1/domains" | sed 's/^{"id":\([0-9]*\).*/\1/')
+  "http://127.0.0.1:$PORT/api/v1/domains" | id)
 group=$(api -X POST -H 'Content-Type: application/json' -d "{\"name\":\"Everyone\",\"domain_id\":$domain}" \
-  "http://127.0.0.1:$PORT/api/v1/groups" | sed 's/^{"id":\([0-9]*\).*/\1/')
+  "http://127.0.0.1:$PORT/api/v1/groups" | id)
 
 echo "generating $ROWS rows"
 awk -v n="$ROWS" 'BEGIN {
