@@ -18,6 +18,7 @@
 
 #include "admin/auth.hpp"
 #include "admin/call.hpp"
+#include "admin/import_jobs.hpp"
 #include "admin/target.hpp"
 #include "admin/upload.hpp"
 #include "store/import.hpp"
@@ -183,6 +184,7 @@ struct api::impl : std::enable_shared_from_this<impl> {
           }
           call k{r, where, m.params, w, *who.caller, options.default_region, db};
           if (form) k.form = &*form;
+          k.imports = &imports;
           auto res = table.handlers[m.route](k);
           w.commit();
           return res;
@@ -352,6 +354,7 @@ struct api::impl : std::enable_shared_from_this<impl> {
   ops_hooks hooks;
   route_table table;
   authenticator auth;
+  import_jobs imports{std::max<std::size_t>(options.max_imports, 1)};
   std::deque<route_stats> stats;  // deque: atomics do not move
   std::atomic<std::uint64_t> auth_failures{0};
   std::atomic<std::uint64_t> store_errors{0};

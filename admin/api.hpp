@@ -3,6 +3,7 @@
 // (admin::server) hands it each request; store work runs on the API's database threads.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -32,6 +33,7 @@ struct ops_hooks {
 /// The API's settings.
 struct api_options {
   std::string default_region = "US";  ///< for national numbers
+  std::size_t max_imports = 1;        ///< imports running at once (each holds a connection)
 };
 
 /// The OpenAPI 3 document (docs/openapi.yaml), embedded at build time.

@@ -108,6 +108,7 @@ class body_fields {
 };
 
 struct upload_form;  // admin/upload.hpp
+class import_jobs;   // admin/import_jobs.hpp
 
 /// One request being handled.
 struct call {
@@ -126,6 +127,8 @@ struct call {
   store::db_runner& db;
   /// The request's upload read as a form, for the routes that take one; nullptr otherwise.
   const upload_form* form = nullptr;
+  /// The daemon's running imports (set by the api for every request).
+  import_jobs* imports = nullptr;
 
   /// The caller's user id (the store's `actor_user`).
   [[nodiscard]] store::id actor() const { return caller.user_id; }
@@ -206,6 +209,7 @@ void add_group_routes(route_table& t);      ///< groups, members
 void add_messaging_routes(route_table& t);  ///< numbers, keywords, suppressions, sends
 void add_log_routes(route_table& t);        ///< inbound log, consents, message status
 void add_export_routes(route_table& t);     ///< a group's export file (streamed)
-void add_import_routes(route_table& t);     ///< a group's import (uploads), the manual's /import
+void add_import_routes(route_table& t);     ///< a group's import (uploads), the manual's /import,
+                                            ///< the running imports
 
 }  // namespace smsgw::admin

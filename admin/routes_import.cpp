@@ -1,10 +1,16 @@
 // Moving contacts in: POST /api/v1/groups/{id}/import and the manual's POST /import (its
 // parameters exactly: username, password, absid | alias | name | abid, merge, key, file).
 // The transport has spooled the upload to a temporary file; the import reads the file part
-// from it a piece at a time, in the request's one transaction (store/import.hpp).
+// from it a piece at a time, in the request's one transaction (store/import.hpp). GET
+// /api/v1/imports shows the imports running, with the rows read so far.
+#include <array>
+#include <chrono>
+#include <ctime>
+
 #include <spdlog/spdlog.h>
 
 #include "admin/call.hpp"
+#include "admin/import_jobs.hpp"
 #include "admin/upload.hpp"
 #include "store/groups.hpp"
 #include "store/import.hpp"
@@ -57,10 +63,17 @@ http_response import_into(call& k, store::id group) {
     throw api_error(400, "bad_request", "no file: send it as the form field `file`");
   }
   const auto o = options_of(k, group);
+  const auto user = k.actor();
+  const auto job = k.imports->start(k.caller.company, user, group, k.form->file_length);
+  if (!job) {
+    throw api_error(429, "too_many_imports",
+                    "as many imports as this daemon runs at once are running; try again when "
+                    "one is done (GET /api/v1/imports)");
+  }
   store::csv_reader file(
       upload_source(*k.request.upload, *k.form->file_offset, k.form->file_length));
-  const auto user = k.actor();
-  const auto progress = [group, user](std::int64_t rows) {
+  const auto progress = [group, user, &job](std::int64_t rows) {
+    job->rows_read(rows);
     if (rows % 100000 == 0 && rows > 0) {
       log().info("import progress group=G#{} user={} rows={}", group, user, rows);
     }
@@ -99,11 +112,37 @@ http_response manual_import(call& k) {
   return import_into(k, found->group_id);
 }
 
+std::string utc_text(std::chrono::system_clock::time_point at) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(at);
+  std::tm parts{};
+  ::gmtime_r(&seconds, &parts);
+  std::array<char, 32> out{};
+  std::strftime(out.data(), out.size(), "%Y-%m-%dT%H:%M:%SZ", &parts);
+  return out.data();
+}
+
+// The imports running now: the company's for an admin, the caller's own otherwise.
+http_response running_imports(call& k) {
+  const bool admin = k.caller.user_role != store::role::user;
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& v :
+       k.imports->list(k.caller.company, admin ? std::nullopt : std::optional(k.actor()))) {
+    items.push_back({{"id", v.job_id},
+                     {"user_id", v.user_id},
+                     {"group_id", v.group_id},
+                     {"started_at", utc_text(v.started)},
+                     {"bytes", v.bytes},
+                     {"rows_read", v.rows_read}});
+  }
+  return page_answer(std::move(items), std::nullopt);
+}
+
 }  // namespace
 
 void add_import_routes(route_table& t) {
   t.add("POST", "/api/v1/groups/{id}/import", import_group, route_table::kind::upload);
   t.add("POST", "/import", manual_import, route_table::kind::upload_form_login);
+  t.add("GET", "/api/v1/imports", running_imports);
 }
 
 }  // namespace smsgw::admin

@@ -73,7 +73,10 @@ struct application::impl {
         out(std::make_shared<dispatcher>(io.get_executor(), db, counters, instance_name)),
         inbound(db, *out, counters, instance_name, cfg.default_country),
         admin_db(cfg.db.dsn, cfg.admin_port.pool_size),
-        api(io.get_executor(), admin_db, admin::api_options{cfg.default_country}, ops_hooks()),
+        api(io.get_executor(), admin_db,
+            admin::api_options{cfg.default_country,
+                               std::max<std::size_t>(cfg.admin_port.pool_size - 1, 1)},
+            ops_hooks()),
         http(
             io.get_executor(), [this](const admin::http_request& r) { return api.handle(r); },
             server_options(cfg.admin_port, api)) {}

@@ -96,6 +96,11 @@ layout read_header(const std::vector<std::string>& fields,
   l.shown = fields;
   std::set<std::string> seen;
   for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (!valid_utf8(fields[i])) {
+      l.shown[i] = "column " + std::to_string(i + 1);  // errors quote names: keep them text
+      issues.add(1, l.shown[i], "its name is not valid UTF-8");
+      continue;
+    }
     const std::string key = header_key(fields[i]);
     if (key.empty()) {
       issues.add(1, fields[i], "a column has no name");
@@ -169,8 +174,8 @@ class row_checker {
       if (!login || trim(*login).empty()) {
         issue(l_.has(column::alias) ? column::alias : column::type,
               "a user row needs the user's login in Alias");
-      } else {
-        std::get<4>(r) = trim(*login);
+      } else if (const auto l = checked(column::alias, normalise_title(*login, 100))) {
+        std::get<4>(r) = *l;
       }
     } else {
       group_fields(r);

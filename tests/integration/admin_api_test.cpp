@@ -797,6 +797,49 @@ TEST_F(AdminApi, LargeUploadsStreamIntoTheImport) {
   EXPECT_EQ(r.json().at("created"), 20000);
 }
 
+// A running import is listed with the rows read so far; while it runs, another is refused
+// (the daemon runs pool_size - 1 at once, so imports never take every API connection).
+TEST_F(AdminApi, RunningImportsAreListedAndCapped) {
+  auto admin = as_admin();
+  const auto big = id_of(admin->post("/api/v1/groups", {{"name", "Big"}}));
+  const auto small = id_of(admin->post("/api/v1/groups", {{"name", "Small"}}));
+  std::string csv = "number,name\n";
+  for (int i = 0; i < 60000; ++i) {
+    csv += "+614" + std::to_string(20000000 + i) + ",Person " + std::to_string(i) + "\n";
+  }
+  http_result done;
+  std::thread importer([&] {
+    http_client c(port_);
+    c.basic("admin", admin_password);
+    done = c.request("POST", "/api/v1/groups/" + std::to_string(big) + "/import", csv, "text/csv");
+  });
+  json seen;
+  for (int i = 0; i < 1500 && seen.is_null(); ++i) {
+    const auto items = admin->get("/api/v1/imports").json().at("items");
+    if (!items.empty() && items.at(0).at("rows_read").get<int>() > 0) {
+      seen = items.at(0);
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  const auto second = admin->request("POST", "/api/v1/groups/" + std::to_string(small) + "/import",
+                                     "number\n+61497565432\n", "text/csv");
+  importer.join();
+  ASSERT_FALSE(seen.is_null()) << "the import never showed its progress";
+  EXPECT_EQ(seen.at("group_id"), big);
+  EXPECT_EQ(seen.at("bytes"), csv.size());
+  EXPECT_EQ(seen.at("started_at").get<std::string>().size(), 20U);
+  EXPECT_EQ(second.status, 429) << second.body;
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(done.json().at("created"), 60000);
+  EXPECT_TRUE(admin->get("/api/v1/imports").json().at("items").empty());
+  EXPECT_EQ(admin
+                ->request("POST", "/api/v1/groups/" + std::to_string(small) + "/import",
+                          "number\n+61497565432\n", "text/csv")
+                .status,
+            200);
+}
+
 // Past admin.upload_limit_mb an upload is refused (413) before it is read, and the port
 // keeps serving.
 TEST_F(AdminApi, UploadsPastTheLimitAreRefused) {

@@ -200,6 +200,13 @@ TEST_F(Import, EachRuleHasItsOwnError) {
   EXPECT_EQ(one("number\n\"+61497565432\n"), "line 2 : a quoted field is not closed");
   EXPECT_EQ(one(""), "line 1 : the file is empty: the first line must name the columns");
   EXPECT_EQ(one("name\nJoe\n"), "line 2 : a new contact needs a number");
+  EXPECT_EQ(one("number,\xFF\xFE\n+61497565432,x\n"),
+            "line 1 column 2: its name is not valid UTF-8");
+  EXPECT_EQ(one(std::string("number,name\n+61497565432,Jo\0e\n", 30)),
+            "line 2 name: contains control characters");
+  EXPECT_EQ(one("number,name\n+61497565432,\xC3\x28\n"), "line 2 name: is not valid UTF-8");
+  EXPECT_EQ(one(std::string("type,alias\nuser,a\0b\n", 20)),
+            "line 2 alias: contains control characters");
   EXPECT_EQ(one("number\n+61497565432\n+61 497 565 432\n"),
             "line 3 number: the same number as line 2");
   EXPECT_EQ(one("number,system id\n+61497565432,G#12\n"),
