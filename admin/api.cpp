@@ -55,17 +55,6 @@ http_response error_body(int status, const std::string& code, const std::string&
                      {{"error", {{"code", code}, {"message", message}, {"details", details}}}});
 }
 
-bool has_json_body(const http_request& r) {
-  const auto type = r.header("content-type");
-  if (!type) return false;
-  const auto media = type->substr(0, type->find(';'));
-  std::string lower;
-  for (const char ch : media) {
-    if (ch != ' ') lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  }
-  return lower == "application/json";
-}
-
 struct route_stats {
   std::array<std::atomic<std::uint64_t>, 6> by_class{};  // 1xx..5xx by index status/100
   std::array<std::atomic<std::uint64_t>, latency_buckets_s.size() + 1> buckets{};
@@ -139,7 +128,7 @@ struct api::impl : std::enable_shared_from_this<impl> {
     route = m.route;
     if (!table.handlers[m.route]) co_return ops(table.paths.pattern(m.route));
     if ((r.method == "POST" || r.method == "PUT" || r.method == "PATCH") && !r.body.empty() &&
-        !has_json_body(r)) {
+        r.media_type() != "application/json") {
       co_return error_body(415, "unsupported_media_type", "send the body as application/json");
     }
     co_return co_await db.run(
@@ -203,18 +192,18 @@ struct api::impl : std::enable_shared_from_this<impl> {
     } catch (const api_error& e) {
       return error_body(e.status(), e.code(), e.what(), e.details());
     } catch (const store::import_refused& e) {
+      // The error body of every refusal, and the rows beside it (API.md's import answer).
       nlohmann::json errors = nlohmann::json::array();
       for (const auto& i : e.issues()) {
         errors.push_back({{"line", i.line}, {"column", i.column}, {"reason", i.reason}});
       }
-      auto res =
-          error_body(422, "import_refused",
-                     "the file was refused; nothing changed: " + std::string(e.what()), errors);
-      nlohmann::json body = nlohmann::json::parse(res.body);
-      body["errors"] = std::move(errors);
-      body["error_count"] = e.count();
-      res.body = body.dump();
-      return res;
+      return json_answer(
+          422, {{"error",
+                 {{"code", "import_refused"},
+                  {"message", "the file was refused; nothing changed: " + std::string(e.what())},
+                  {"details", errors}}},
+                {"errors", errors},
+                {"error_count", e.count()}});
     } catch (const store::validation_error& e) {
       nlohmann::json details = nlohmann::json::array();
       for (const auto& i : e.issues())

@@ -52,6 +52,19 @@ struct http_request {
     }
     return std::nullopt;
   }
+
+  /// The Content-Type's media type, lower case, without parameters or spaces ("" when none):
+  /// `Multipart/Form-Data; boundary=x` → `multipart/form-data`.
+  [[nodiscard]] std::string media_type() const {
+    const auto type = header("content-type").value_or("");
+    std::string out;
+    for (const char c : type.substr(0, type.find(';'))) {
+      if (c != ' ' && c != '\t') {
+        out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+      }
+    }
+    return out;
+  }
 };
 
 /// A body made piece by piece (an export): each call gives the next piece, nullopt after the

@@ -1,7 +1,6 @@
 #include "admin/upload.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <stdexcept>
 #include <vector>
 
@@ -13,15 +12,6 @@ namespace {
 
 constexpr std::size_t piece_size = std::size_t{64} * 1024;
 
-std::string media_type(std::string_view content_type) {
-  std::string out;
-  for (const char c : content_type.substr(0, content_type.find(';'))) {
-    if (c != ' ' && c != '\t')
-      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
 }  // namespace
 
 upload_form read_upload(const http_request& r) {
@@ -29,7 +19,7 @@ upload_form read_upload(const http_request& r) {
   if (!r.upload) throw std::logic_error("an import route without an upload");
   const std::uint64_t size = r.upload->size();
   const std::string type(r.header("content-type").value_or(""));
-  const std::string media = media_type(type);
+  const std::string media = r.media_type();
   if (media == "text/csv" || media == "application/octet-stream" || media == "text/plain") {
     form.file_offset = 0;
     form.file_length = size;
