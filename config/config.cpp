@@ -311,9 +311,17 @@ admin read_admin(const field& self) {
   return a;
 }
 
+outbox read_outbox(const field& self) {
+  const map_reader r(self, {"max_attempts", "validity"});
+  outbox o;
+  r.optional("max_attempts", o.max_attempts, integer<std::uint32_t>(1, 1000));
+  r.optional("validity", o.validity, integer<std::chrono::seconds>(60, 2'592'000));
+  return o;
+}
+
 daemon_config read_config(const field& self) {
-  const map_reader r(
-      self, {"store", "admin", "smsc", "default_country", "reassembly_timeout", "log_level"});
+  const map_reader r(self, {"store", "admin", "smsc", "outbox", "default_country",
+                            "reassembly_timeout", "log_level"});
   daemon_config c;
   r.required("store", c.db, read_store);
   r.optional("admin", c.admin_port, read_admin);
@@ -321,6 +329,7 @@ daemon_config read_config(const field& self) {
   r.optional("default_country", c.default_country,
              text_if(is_country, "must be two upper-case letters"));
   r.optional("reassembly_timeout", c.reassembly_timeout, integer<std::chrono::seconds>(10, 86'400));
+  r.optional("outbox", c.delivery, read_outbox);
   r.optional("log_level", c.level, one_of(log_levels));
   return c;
 }

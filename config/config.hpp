@@ -81,6 +81,13 @@ struct store {
   friend bool operator==(const store&, const store&) = default;
 };
 
+/// How long an outbox row is tried before it ends `expired`.
+struct outbox {
+  std::uint32_t max_attempts = 10;         ///< submits that may have left, 1..1000
+  std::chrono::seconds validity{172'800};  ///< from the row's creation, 60 s..30 days
+  friend bool operator==(const outbox&, const outbox&) = default;
+};
+
 /// The whole file.
 struct daemon_config {
   store db;
@@ -88,6 +95,7 @@ struct daemon_config {
   std::vector<smsc_bind> smsc;                   ///< at least one
   std::string default_country = "US";            ///< ISO 3166 alpha-2, for national numbers
   std::chrono::seconds reassembly_timeout{600};  ///< an incomplete multipart MO expires
+  outbox delivery;
   log_level level = log_level::info;
   friend bool operator==(const daemon_config&, const daemon_config&) = default;
 };

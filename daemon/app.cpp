@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <random>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
@@ -64,14 +66,29 @@ std::string default_instance_name() {
   return fmt::format("{}:{}", host, ::getpid());
 }
 
+namespace {
+
+// Outbox claims outlive a process only until its lease runs out, so a restarted daemon
+// (same instance name) must not take its predecessor's claims for its own.
+std::string claimer_name(const std::string& instance) {
+  std::random_device random;
+  return fmt::format("{}#{:08x}", instance, random());
+}
+
+}  // namespace
+
 struct application::impl {
   impl(net::io_context& ioc, config::daemon_config c, std::string instance)
       : io(ioc),
         cfg(std::move(c)),
         instance_name(instance.empty() ? default_instance_name() : std::move(instance)),
+        claimer(claimer_name(instance_name)),
         db(cfg.db.dsn, cfg.db.pool_size),
-        out(std::make_shared<dispatcher>(io.get_executor(), db, counters, instance_name)),
-        inbound(db, *out, counters, instance_name, cfg.default_country),
+        out(std::make_shared<dispatcher>(
+            io.get_executor(), db, counters, claimer,
+            store::delivery_policy{static_cast<int>(cfg.delivery.max_attempts),
+                                   cfg.delivery.validity})),
+        inbound(db, *out, counters, claimer, cfg.default_country),
         admin_db(cfg.db.dsn, cfg.admin_port.pool_size),
         api(io.get_executor(), admin_db,
             admin::api_options{cfg.default_country,
@@ -123,12 +140,11 @@ struct application::impl {
         extra += fmt::format("smsgw_window_outstanding{{bind=\"{}\"}} {}\n",
                              smpp::label(s->options()), s->outstanding());
       }
+      extra += out->render_gauges();
       extra += fmt::format(
-          "# HELP smsgw_outbox_in_flight Outbox rows being submitted.\n"
-          "# TYPE smsgw_outbox_in_flight gauge\nsmsgw_outbox_in_flight {}\n"
           "# HELP smsgw_admin_connections Open admin port connections.\n"
           "# TYPE smsgw_admin_connections gauge\nsmsgw_admin_connections {}\n",
-          out->in_flight(), http.connections());
+          http.connections());
       return counters.render(extra);
     };
     return h;
@@ -162,6 +178,7 @@ struct application::impl {
   net::io_context& io;
   config::daemon_config cfg;
   std::string instance_name;
+  std::string claimer;  // the instance name made unique to this process, in outbox claims
   metrics counters;
   store::db_runner db;
   std::shared_ptr<dispatcher> out;

@@ -40,13 +40,17 @@ smpp::address to_address(const std::string& a) {
 // The submit_sm bodies for a row: one when the text fits a single SMS, else one
 // message_payload submit (when the bind prefers it and it fits) or concatenated parts.
 std::vector<smpp::sm_body> to_submits(const store::outbox_row& row, bool use_payload,
-                                      bool reference_16bit, std::uint16_t reference) {
+                                      bool reference_16bit) {
   smpp::sm_body b;
   b.source = to_address(row.source);
   b.destination = to_address(row.destination);
   b.registered_delivery = 1;  // ask for a delivery receipt
   const auto text = smpp::encode_text(row.text);
   b.data_coding = text.data_coding;
+  // The reference comes from the row, so a retry that resumes after the parts already
+  // accepted (by this daemon or another) uses the same one.
+  const auto reference = static_cast<std::uint16_t>(static_cast<std::uint64_t>(row.row_id) &
+                                                    (reference_16bit ? 0xFFFFU : 0xFFU));
   const auto parts = smpp::split(text, {reference_16bit, reference});
   if (parts.size() > 1 && use_payload && text.octets.size() <= 1024) {
     b.tlvs.push_back({smpp::tag::message_payload, text.octets});
@@ -62,26 +66,34 @@ std::vector<smpp::sm_body> to_submits(const store::outbox_row& row, bool use_pay
   return out;
 }
 
-// A claim older than this is taken over. Far above the longest a send may take: the
-// session bounds its waits (window, bind) by the response timeout, and throttling by its
-// retries and maximum pause.
-constexpr std::chrono::seconds stale_claim{600};
+using clock = std::chrono::steady_clock;
+using outcome = smpp::submit_result::outcome;
 
 }  // namespace
 
 dispatcher::dispatcher(net::any_io_executor ex, store::db_runner& db, metrics& m,
-                       std::string instance)
+                       std::string claimer, store::delivery_policy policy)
     : executor_(std::move(ex)),
       db_(db),
       metrics_(m),
-      instance_(std::move(instance)),
-      wake_(executor_) {}
+      claimer_(std::move(claimer)),
+      policy_(policy),
+      wake_(executor_),
+      lease_timer_(executor_) {}
 
 void dispatcher::add_session(std::shared_ptr<smpp::session> s) {
+  if (s->can_submit()) served_.push_back(s->options().name);
+  // The lease outlasts the longest send three times: a send's budget to write its parts,
+  // plus the response timeout of the last one.
+  const auto longest =
+      send_budget + std::chrono::duration_cast<std::chrono::seconds>(s->options().response_timeout);
+  lease_ = std::max(lease_, 3 * longest);
   sessions_.push_back(std::move(s));
 }
 
 void dispatcher::start(std::chrono::milliseconds poll_interval) {
+  net::co_spawn(
+      executor_, [self = shared_from_this()] { return self->lease_loop(); }, net::detached);
   net::co_spawn(
       executor_,
       [self = shared_from_this(), poll_interval] { return self->claim_loop(poll_interval); },
@@ -110,6 +122,12 @@ std::size_t dispatcher::capacity() const {
   return total;
 }
 
+bool dispatcher::lease_allows(const smpp::session& s) const {
+  // The send ends (budget, then one response timeout) with a third of the lease to spare
+  // for recording its outcome.
+  return clock::now() + send_budget + s.options().response_timeout + lease_ / 3 < lease_until_;
+}
+
 std::shared_ptr<smpp::session> dispatcher::session_for(const store::outbox_row& row) const {
   std::shared_ptr<smpp::session> best;
   for (const auto& s : sessions_) {
@@ -125,9 +143,53 @@ std::shared_ptr<smpp::session> dispatcher::session_for(const store::outbox_row& 
   return best;
 }
 
+std::string dispatcher::render_gauges() const {
+  return fmt::format(
+      "# HELP smsgw_outbox_pending Outbox rows queued or being submitted (all daemons).\n"
+      "# TYPE smsgw_outbox_pending gauge\nsmsgw_outbox_pending {}\n"
+      "# HELP smsgw_outbox_oldest_due_seconds How long the oldest due queued row has waited.\n"
+      "# TYPE smsgw_outbox_oldest_due_seconds gauge\nsmsgw_outbox_oldest_due_seconds {}\n"
+      "# HELP smsgw_outbox_unserved Queued rows for a bind no running daemon serves.\n"
+      "# TYPE smsgw_outbox_unserved gauge\nsmsgw_outbox_unserved {}\n"
+      "# HELP smsgw_outbox_in_flight Outbox rows this daemon is submitting.\n"
+      "# TYPE smsgw_outbox_in_flight gauge\nsmsgw_outbox_in_flight {}\n",
+      pending_.load(), oldest_due_.load(), unserved_.load(), in_flight_);
+}
+
+net::awaitable<void> dispatcher::lease_loop() {
+  auto self = shared_from_this();
+  while (!stopping_) {
+    const auto started = clock::now();
+    try {
+      const auto state = co_await db_.run([this](pqxx::connection& c) {
+        {
+          pqxx::work w(c);
+          store::renew_lease(w, claimer_, served_, lease_);
+          w.commit();
+        }
+        pqxx::work w(c);
+        auto s = store::outbox_upkeep(w, policy_);
+        w.commit();
+        return s;
+      });
+      lease_until_ = started + lease_;
+      pending_ = state.pending;
+      unserved_ = state.unserved;
+      oldest_due_ = state.oldest_due_seconds;
+      if (state.expired_now > 0) log().warn("expired rows={}", state.expired_now);
+    } catch (const std::exception& e) {
+      log().error("lease not renewed claimer={} error=\"{}\"", claimer_, e.what());
+    }
+    co_await sleep(lease_timer_, lease_ / 6);
+  }
+}
+
 net::awaitable<void> dispatcher::claim_loop(std::chrono::milliseconds poll_interval) {
   auto self = shared_from_this();
   while (!stopping_) {
+    // Claims as long as rows come back: a full claim means more are due, and the loop is
+    // woken as soon as sends finish and free capacity; an empty one waits for the poll.
+    more_due_ = false;
     const std::size_t cap = capacity();
     if (cap > in_flight_) {
       std::vector<std::string> binds;
@@ -137,101 +199,161 @@ net::awaitable<void> dispatcher::claim_loop(std::chrono::milliseconds poll_inter
       }
       try {
         const int limit = static_cast<int>(cap - in_flight_);
+        const auto started = clock::now();
         auto rows = co_await db_.run([&binds, limit, this](pqxx::connection& c) {
           pqxx::work w(c);
-          auto claimed = store::claim(w, binds, limit, instance_, stale_claim);
+          auto claimed = store::claim(w, binds, limit, claimer_, lease_, policy_);
           w.commit();
           return claimed;
         });
+        lease_until_ = started + lease_;  // a claim renews the lease
+        more_due_ = static_cast<int>(rows.size()) == limit;
         if (!rows.empty()) log().debug("claimed rows={}", rows.size());
         send_now(std::move(rows));
       } catch (const std::exception& e) {
         log().error("claim failed error=\"{}\"", e.what());
       }
     }
+    if (more_due_ && capacity() > in_flight_) continue;
     co_await sleep(wake_, poll_interval);
+  }
+}
+
+net::awaitable<bool> dispatcher::record(const store::outbox_row& row, const change& c) {
+  // What happened on the link is known and must not be lost to a store outage: try again
+  // until it is recorded, for as long as the lease could still hold the row.
+  const auto give_up = clock::now() + lease_;
+  auto pause = std::chrono::milliseconds(250);
+  net::steady_timer t(executor_);
+  for (;;) {
+    try {
+      co_return co_await db_.run([&c](pqxx::connection& conn) {
+        pqxx::work w(conn);
+        const bool kept = c(w);
+        w.commit();
+        return kept;
+      });
+    } catch (const std::exception& e) {
+      log().error("outbox update failed outbox_id={} error=\"{}\"", row.row_id, e.what());
+    }
+    if (stopping_ || clock::now() + pause > give_up) {
+      // The row stays claimed; once the lease runs out it is taken over and sent again.
+      log().error("outbox outcome lost outbox_id={}", row.row_id);
+      co_return true;
+    }
+    co_await sleep(t, pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(10000));
   }
 }
 
 net::awaitable<void> dispatcher::send(store::outbox_row row) {
   auto self = shared_from_this();
   struct done_guard {
-    std::size_t& n;
-    ~done_guard() { --n; }
-  } guard{in_flight_};
+    dispatcher& d;
+    ~done_guard() {
+      --d.in_flight_;
+      if (d.more_due_) d.wake_.cancel();  // capacity for rows that are waiting
+    }
+  } guard{*this};
 
+  const auto deadline = clock::now() + send_budget;
   auto s = session_for(row);
   smpp::submit_result r;  // not_sent unless a bound session takes it
+  std::string not_sent_why = s ? "no window slot before the deadline" : "no bind up for this row";
   std::vector<std::string> ids;
-  if (s && s->state() == smpp::session_state::bound) {
+  int parts = 0;
+  bool kept = true;  // false: the claim was lost, another daemon owns the row now
+  if (s && s->state() == smpp::session_state::bound && !lease_allows(*s)) {
+    not_sent_why = "lease not renewed";
+  } else if (s && s->state() == smpp::session_state::bound) {
+    std::vector<smpp::sm_body> submits;
     try {
-      const auto parts = to_submits(row, s->options().use_message_payload,
-                                    s->options().concat_16bit, next_reference_++);
-      for (const auto& part : parts) {
-        r = co_await s->submit(part);
-        if (r.what != smpp::submit_result::outcome::accepted) break;
-        ids.push_back(r.message_id);
-      }
+      submits = to_submits(row, s->options().use_message_payload, s->options().concat_16bit);
     } catch (const std::exception& e) {
       // Not representable as submit_sm (an address too long, over 255 parts): never will be.
-      r = {smpp::submit_result::outcome::rejected, smpp::status::invalid_dest_address, {}};
+      r = {outcome::rejected, smpp::status::invalid_dest_address, {}, {}};
       log().error("unsendable outbox_id={} error=\"{}\"", row.row_id, e.what());
+    }
+    parts = static_cast<int>(submits.size());
+    // A text split otherwise on an earlier try: its last part is sent again.
+    int next = std::min(row.parts_accepted, std::max(parts - 1, 0));
+    while (kept && next < parts) {
+      r = co_await s->submit(submits[static_cast<std::size_t>(next)], deadline);
+      if (r.what != outcome::accepted) break;
+      ids.push_back(r.message_id);
+      ++next;
+      // Each part at once: a retry resumes after it, and its receipt finds it.
+      const std::string& bind = s->options().name;
+      const int part = next;
+      const change accepted = [&](pqxx::transaction_base& w) {
+        return store::record_accepted(w, row.row_id, bind, part, parts, r.message_id, claimer_);
+      };
+      kept = co_await record(row, accepted);
     }
   }
   const auto status = r.status;
-  std::string what;
-  bool kept = true;  // false: our claim went stale and another daemon owns the row now
-  try {
-    switch (r.what) {
-      case smpp::submit_result::outcome::accepted:
-        metrics_.mt(mt_result::accepted);
-        what = "submitted";
-        co_await db_.run([&](pqxx::connection& c) {
-          pqxx::work w(c);
-          kept = store::mark_submitted(w, row.row_id, s->options().name, ids, instance_);
-          w.commit();
-        });
-        break;
-      case smpp::submit_result::outcome::rejected:
-        if (smpp::is_temporary(status)) {
-          metrics_.mt(mt_result::retried);
-          what = "retry";
-          // Throttling slows this row down; it does not fail it.
-          const auto delay = std::chrono::seconds(std::min(300, 2 << std::min(row.attempts, 7)));
-          co_await db_.run([&](pqxx::connection& c) {
-            pqxx::work w(c);
-            kept = store::mark_retry(w, row.row_id, delay, status, smpp::status_name(status),
-                                     instance_);
-            w.commit();
-          });
-        } else {
-          metrics_.mt(mt_result::failed);
-          what = "failed";
-          co_await db_.run([&](pqxx::connection& c) {
-            pqxx::work w(c);
-            kept = store::mark_failed(w, row.row_id, status, smpp::status_name(status), instance_);
-            w.commit();
-          });
-        }
-        break;
-      case smpp::submit_result::outcome::not_sent:
-        metrics_.mt(mt_result::retried);
-        what = "not_sent";
-        co_await db_.run([&](pqxx::connection& c) {
-          pqxx::work w(c);
-          kept = store::mark_retry(w, row.row_id, std::chrono::seconds(5), std::nullopt,
-                                   s ? "no response from the SMSC" : "no bind up for this row");
-          w.commit();
-        });
-        break;
+  std::optional<store::retry> again;  // queued again: why, when, and whether it counts
+  const char* what = "submitted";
+  switch (r.what) {
+    case outcome::accepted: metrics_.mt(mt_result::accepted); break;
+    case outcome::rejected:
+      if (status == smpp::status::throttled || status == smpp::status::message_queue_full) {
+        // The SMSC still asks to slow down after the session's pauses: it never took the
+        // message, so no attempt is spent.
+        what = "throttled";
+        again = store::retry{std::chrono::seconds(5), false, status, smpp::status_name(status)};
+      } else if (smpp::is_temporary(status)) {
+        what = "retry";
+        again = store::retry{std::chrono::seconds(std::min(300, 2 << std::min(row.attempts, 7))),
+                             true, status, smpp::status_name(status)};
+      } else {
+        metrics_.mt(mt_result::failed);
+        what = "failed";
+        const change failed = [&](pqxx::transaction_base& w) {
+          return store::mark_failed(w, row.row_id, status, smpp::status_name(status), claimer_);
+        };
+        kept = co_await record(row, failed);
+      }
+      break;
+    case outcome::not_sent:
+      what = "not_sent";
+      again = store::retry{std::chrono::seconds(5), false, std::nullopt, not_sent_why};
+      break;
+    case outcome::unanswered:
+      // It may have reached the SMSC: sending it again may deliver it twice (at most the
+      // window's worth per dropped link), which the metric counts.
+      metrics_.mt(mt_result::unanswered);
+      what = "unanswered";
+      again = store::retry{
+          std::chrono::seconds(5), true, std::nullopt,
+          fmt::format("no response to part {} of {} from the SMSC", ids.size() + 1, parts)};
+      break;
+    case outcome::in_doubt: {
+      metrics_.mt(mt_result::in_doubt);
+      what = "in_doubt";
+      const std::string why =
+          fmt::format("response to part {} of {} unreadable: {}", ids.size() + 1, parts, r.reason);
+      const change doubt = [&](pqxx::transaction_base& w) {
+        return store::mark_in_doubt(w, row.row_id, why, claimer_);
+      };
+      kept = co_await record(row, doubt);
+      break;
     }
-  } catch (const std::exception& e) {
-    // The row stays claimed; the stale-claim rule hands it out again later.
-    log().error("outbox update failed outbox_id={} error=\"{}\"", row.row_id, e.what());
+  }
+  if (again) {
+    std::optional<std::string> now;
+    const change queue_again = [&](pqxx::transaction_base& w) {
+      now = store::mark_retry(w, row.row_id, *again, policy_, claimer_);
+      return now.has_value();
+    };
+    kept = co_await record(row, queue_again);
+    if (now == "expired") what = "expired";
+    metrics_.mt(now == "expired" ? mt_result::expired : mt_result::retried);
   }
   if (!kept) log().warn("claim lost, outcome not recorded outbox_id={}", row.row_id);
-  log().info("mt outbox_id={} bind={} to={} parts={} result={} status={} smsc_id={}", row.row_id,
-             s ? smpp::label(s->options()) : "-", row.destination, ids.size(), what,
+  log().info("mt outbox_id={} bind={} to={} parts={}/{} result={} status={} smsc_id={}", row.row_id,
+             s ? smpp::label(s->options()) : "-", row.destination,
+             row.parts_accepted + static_cast<int>(ids.size()), parts, what,
              smpp::status_name(status), fmt::join(ids, ","));
 }
 
@@ -239,6 +361,7 @@ net::awaitable<void> dispatcher::stop(std::chrono::milliseconds drain) {
   auto self = shared_from_this();
   stopping_ = true;
   wake_.cancel();
+  lease_timer_.cancel();
   const auto until = std::chrono::steady_clock::now() + drain;
   net::steady_timer poll(executor_);
   while (in_flight_ > 0 && std::chrono::steady_clock::now() < until) {

@@ -1,9 +1,15 @@
 // Submits outbox rows over the SMPP sessions: rows handed over right after the inbound
 // commit (fast path) and rows claimed from the table (restarts, other daemons' leftovers,
 // sends queued by the admin API).
+//
+// Its claims live under a lease it renews (store/outbox.hpp); every send is bounded so that
+// it ends well inside the lease, and no send starts when the lease could run out before it
+// ends, so another daemon never takes over a row this one is still sending.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,10 +18,10 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "store/runner.hpp"
 #include "daemon/metrics.hpp"
 #include "smpp/session.hpp"
 #include "store/outbox.hpp"
+#include "store/runner.hpp"
 
 namespace smsgw::daemon {
 
@@ -23,11 +29,12 @@ namespace net = boost::asio;
 
 class dispatcher : public std::enable_shared_from_this<dispatcher> {
  public:
-  /// `instance` names this daemon in outbox claims.
-  dispatcher(net::any_io_executor ex, store::db_runner& db, metrics& m, std::string instance);
+  /// `claimer` names this daemon process in outbox claims (unique per process).
+  dispatcher(net::any_io_executor ex, store::db_runner& db, metrics& m, std::string claimer,
+             store::delivery_policy policy);
 
   void add_session(std::shared_ptr<smpp::session> s);
-  /// Starts the claim loop (polls every `poll_interval`).
+  /// Starts the lease and the claim loops (the claim loop polls every `poll_interval`).
   void start(std::chrono::milliseconds poll_interval);
   /// Submits rows this daemon already claimed.
   void send_now(std::vector<store::outbox_row> rows);
@@ -35,22 +42,41 @@ class dispatcher : public std::enable_shared_from_this<dispatcher> {
   net::awaitable<void> stop(std::chrono::milliseconds drain);
 
   [[nodiscard]] std::size_t in_flight() const { return in_flight_; }
+  [[nodiscard]] const std::string& claimer() const { return claimer_; }
+  /// The outbox as last seen by the upkeep (every lease renewal), for /metrics.
+  [[nodiscard]] std::string render_gauges() const;
+
+  /// The longest a send may wait to write its submits; the lease is a multiple of it.
+  static constexpr std::chrono::seconds send_budget{30};
 
  private:
+  using change = std::function<bool(pqxx::transaction_base&)>;
+
   net::awaitable<void> claim_loop(std::chrono::milliseconds poll_interval);
+  net::awaitable<void> lease_loop();
   net::awaitable<void> send(store::outbox_row row);
+  net::awaitable<bool> record(const store::outbox_row& row, const change& c);
   std::shared_ptr<smpp::session> session_for(const store::outbox_row& row) const;
   [[nodiscard]] std::size_t capacity() const;
+  [[nodiscard]] bool lease_allows(const smpp::session& s) const;
 
   net::any_io_executor executor_;
   store::db_runner& db_;
   metrics& metrics_;
-  std::string instance_;
+  std::string claimer_;
+  store::delivery_policy policy_;
   std::vector<std::shared_ptr<smpp::session>> sessions_;
+  std::vector<std::string> served_;  // names of the binds that can submit
+  std::chrono::seconds lease_{120};
+  std::chrono::steady_clock::time_point lease_until_{};  // as this daemon can be sure of it
   std::size_t in_flight_ = 0;
-  std::uint16_t next_reference_ = 1;  // concatenation reference of long submits
   bool stopping_ = false;
+  bool more_due_ = false;  // the last claim was full: claim again once capacity frees
   net::steady_timer wake_;
+  net::steady_timer lease_timer_;
+  std::atomic<std::int64_t> pending_{0};
+  std::atomic<std::int64_t> unserved_{0};
+  std::atomic<double> oldest_due_{0};
 };
 
 }  // namespace smsgw::daemon

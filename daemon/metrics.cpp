@@ -20,7 +20,8 @@ std::string metrics::render(const std::string& extra) const {
   static constexpr const char* decisions[] = {"company_stop", "company_start", "opt_in",
                                               "opt_out",      "keyword_help",  "company_help",
                                               "unmatched",    "unrouted",      "receipt"};
-  static constexpr const char* results[] = {"accepted", "rejected", "retried", "failed"};
+  static constexpr const char* results[] = {"accepted",   "retried",  "failed",
+                                            "unanswered", "in_doubt", "expired"};
   std::string out;
   out += "# HELP smsgw_mo_total MOs handled, by decision.\n# TYPE smsgw_mo_total counter\n";
   for (std::size_t i = 0; i < mo_.size(); ++i) {
@@ -30,7 +31,9 @@ std::string metrics::render(const std::string& extra) const {
       "# HELP smsgw_mo_failed_total MOs answered with a temporary error (store failure).\n"
       "# TYPE smsgw_mo_failed_total counter\n";
   out += fmt::format("smsgw_mo_failed_total {}\n", mo_failed_.load());
-  out += "# HELP smsgw_mt_total MT submits, by result.\n# TYPE smsgw_mt_total counter\n";
+  out +=
+      "# HELP smsgw_mt_total Outbox sends, by result (unanswered: written, never answered and "
+      "sent again, so possibly delivered twice).\n# TYPE smsgw_mt_total counter\n";
   for (std::size_t i = 0; i < mt_.size(); ++i) {
     out += fmt::format("smsgw_mt_total{{result=\"{}\"}} {}\n", results[i], mt_[i].load());
   }

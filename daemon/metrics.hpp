@@ -10,8 +10,15 @@
 
 namespace smsgw::daemon {
 
-/// What happened to one MT submit.
-enum class mt_result { accepted, rejected, retried, failed };
+/// What happened to one outbox row's send.
+enum class mt_result {
+  accepted,    ///< every part accepted
+  retried,     ///< queued again (temporary error, no bind, throttled)
+  failed,      ///< refused for good
+  unanswered,  ///< written, never answered, queued again: may reach the handset twice
+  in_doubt,    ///< answered unreadably: not sent again
+  expired,     ///< out of attempts or validity
+};
 
 class metrics {
  public:
@@ -34,7 +41,7 @@ class metrics {
   static constexpr std::array<double, 8> latency_buckets_ms{1, 2, 5, 10, 25, 50, 100, 1000};
   std::array<std::atomic<std::uint64_t>, 9> mo_{};
   std::atomic<std::uint64_t> mo_failed_{0};
-  std::array<std::atomic<std::uint64_t>, 4> mt_{};
+  std::array<std::atomic<std::uint64_t>, 6> mt_{};
   std::array<std::atomic<std::uint64_t>, 9> latency_buckets_{};  // last one: +Inf
   std::atomic<std::uint64_t> latency_sum_us_{0};
 };

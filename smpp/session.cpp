@@ -97,7 +97,9 @@ struct session::pending {
   explicit pending(const net::any_io_executor& ex) : timer(ex) {}
   net::steady_timer timer;
   std::uint32_t sequence = 0;
+  bool queued = false;  // false: the link was closed, nothing was written
   std::optional<pdu> response;
+  std::optional<std::string> unreadable;  // a response came, but could not be decoded
 };
 
 session::session(net::any_io_executor ex, session_options options, deliver_handler on_deliver)
@@ -319,7 +321,11 @@ net::awaitable<void> session::serve(const std::shared_ptr<link>& l) {
         log().warn("undecodable pdu bind={} command={} sequence={} status={} reason=\"{}\"", label_,
                    command_name(decoded.error().hdr.command_id), decoded.error().hdr.sequence,
                    status_name(decoded.error().status), decoded.error().reason);
-        if (!is_response(decoded.error().hdr.command_id)) send(l, error_response(decoded.error()));
+        if (is_response(decoded.error().hdr.command_id)) {
+          fail_unreadable(decoded.error());
+        } else {
+          send(l, error_response(decoded.error()));
+        }
       }
       continue;
     }
@@ -384,6 +390,16 @@ void session::handle(const std::shared_ptr<link>& l, pdu p) {
       return;
     default: send(l, make_response(p, status::invalid_command_id)); return;
   }
+}
+
+void session::fail_unreadable(const decode_error& e) {
+  // The request it answers is settled: the SMSC saw it. What it said is unknown.
+  const auto it = pending_.find(e.hdr.sequence);
+  if (it == pending_.end()) return;
+  it->second->unreadable = e.reason;
+  it->second->timer.cancel();
+  pending_.erase(it);
+  window_signal_.cancel();
 }
 
 net::awaitable<void> session::handle_deliver(std::shared_ptr<link> l, pdu request) {
@@ -459,6 +475,7 @@ std::shared_ptr<session::pending> session::send_request(const std::shared_ptr<li
   if (!l->closed) {
     l->write_queue.push_back(std::move(bytes));
     l->write_signal.cancel();
+    waiter->queued = true;
   }
   return waiter;
 }
@@ -480,14 +497,16 @@ net::awaitable<void> session::pace(const std::string& sender) {
   }
 }
 
-net::awaitable<submit_result> session::submit(const sm_body& message) {
+net::awaitable<submit_result> session::submit(const sm_body& message, clock::time_point deadline) {
   auto self = shared_from_this();
+  using outcome = submit_result::outcome;
   if (!can_submit()) co_return submit_result{};
   for (int attempt = 0;;) {
-    // Waiting for the bind or a window slot is bounded by the response timeout: a message
-    // that cannot leave now goes back to the outbox instead of waiting here unseen.
-    const auto deadline = clock::now() + options_.response_timeout;
-    auto alarm = std::make_shared<net::steady_timer>(executor_, deadline);
+    // Waiting for the bind or a window slot is bounded by the response timeout and the
+    // caller's deadline: a message that cannot leave now goes back to the outbox instead of
+    // waiting here unseen.
+    const auto wait_until = std::min(deadline, clock::now() + options_.response_timeout);
+    auto alarm = std::make_shared<net::steady_timer>(executor_, wait_until);
     net::co_spawn(
         executor_,
         [self, alarm]() -> net::awaitable<void> {
@@ -499,39 +518,46 @@ net::awaitable<submit_result> session::submit(const sm_body& message) {
       ~disarm() { t->cancel(); }
     } disarm_alarm{alarm};
     while (!stopping_ && (state_ != session_state::bound || pending_.size() >= options_.window)) {
-      if (clock::now() >= deadline) co_return submit_result{};
+      if (clock::now() >= wait_until) co_return submit_result{};
       co_await wait(window_signal_);
     }
     if (stopping_ || !link_) co_return submit_result{};
     co_await pace(message.source.value);
     auto l = link_;
-    if (stopping_) co_return submit_result{};
+    if (stopping_ || clock::now() >= deadline) co_return submit_result{};
     // The pace may have slept through a reconnect or others filling the window: look again.
     if (!l || l->closed || state_ != session_state::bound || pending_.size() >= options_.window) {
       continue;
     }
     auto waiter = send_request(l, pdu{command::submit_sm, status::ok, 0, message});
     co_await await_response(*waiter);
-    if (!waiter->response) co_return submit_result{};
+    if (waiter->unreadable) {
+      co_return submit_result{outcome::in_doubt, status::ok, {}, *waiter->unreadable};
+    }
+    if (!waiter->response) {
+      co_return submit_result{
+          waiter->queued ? outcome::unanswered : outcome::not_sent, status::ok, {}, {}};
+    }
     const auto& resp = *waiter->response;
     if (resp.status == status::throttled || resp.status == status::message_queue_full) {
-      // The SMSC asks us to slow down: pause the whole bind, then resend this one.
+      // The SMSC asks us to slow down: pause the whole bind, then resend this one, unless
+      // the pause outlasts the retries or the caller's deadline: then it is handed back.
       const auto until = backoff_.throttled(clock::now());
       log().warn(
           "throttled by smsc bind={} status={} pause_ms={} attempt={}", label_,
           status_name(resp.status),
           std::chrono::duration_cast<std::chrono::milliseconds>(until - clock::now()).count(),
           attempt + 1);
-      if (++attempt < options_.throttle_retries) continue;
-      co_return submit_result{submit_result::outcome::rejected, resp.status, {}};
+      if (++attempt < options_.throttle_retries && until < deadline) continue;
+      co_return submit_result{outcome::rejected, resp.status, {}, {}};
     }
     if (resp.command_id == command::generic_nack || resp.status != status::ok) {
-      co_return submit_result{submit_result::outcome::rejected, resp.status, {}};
+      co_return submit_result{outcome::rejected, resp.status, {}, {}};
     }
     backoff_.recovered();
     const auto* answer = std::get_if<sm_resp_body>(&resp.body);
-    co_return submit_result{submit_result::outcome::accepted, status::ok,
-                            answer != nullptr ? answer->message_id : std::string{}};
+    co_return submit_result{
+        outcome::accepted, status::ok, answer != nullptr ? answer->message_id : std::string{}, {}};
   }
 }
 

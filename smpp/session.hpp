@@ -2,8 +2,9 @@
 //
 // Everything runs as C++20 coroutines on one executor (no locks): a reader that decodes and
 // routes PDUs, a writer woken by a timer, a keep-alive loop, and the callers' submits, each
-// waiting on its own deadline timer. A session never throws at its callers; a submit that
-// could not be confirmed comes back as `not_sent` so the caller can retry it.
+// waiting on its own deadline timer. A session never throws at its callers: a submit comes
+// back with what is known of it — accepted, rejected, never sent, sent but unanswered, or
+// answered unreadably (in doubt) — and the caller decides what may be sent again.
 #pragma once
 
 #include <chrono>
@@ -24,6 +25,8 @@
 namespace smsgw::smpp {
 
 namespace net = boost::asio;
+
+struct decode_error;  // smpp/codec.hpp
 
 /// Which bind PDU a session sends.
 enum class bind_type { transceiver, receiver, transmitter };
@@ -72,13 +75,18 @@ const char* to_string(session_state s);
 /// Outcome of one submit_sm.
 struct submit_result {
   enum class outcome {
-    accepted,  ///< submit_sm_resp ESME_ROK; `message_id` is the SMSC's id
-    rejected,  ///< submit_sm_resp with an error `status`
-    not_sent,  ///< no response (link dropped, deadline, shutdown): safe to retry
+    accepted,    ///< submit_sm_resp ESME_ROK; `message_id` is the SMSC's id
+    rejected,    ///< submit_sm_resp with an error `status` (throttling handed back included)
+    not_sent,    ///< never written (no bind, no window slot before the deadline, shutdown)
+    unanswered,  ///< written, but no response came (link dropped, timeout): it may have
+                 ///< reached the SMSC, so sending it again may deliver it twice
+    in_doubt,    ///< a response came but could not be read (`reason`): it reached the SMSC
+                 ///< and was probably accepted; it must not be sent again automatically
   };
   outcome what = outcome::not_sent;
   std::uint32_t status = status::ok;
   std::string message_id;
+  std::string reason;  ///< for in_doubt: why the response could not be read
 };
 
 /// Answers a deliver_sm: returns the deliver_sm_resp command_status (ESME_ROK once the
@@ -96,9 +104,14 @@ class session : public std::enable_shared_from_this<session> {
   /// Starts connecting and keeps the bind up, reconnecting with backoff, until `stop()`.
   void start();
 
-  /// Sends a submit_sm once bound and a window slot is free, and waits for its response
-  /// or deadline. Must be awaited on the session's executor; `message` must outlive it.
-  net::awaitable<submit_result> submit(const sm_body& message);
+  /// Sends a submit_sm once bound and a window slot is free, and waits for its response.
+  /// Nothing is written after `deadline` (waits for the bind, the window, the rate and
+  /// throttling pauses end there); once written, the response is awaited for up to the
+  /// response timeout. So a submit takes at most `deadline` plus one response timeout.
+  /// Must be awaited on the session's executor; `message` must outlive it.
+  net::awaitable<submit_result> submit(const sm_body& message,
+                                       std::chrono::steady_clock::time_point deadline =
+                                           std::chrono::steady_clock::time_point::max());
 
   /// Stops: no new submits, waits up to `drain` for outstanding ones, unbinds cleanly, closes.
   net::awaitable<void> stop(std::chrono::milliseconds drain);
@@ -130,6 +143,7 @@ class session : public std::enable_shared_from_this<session> {
   void handle(const std::shared_ptr<link>& l, pdu p);
   void send(const std::shared_ptr<link>& l, const pdu& p);
   void fail_pending();
+  void fail_unreadable(const decode_error& e);
   void set_state(session_state s);
   std::uint32_t next_sequence();
   std::chrono::milliseconds backoff_delay(int attempt);

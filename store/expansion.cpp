@@ -87,7 +87,7 @@ queued_send queue_send(pqxx::transaction_base& t, id sender, const outgoing_mess
       "  FROM send_entries($1, $2::bigint[], $3::bigint[], $4::bigint[], $5::text[]) e "
       "  GROUP BY e.number, e.visible), "
       "numbers AS MATERIALIZED ("
-      "  SELECT b.number, b.entries, b.number IN (SELECT stop_numbers($6)) AS suppressed "
+      "  SELECT b.number, b.entries, number_key(b.number) IN (SELECT stop_keys($6)) AS suppressed "
       "  FROM by_number b WHERE b.visible AND b.number IS NOT NULL), "
       "queued AS ("
       "  INSERT INTO outbox (company_id, kind, message_id, source, destination, text, bind) "

@@ -26,7 +26,8 @@ void record_consent(const context& c, const char* what, std::optional<id> contac
 
 bool lift_suppression(const context& c) {
   return !c.t.exec_params(
-                 "DELETE FROM suppressions WHERE company_id = $1 AND number = $2 RETURNING 1",
+                 "DELETE FROM suppressions WHERE company_id = $1 AND number_key = number_key($2) "
+                 "RETURNING 1",
                  c.r.company, c.mo.source)
               .empty();
 }
@@ -72,7 +73,8 @@ std::vector<outbox_row> queue_reply(const context& c, const std::string& text, b
       "WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE destination = $4 AND source = $3 "
       "                  AND company_id = $1 AND text = $5 AND kind = 'reply' "
       "                  AND created_at > now() - interval '30 seconds') "
-      "  AND ($7 OR NOT EXISTS (SELECT 1 FROM suppressions WHERE company_id = $1 AND number = $4)) "
+      "  AND ($7 OR NOT EXISTS (SELECT 1 FROM suppressions "
+      "                        WHERE company_id = $1 AND number_key = number_key($4))) "
       "RETURNING id",
       c.r.company, c.inbound_id, c.mo.destination, c.mo.source, text, bind, bypass, claimed_by);
   if (!rows.empty()) {

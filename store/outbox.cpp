@@ -5,42 +5,15 @@
 #include "store/sql_util.hpp"
 
 namespace smsgw::store {
+namespace {
 
-std::vector<outbox_row> claim(pqxx::transaction_base& t, const std::vector<std::string>& binds,
-                              int limit, const std::string& claimed_by,
-                              std::chrono::seconds stale_after) {
-  const auto rows = t.exec_params(
-      "WITH due AS ("
-      "  SELECT o.id, NOT o.bypass_suppression AND EXISTS ("
-      "           SELECT 1 FROM suppressions s"
-      "           WHERE s.company_id = o.company_id AND s.number = o.destination) AS blocked"
-      "  FROM outbox o"
-      "  WHERE o.next_attempt_at <= now()"
-      "    AND (o.status = 'queued' OR (o.status = 'submitting'"
-      "         AND o.claimed_at < now() - make_interval(secs => $4)))"
-      "    AND (o.bind IS NULL OR o.bind = ANY($1::text[]))"
-      "  ORDER BY o.next_attempt_at, o.id LIMIT $2"
-      "  FOR UPDATE OF o SKIP LOCKED)"
-      "UPDATE outbox o SET"
-      "  status = CASE WHEN due.blocked THEN 'suppressed' ELSE 'submitting' END,"
-      "  attempts = o.attempts + CASE WHEN due.blocked THEN 0 ELSE 1 END,"
-      "  claimed_by = $3, claimed_at = now(), updated_at = now() "
-      "FROM due WHERE o.id = due.id "
-      "RETURNING o.id, o.company_id, o.source, o.destination, o.text, o.bind, o.attempts, o.status",
-      array_literal(binds), limit, claimed_by, static_cast<double>(stale_after.count()));
-  std::vector<outbox_row> out;
-  out.reserve(rows.size());
-  for (const auto& r : rows) {
-    if (r[7].as<std::string>() != "submitting") continue;
-    out.push_back({r[0].as<id>(), r[1].as<id>(), r[2].as<std::string>(), r[3].as<std::string>(),
-                   r[4].as<std::string>(),
-                   r[5].is_null() ? std::nullopt : std::optional(r[5].as<std::string>()),
-                   r[6].as<int>()});
-  }
-  return out;
+double seconds(std::chrono::seconds s) {
+  return static_cast<double>(s.count());
 }
 
-namespace {
+std::optional<std::int64_t> status_value(std::optional<std::uint32_t> s) {
+  return s ? std::optional<std::int64_t>(*s) : std::nullopt;
+}
 
 // An update applies only while `claimed_by` (parameter $n, when not NULL) still holds the
 // row: a daemon whose claim went stale and was taken over must not overwrite the outcome
@@ -54,32 +27,111 @@ std::string still_claimed_by(std::string sql, int n, const char* tail) {
   return sql;
 }
 
-}  // namespace
-
-bool mark_submitted(pqxx::transaction_base& t, id row, const std::string& smsc_message_id,
-                    const std::optional<std::string>& claimed_by) {
-  return !t.exec_params(
-               still_claimed_by("UPDATE outbox SET status = 'submitted', smsc_message_id = $2, "
-                                "smsc_status = 0, error = NULL, updated_at = now() WHERE id = $1",
-                                3, " RETURNING 1"),
-               row, smsc_message_id, claimed_by)
-              .empty();
+// The row's state from its parts' receipts: `failed` at the first final failure,
+// `delivered` once every part is. Only for rows whose every part was accepted.
+void settle(pqxx::transaction_base& t, id row) {
+  t.exec_params0(
+      "UPDATE outbox o SET status = CASE WHEN r.failure IS NOT NULL THEN 'failed' "
+      "    WHEN r.all_delivered THEN 'delivered' ELSE o.status END, "
+      "  error = coalesce(r.failure, o.error), updated_at = now() "
+      "FROM (SELECT bool_and(receipt_state IS NOT DISTINCT FROM 'delivered') AS all_delivered, "
+      "        (array_agg('receipt: ' || receipt_state "
+      "                   || coalesce(' err:' || nullif(receipt_error, ''), '') ORDER BY "
+      "receipt_at) "
+      "          FILTER (WHERE receipt_state IN ('expired', 'deleted', 'undeliverable', "
+      "                                          'rejected')))[1] AS failure "
+      "      FROM outbox_submits WHERE outbox_id = $1) r "
+      "WHERE o.id = $1 AND o.status IN ('submitted', 'delivered')",
+      row);
 }
 
-bool mark_submitted(pqxx::transaction_base& t, id row, const std::string& bind,
-                    const std::vector<std::string>& smsc_message_ids,
-                    const std::optional<std::string>& claimed_by) {
-  if (!mark_submitted(t, row, smsc_message_ids.empty() ? std::string{} : smsc_message_ids.front(),
-                      claimed_by)) {
-    return false;
-  }
+}  // namespace
+
+void renew_lease(pqxx::transaction_base& t, const std::string& claimer,
+                 const std::vector<std::string>& serves, std::chrono::seconds lease) {
   t.exec_params0(
-      "INSERT INTO outbox_submits (outbox_id, part, smsc_message_id, bind) "
-      "SELECT $1, ordinality, id, $3 FROM unnest($2::text[]) WITH ORDINALITY AS u(id, ordinality) "
-      "ON CONFLICT (outbox_id, part) DO UPDATE SET smsc_message_id = excluded.smsc_message_id, "
-      "  bind = excluded.bind, submitted_at = now(), receipt_state = NULL, receipt_error = NULL, "
-      "  receipt_at = NULL",
-      row, array_literal(smsc_message_ids), bind);
+      "INSERT INTO outbox_claimers (claimer, binds, lease_until) "
+      "VALUES ($1, $2::text[], now() + make_interval(secs => $3)) "
+      "ON CONFLICT (claimer) DO UPDATE SET binds = excluded.binds, renewed_at = now(), "
+      "  lease_until = excluded.lease_until",
+      claimer, array_literal(serves), seconds(lease));
+  t.exec0("DELETE FROM outbox_claimers WHERE lease_until < now() - interval '1 day'");
+}
+
+std::vector<outbox_row> claim(pqxx::transaction_base& t, const std::vector<std::string>& binds,
+                              int limit, const std::string& claimer, std::chrono::seconds lease,
+                              const delivery_policy& policy) {
+  // Data-modifying CTEs run whether or not they are read: the lease is renewed first.
+  const auto rows = t.exec_params(
+      "WITH lease AS ("
+      "  INSERT INTO outbox_claimers (claimer, lease_until) "
+      "  VALUES ($3, now() + make_interval(secs => $4)) "
+      "  ON CONFLICT (claimer) DO UPDATE SET renewed_at = now(), lease_until = "
+      "excluded.lease_until), "
+      "due AS ("
+      "  SELECT o.id, NOT o.bypass_suppression AND EXISTS ("
+      "           SELECT 1 FROM suppressions s WHERE s.company_id = o.company_id"
+      "             AND s.number_key = number_key(o.destination)) AS blocked,"
+      "         outbox_expiry(o.created_at, o.attempts, now(), $5, $6) AS expiry"
+      "  FROM outbox o"
+      "  WHERE o.next_attempt_at <= now()"
+      "    AND (o.status = 'queued' OR (o.status = 'submitting'"
+      "         AND o.claimed_by IS DISTINCT FROM $3 AND NOT EXISTS ("
+      "           SELECT 1 FROM outbox_claimers k"
+      "           WHERE k.claimer = o.claimed_by AND k.lease_until > now())))"
+      "    AND (o.bind IS NULL OR o.bind = ANY($1::text[]))"
+      "  ORDER BY o.next_attempt_at, o.id LIMIT $2"
+      "  FOR UPDATE OF o SKIP LOCKED) "
+      "UPDATE outbox o SET"
+      "  status = CASE WHEN due.blocked THEN 'suppressed'"
+      "                WHEN due.expiry IS NOT NULL THEN 'expired' ELSE 'submitting' END,"
+      "  attempts = o.attempts + CASE WHEN due.blocked OR due.expiry IS NOT NULL THEN 0 ELSE 1 END,"
+      "  error = CASE WHEN due.blocked OR due.expiry IS NULL THEN o.error"
+      "               ELSE due.expiry || coalesce(' (last: ' || o.error || ')', '') END,"
+      "  claimed_by = $3, claimed_at = now(), updated_at = now() "
+      "FROM due WHERE o.id = due.id "
+      "RETURNING o.id, o.company_id, o.source, o.destination, o.text, o.bind, o.attempts, "
+      "  o.status, (SELECT coalesce(max(part), 0) FROM outbox_submits s WHERE s.outbox_id = o.id)",
+      array_literal(binds), limit, claimer, seconds(lease), policy.max_attempts,
+      seconds(policy.validity));
+  std::vector<outbox_row> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) {
+    if (r[7].as<std::string>() != "submitting") continue;
+    out.push_back({r[0].as<id>(), r[1].as<id>(), r[2].as<std::string>(), r[3].as<std::string>(),
+                   r[4].as<std::string>(),
+                   r[5].is_null() ? std::nullopt : std::optional(r[5].as<std::string>()),
+                   r[6].as<int>(), r[8].as<int>()});
+  }
+  return out;
+}
+
+bool record_accepted(pqxx::transaction_base& t, id row, const std::string& bind, int part,
+                     int parts, const std::string& smsc_message_id,
+                     const std::optional<std::string>& claimed_by) {
+  const bool recorded =
+      !t.exec_params(
+            still_claimed_by("WITH mine AS (SELECT id FROM outbox WHERE id = $1", 5,
+                             ") "
+                             "INSERT INTO outbox_submits (outbox_id, part, smsc_message_id, bind) "
+                             "SELECT id, $2, $3, $4 FROM mine "
+                             "ON CONFLICT (outbox_id, part) DO UPDATE SET "
+                             "  smsc_message_id = excluded.smsc_message_id, bind = excluded.bind, "
+                             "  submitted_at = now(), receipt_state = NULL, receipt_error = NULL, "
+                             "  receipt_at = NULL "
+                             "RETURNING 1"),
+            row, part, smsc_message_id, bind, claimed_by)
+           .empty();
+  if (!recorded || part < parts) return recorded;
+  // Parts past the last belong to an earlier try that split the text otherwise.
+  t.exec_params0("DELETE FROM outbox_submits WHERE outbox_id = $1 AND part > $2", row, parts);
+  t.exec_params0(
+      "UPDATE outbox SET status = 'submitted', smsc_status = 0, error = NULL, updated_at = now(), "
+      "  smsc_message_id = (SELECT smsc_message_id FROM outbox_submits "
+      "                     WHERE outbox_id = $1 AND part = 1) "
+      "WHERE id = $1",
+      row);
+  settle(t, row);  // receipts of earlier parts may have come already
   return true;
 }
 
@@ -95,31 +147,32 @@ std::optional<id> record_receipt(pqxx::transaction_base& t, const std::string& b
       array_literal(id_forms), state, error, bind);
   if (part.empty()) return std::nullopt;
   const id row = part[0][0].as<id>();
-  t.exec_params0(
-      "UPDATE outbox o SET status = CASE "
-      "    WHEN bool_or_fail THEN 'failed' WHEN all_delivered THEN 'delivered' ELSE o.status END, "
-      "  error = CASE WHEN bool_or_fail THEN $2 ELSE o.error END, updated_at = now() "
-      "FROM (SELECT bool_or(receipt_state IN ('expired', 'deleted', 'undeliverable', 'rejected')) "
-      "             AS bool_or_fail, "
-      "             bool_and(receipt_state IS NOT DISTINCT FROM 'delivered') AS all_delivered "
-      "      FROM outbox_submits WHERE outbox_id = $1) r "
-      "WHERE o.id = $1 AND o.status IN ('submitted', 'delivered')",
-      row, "receipt: " + state + (error.empty() ? "" : " err:" + error));
+  settle(t, row);
   return row;
 }
 
-bool mark_retry(pqxx::transaction_base& t, id row, std::chrono::seconds delay,
-                std::optional<std::uint32_t> smsc_status, const std::string& error,
-                const std::optional<std::string>& claimed_by) {
-  return !t.exec_params(still_claimed_by("UPDATE outbox SET status = 'queued', claimed_by = NULL, "
-                                         "claimed_at = NULL, next_attempt_at = now() + "
-                                         "make_interval(secs => $2), smsc_status = $3, error = $4, "
-                                         "updated_at = now() WHERE id = $1",
-                                         5, " RETURNING 1"),
-                        row, static_cast<double>(delay.count()),
-                        smsc_status ? std::optional<std::int64_t>(*smsc_status) : std::nullopt,
-                        error, claimed_by)
-              .empty();
+std::optional<std::string> mark_retry(pqxx::transaction_base& t, id row, const retry& r,
+                                      const delivery_policy& policy,
+                                      const std::optional<std::string>& claimed_by) {
+  const auto result = t.exec_params(
+      still_claimed_by(
+          "UPDATE outbox o SET status = CASE WHEN x.expiry IS NULL THEN 'queued' ELSE 'expired' "
+          "END, "
+          "  error = CASE WHEN x.expiry IS NULL THEN $5 ELSE x.expiry || ' (last: ' || $5 || ')' "
+          "END, "
+          "  attempts = x.attempts, claimed_by = NULL, claimed_at = NULL, "
+          "  next_attempt_at = now() + make_interval(secs => $2), smsc_status = $4, "
+          "  updated_at = now() "
+          "FROM (SELECT id, attempts - $3 AS attempts, "
+          "        outbox_expiry(created_at, attempts - $3, now() + make_interval(secs => $2), "
+          "                      $6, $7) AS expiry "
+          "      FROM outbox WHERE id = $1) x "
+          "WHERE o.id = x.id",
+          8, " RETURNING o.status"),
+      row, seconds(r.delay), r.counts ? 0 : 1, status_value(r.smsc_status), r.error,
+      policy.max_attempts, seconds(policy.validity), claimed_by);
+  if (result.empty()) return std::nullopt;
+  return result[0][0].as<std::string>();
 }
 
 bool mark_failed(pqxx::transaction_base& t, id row, std::optional<std::uint32_t> smsc_status,
@@ -128,9 +181,48 @@ bool mark_failed(pqxx::transaction_base& t, id row, std::optional<std::uint32_t>
                             "UPDATE outbox SET status = 'failed', smsc_status = $2, error = $3, "
                             "updated_at = now() WHERE id = $1",
                             4, " RETURNING 1"),
-                        row, smsc_status ? std::optional<std::int64_t>(*smsc_status) : std::nullopt,
-                        error, claimed_by)
+                        row, status_value(smsc_status), error, claimed_by)
               .empty();
+}
+
+bool mark_in_doubt(pqxx::transaction_base& t, id row, const std::string& error,
+                   const std::optional<std::string>& claimed_by) {
+  return !t.exec_params(still_claimed_by("UPDATE outbox SET status = 'in_doubt', error = $2, "
+                                         "updated_at = now() WHERE id = $1",
+                                         3, " RETURNING 1"),
+                        row, error, claimed_by)
+              .empty();
+}
+
+outbox_state outbox_upkeep(pqxx::transaction_base& t, const delivery_policy& policy) {
+  outbox_state s;
+  s.expired_now = static_cast<std::int64_t>(
+      t.exec_params("UPDATE outbox SET status = 'expired', updated_at = now(), "
+                    "  error = outbox_expiry(created_at, attempts, now(), $1, $2) "
+                    "          || coalesce(' (last: ' || error || ')', '') "
+                    "WHERE status = 'queued' AND next_attempt_at <= now() "
+                    "  AND outbox_expiry(created_at, attempts, now(), $1, $2) IS NOT NULL",
+                    policy.max_attempts, seconds(policy.validity))
+          .affected_rows());
+  static constexpr const char* live_binds =
+      "WITH live AS (SELECT coalesce(array_agg(DISTINCT b), '{}') AS binds "
+      "  FROM outbox_claimers k CROSS JOIN unnest(k.binds) b WHERE k.lease_until > now()) ";
+  t.exec0(std::string(live_binds) +
+          "UPDATE outbox o SET error = 'no running daemon serves bind ' || o.bind "
+          "FROM live WHERE o.status = 'queued' AND o.bind IS NOT NULL "
+          "  AND NOT (o.bind = ANY(live.binds)) "
+          "  AND o.error IS DISTINCT FROM 'no running daemon serves bind ' || o.bind");
+  const auto r =
+      t.exec1(std::string(live_binds) +
+              "SELECT count(*), coalesce(extract(epoch FROM now() - min(o.next_attempt_at) "
+              "         FILTER (WHERE o.status = 'queued' AND o.next_attempt_at <= now())), 0), "
+              "       count(*) FILTER (WHERE o.status = 'queued' AND o.bind IS NOT NULL "
+              "                          AND NOT (o.bind = ANY(live.binds))) "
+              "FROM outbox o CROSS JOIN live WHERE o.status IN ('queued', 'submitting')");
+  s.pending = r[0].as<std::int64_t>();
+  s.oldest_due_seconds = r[1].as<double>();
+  s.unserved = r[2].as<std::int64_t>();
+  return s;
 }
 
 }  // namespace smsgw::store

@@ -1,4 +1,9 @@
 // The outbox: durable messages to send, claimed so that no two daemons send one twice.
+//
+// A daemon process (a claimer) holds its claims under a lease it renews (renew_lease, and
+// every claim); its `submitting` rows go to another daemon only once the lease has run out.
+// The mark_* functions take `claimed_by`: when given, they change the row only while that
+// claimer still holds it, and return false (or nullopt) otherwise.
 #pragma once
 
 #include <chrono>
@@ -13,6 +18,12 @@
 
 namespace smsgw::store {
 
+/// How long a row is tried before it ends `expired`.
+struct delivery_policy {
+  int max_attempts = 10;                                  ///< submits that may have left
+  std::chrono::seconds validity{std::chrono::hours(48)};  ///< from the row's creation
+};
+
 /// One message to submit, as claimed by this daemon.
 struct outbox_row {
   id row_id = 0;
@@ -22,47 +33,73 @@ struct outbox_row {
   std::string text;
   std::optional<std::string> bind;  ///< the bind it must leave from; nullopt: any
   int attempts = 0;                 ///< including the one now claimed
+  int parts_accepted = 0;           ///< leading parts of a long message the SMSC accepted
 };
 
-/// Claims up to `limit` rows due now for `binds` (rows tied to no bind included), and rows
-/// another daemon claimed more than `stale_after` ago (it died mid-send). Rows whose
-/// destination the company suppressed are marked `suppressed` instead of being returned.
+/// Keeps `claimer`'s claims alive for `lease` from now and records the binds it serves.
+/// Claimers whose lease ran out a day ago are forgotten.
+void renew_lease(pqxx::transaction_base& t, const std::string& claimer,
+                 const std::vector<std::string>& serves, std::chrono::seconds lease);
+
+/// Renews `claimer`'s lease, then claims up to `limit` rows due now for `binds` (rows tied
+/// to no bind included), among them `submitting` rows whose claimer's lease ran out. Rows
+/// whose destination the company suppressed (compared by number_key) end `suppressed`, rows
+/// out of attempts or past their validity end `expired`; neither is returned.
 std::vector<outbox_row> claim(pqxx::transaction_base& t, const std::vector<std::string>& binds,
-                              int limit, const std::string& claimed_by,
-                              std::chrono::seconds stale_after);
+                              int limit, const std::string& claimer, std::chrono::seconds lease,
+                              const delivery_policy& policy);
 
-// The mark_* functions take `claimed_by`: when given, they change the row only while that
-// daemon's claim still holds it, and return false otherwise (the claim went stale and
-// another daemon took the row over).
-
-/// The SMSC accepted the row with `smsc_message_id`.
-bool mark_submitted(pqxx::transaction_base& t, id row, const std::string& smsc_message_id,
-                    const std::optional<std::string>& claimed_by = std::nullopt);
-
-/// The SMSC accepted every part of the row through `bind`, with these ids (one per part,
-/// in order); receipts are matched against them.
-bool mark_submitted(pqxx::transaction_base& t, id row, const std::string& bind,
-                    const std::vector<std::string>& smsc_message_ids,
-                    const std::optional<std::string>& claimed_by = std::nullopt);
+/// The SMSC accepted part `part` (1-based) of `parts` through `bind` with `smsc_message_id`.
+/// Recorded at once, so a retry resumes after it and its receipt counts; the last part makes
+/// the row `submitted` (or `delivered`/`failed` when every receipt already came).
+bool record_accepted(pqxx::transaction_base& t, id row, const std::string& bind, int part,
+                     int parts, const std::string& smsc_message_id,
+                     const std::optional<std::string>& claimed_by = std::nullopt);
 
 /// A delivery receipt, received on `bind`, for the part submitted through that bind whose
-/// SMSC id is any of `id_forms` (the id as reported and its decimal/hex renderings). `state` is the
-/// final or intermediate state name
-/// (`delivered`, `undeliverable`, ...). The row becomes `delivered` once every part is,
-/// `failed` as soon as one part reaches a final failure. Returns the row, or nullopt when
-/// no submit matches (an unknown or foreign id).
+/// SMSC id is any of `id_forms` (the id as reported and its decimal/hex renderings). `state`
+/// is the final or intermediate state name (`delivered`, `undeliverable`, ...). The row
+/// becomes `delivered` once every part is, `failed` as soon as one part reaches a final
+/// failure. Returns the row, or nullopt when no submit matches (an unknown or foreign id).
 std::optional<id> record_receipt(pqxx::transaction_base& t, const std::string& bind,
                                  const std::vector<std::string>& id_forms, const std::string& state,
                                  const std::string& error);
 
-/// Not sent this time (link down, throttled, temporary error): due again after `delay`.
-bool mark_retry(pqxx::transaction_base& t, id row, std::chrono::seconds delay,
-                std::optional<std::uint32_t> smsc_status, const std::string& error,
-                const std::optional<std::string>& claimed_by = std::nullopt);
+/// Why a row goes back to the queue.
+struct retry {
+  std::chrono::seconds delay{0};
+  bool counts = true;  ///< false: it surely never left (no bind, throttled): attempt given back
+  std::optional<std::uint32_t> smsc_status;
+  std::string error;
+};
+
+/// Not accepted this time: due again after `r.delay`, or `expired` when the policy says so.
+/// Returns the row's new status (`queued` or `expired`), nullopt when the claim was lost.
+std::optional<std::string> mark_retry(pqxx::transaction_base& t, id row, const retry& r,
+                                      const delivery_policy& policy,
+                                      const std::optional<std::string>& claimed_by = std::nullopt);
 
 /// Refused for good with the SMSC's status.
 bool mark_failed(pqxx::transaction_base& t, id row, std::optional<std::uint32_t> smsc_status,
                  const std::string& error,
                  const std::optional<std::string>& claimed_by = std::nullopt);
+
+/// The SMSC answered a submit of this row unreadably: it reached the SMSC and was probably
+/// accepted, so the row is never sent again automatically.
+bool mark_in_doubt(pqxx::transaction_base& t, id row, const std::string& error,
+                   const std::optional<std::string>& claimed_by = std::nullopt);
+
+/// What the outbox holds, for metrics.
+struct outbox_state {
+  std::int64_t pending = 0;       ///< queued or submitting
+  double oldest_due_seconds = 0;  ///< how long the oldest due queued row has waited
+  std::int64_t unserved = 0;      ///< queued for a bind no live claimer serves
+  std::int64_t expired_now = 0;   ///< expired by this call
+};
+
+/// The periodic care of the outbox: rows past their validity end `expired` whatever their
+/// bind (also those for a bind no daemon serves, which nothing else would ever look at),
+/// queued rows for a bind no live claimer serves say so in `error`, and the counts.
+outbox_state outbox_upkeep(pqxx::transaction_base& t, const delivery_policy& policy);
 
 }  // namespace smsgw::store

@@ -24,12 +24,8 @@ bool add_suppression(pqxx::transaction_base& t, id actor_user, std::string_view 
                      std::string_view default_region) {
   const actor a = load_actor(t, actor_user);
   const std::string n = checked_number(number, default_region);
-  // A number the SMS path stored without its + is the same number: nothing to add.
-  if (!t.exec_params("SELECT 1 FROM suppressions WHERE company_id = $1 AND number IN ($2, $3)",
-                     a.company, n, n.substr(1))
-           .empty()) {
-    return false;
-  }
+  // A number the SMS path stored in another spelling (without its +) is the same number:
+  // one suppression per number_key, so nothing is added.
   const bool added = !t.exec_params(
                            "INSERT INTO suppressions (company_id, number, source, created_by) "
                            "VALUES ($1, $2, 'api', $3) ON CONFLICT DO NOTHING RETURNING 1",
@@ -47,8 +43,9 @@ bool remove_suppression(pqxx::transaction_base& t, id actor_user, std::string_vi
   if (!a.is_admin()) throw access_denied("only admins may lift a suppression");
   const std::string n = checked_number(number, default_region);
   const auto removed = t.exec_params(
-      "DELETE FROM suppressions WHERE company_id = $1 AND number IN ($2, $3) RETURNING source",
-      a.company, n, n.substr(1));
+      "DELETE FROM suppressions WHERE company_id = $1 AND number_key = number_key($2) "
+      "RETURNING source",
+      a.company, n);
   if (removed.empty()) return false;
   record_audit(t, a.company, actor_user, "suppression.remove", "number:" + n,
                {{"source", removed[0][0].as<std::string>()}});

@@ -148,7 +148,8 @@ TEST(SmppSession, WrongPasswordIsRefused) {
   EXPECT_FALSE(lb.bound(s));
 }
 
-TEST(SmppSession, DroppedLinkHandsOutstandingSubmitsBackAndReconnects) {
+// Written but never answered: they may have reached the SMSC, and the caller is told so.
+TEST(SmppSession, DroppedLinkHandsOutstandingSubmitsBackAsUnansweredAndReconnects) {
   sim::smsc_options o;
   o.response_delay = 2s;  // the submits are outstanding when the link drops
   o.drop_after_pdus = 3;  // bind + two submits
@@ -157,8 +158,8 @@ TEST(SmppSession, DroppedLinkHandsOutstandingSubmitsBackAndReconnects) {
   ASSERT_TRUE(harness::eventually([&] { return lb.bound(s); }));
   auto a = lb.submit(s);
   auto b = lb.submit(s);
-  EXPECT_EQ(a.get().what, submit_result::outcome::not_sent);
-  EXPECT_EQ(b.get().what, submit_result::outcome::not_sent);
+  EXPECT_EQ(a.get().what, submit_result::outcome::unanswered);
+  EXPECT_EQ(b.get().what, submit_result::outcome::unanswered);
   ASSERT_TRUE(harness::eventually([&] { return lb.sim().binds_accepted() == 2 && lb.bound(s); }));
   EXPECT_EQ(lb.on_io([s] { return s->outstanding(); }), 0U);
 }

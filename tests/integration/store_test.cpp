@@ -179,11 +179,18 @@ class OutboxTest : public ::testing::Test {
 
   std::vector<store::outbox_row> claim(const std::vector<std::string>& binds, int limit,
                                        const std::string& by = "daemon-1",
-                                       std::chrono::seconds stale_after = 60s) {
+                                       const store::delivery_policy& policy = {}) {
     pqxx::work t(conn);
-    auto out = store::claim(t, binds, limit, by, stale_after);
+    auto out = store::claim(t, binds, limit, by, 60s, policy);
     t.commit();
     return out;
+  }
+
+  /// Ends `claimer`'s lease now, as if the daemon had died a while ago.
+  void lease_ran_out(const std::string& claimer) {
+    exec(db,
+         "UPDATE outbox_claimers SET lease_until = now() - interval '1 second' WHERE claimer = '" +
+             claimer + "'");
   }
 
   test_database db;
@@ -793,13 +800,13 @@ TEST_F(OutboxTest, ClaimsOnlyRowsOfItsBindsOrOfNone) {
   }
   {
     pqxx::work t(conn);
-    const auto only_a = store::claim(t, {"a"}, 10, "daemon-1", 60s);
+    const auto only_a = store::claim(t, {"a"}, 10, "daemon-1", 60s, {});
     EXPECT_EQ(ids_of(only_a), (std::vector<store::id>{on_none}));
     // Not committed: both rows are still queued for the next transaction.
   }
   {
     pqxx::work t(conn);
-    const auto none = store::claim(t, {}, 10, "daemon-1", 60s);
+    const auto none = store::claim(t, {}, 10, "daemon-1", 60s, {});
     EXPECT_EQ(ids_of(none), (std::vector<store::id>{on_none}));
   }
   const auto a_and_b = claim({"a", "b"}, 10, "daemon-1");
@@ -858,9 +865,9 @@ TEST_F(OutboxTest, ConcurrentClaimsTakeDisjointRows) {
   const auto queued = queue_rows(5);
   pqxx::connection other(db.dsn());
   pqxx::work first(conn);
-  const auto a = store::claim(first, {}, 2, "daemon-a", 60s);
+  const auto a = store::claim(first, {}, 2, "daemon-a", 60s, {});
   pqxx::work second(other);  // while the first is not committed
-  const auto b = store::claim(second, {}, 10, "daemon-b", 60s);
+  const auto b = store::claim(second, {}, 10, "daemon-b", 60s, {});
   second.commit();
   first.commit();
 
@@ -871,32 +878,68 @@ TEST_F(OutboxTest, ConcurrentClaimsTakeDisjointRows) {
       (rows{{"daemon-a", "2", "2"}, {"daemon-b", "3", "3"}}));
 }
 
-TEST_F(OutboxTest, StaleClaimsAreTakenAgainFreshOnesAreNot) {
-  store::id stale = 0;
-  store::id fresh = 0;
+TEST_F(OutboxTest, OnlyClaimsWhoseLeaseRanOutAreTakenOver) {
+  store::id dead = 0;
+  store::id alive = 0;
+  store::id unknown = 0;
+  store::id mine = 0;
   {
     pqxx::work t(conn);
-    stale = queue_row(t, company, "+61410000001");
-    fresh = queue_row(t, company, "+61410000002");
-    t.exec_params0(
-        "UPDATE outbox SET status = 'submitting', attempts = 1, claimed_by = 'dead', "
-        "claimed_at = now() - interval '10 minutes' WHERE id = $1",
-        stale);
-    t.exec_params0(
-        "UPDATE outbox SET status = 'submitting', attempts = 1, claimed_by = 'alive', "
-        "claimed_at = now() - interval '5 seconds' WHERE id = $1",
-        fresh);
+    dead = queue_row(t, company, "+61410000001");
+    alive = queue_row(t, company, "+61410000002");
+    unknown = queue_row(t, company, "+61410000003");
+    mine = queue_row(t, company, "+61410000004");
+    store::renew_lease(t, "dead", {"sim"}, 60s);
+    store::renew_lease(t, "alive", {"sim"}, 60s);
+    const auto claimed_by = [&](store::id row, const char* claimer) {
+      // Claimed long ago: only the claimer's lease says whether it is alive.
+      t.exec_params0(
+          "UPDATE outbox SET status = 'submitting', attempts = 1, claimed_by = $2, "
+          "claimed_at = now() - interval '1 hour' WHERE id = $1",
+          row, std::string(claimer));
+    };
+    claimed_by(dead, "dead");
+    claimed_by(alive, "alive");
+    claimed_by(unknown, "never-leased");
+    claimed_by(mine, "daemon-1");  // sent by this daemon right now (a reply)
     t.commit();
   }
-  const auto claimed = claim({}, 10, "daemon-1", 60s);
-  ASSERT_EQ(ids_of(claimed), (std::vector<store::id>{stale}));
+  lease_ran_out("dead");
+  const auto claimed = claim({}, 10, "daemon-1");
+  ASSERT_EQ(sorted(ids_of(claimed)), (std::vector<store::id>{dead, unknown}));
   EXPECT_EQ(claimed[0].attempts, 2);
   const auto id = [](store::id v) { return std::to_string(v); };
+  EXPECT_EQ(query(db, "SELECT id, status, attempts, claimed_by FROM outbox ORDER BY id"),
+            (rows{{id(dead), "submitting", "2", "daemon-1"},
+                  {id(alive), "submitting", "1", "alive"},
+                  {id(unknown), "submitting", "2", "daemon-1"},
+                  {id(mine), "submitting", "1", "daemon-1"}}));
+  // The claim renewed daemon-1's lease: its rows are its own now.
+  EXPECT_TRUE(claim({}, 10, "daemon-2").empty());
+  EXPECT_EQ(db.scalar("SELECT lease_until > now() + interval '50 seconds' FROM outbox_claimers "
+                      "WHERE claimer = 'daemon-1'"),
+            "t");
+}
+
+TEST_F(OutboxTest, ALeaseRecordsTheBindsItsClaimerServes) {
+  {
+    pqxx::work t(conn);
+    store::renew_lease(t, "daemon-1", {"a", "b"}, 90s);
+    store::renew_lease(t, "daemon-1", {"a", "c"}, 90s);  // a reload changed the binds
+    store::renew_lease(t, "gone", {"d"}, 90s);
+    t.commit();
+  }
+  exec(db,
+       "UPDATE outbox_claimers SET lease_until = now() - interval '2 days' WHERE claimer = 'gone'");
+  {
+    pqxx::work t(conn);
+    store::renew_lease(t, "daemon-2", {}, 90s);
+    t.commit();
+  }
   EXPECT_EQ(query(db,
-                  "SELECT id, status, attempts, claimed_by, claimed_at > now() - interval "
-                  "'1 minute' FROM outbox ORDER BY id"),
-            (rows{{id(stale), "submitting", "2", "daemon-1", "t"},
-                  {id(fresh), "submitting", "1", "alive", "t"}}));
+                  "SELECT claimer, binds, lease_until > now() + interval '80 seconds' "
+                  "FROM outbox_claimers ORDER BY claimer"),
+            (rows{{"daemon-1", "{a,c}", "t"}, {"daemon-2", "{}", "t"}}));
 }
 
 TEST_F(OutboxTest, RowsDueLaterAreNotClaimed) {
@@ -919,19 +962,22 @@ TEST_F(OutboxTest, RowsDueLaterAreNotClaimed) {
 TEST_F(OutboxTest, AStaleClaimersLateOutcomeIsNotRecorded) {
   const auto queued = queue_rows(1);
   ASSERT_EQ(claim({}, 10, "daemon-1").size(), 1U);
-  exec(db, "UPDATE outbox SET claimed_at = now() - interval '1 hour'");
-  ASSERT_EQ(claim({}, 10, "daemon-2", 60s).size(), 1U);  // daemon-2 took the row over
+  lease_ran_out("daemon-1");
+  ASSERT_EQ(claim({}, 10, "daemon-2").size(), 1U);  // daemon-2 took the row over
   {
     pqxx::work t(conn);
-    EXPECT_FALSE(
-        store::mark_retry(t, queued[0], 0s, std::nullopt, "late", std::string("daemon-1")));
-    EXPECT_FALSE(store::mark_failed(t, queued[0], 8U, "late", std::string("daemon-1")));
-    EXPECT_FALSE(store::mark_submitted(t, queued[0], "sim", {"77"}, std::string("daemon-1")));
-    EXPECT_TRUE(store::mark_submitted(t, queued[0], "sim", {"78"}, std::string("daemon-2")));
+    const auto daemon_1 = std::optional<std::string>("daemon-1");
+    EXPECT_EQ(store::mark_retry(t, queued[0], {0s, true, std::nullopt, "late"}, {}, daemon_1),
+              std::nullopt);
+    EXPECT_FALSE(store::mark_failed(t, queued[0], 8U, "late", daemon_1));
+    EXPECT_FALSE(store::mark_in_doubt(t, queued[0], "late", daemon_1));
+    EXPECT_FALSE(store::record_accepted(t, queued[0], "sim", 1, 1, "77", daemon_1));
+    EXPECT_TRUE(store::record_accepted(t, queued[0], "sim", 1, 1, "78", std::string("daemon-2")));
     t.commit();
   }
   EXPECT_EQ(query(db, "SELECT status, smsc_message_id, claimed_by FROM outbox"),
             (rows{{"submitted", "78", "daemon-2"}}));
+  EXPECT_EQ(query(db, "SELECT part, smsc_message_id FROM outbox_submits"), (rows{{"1", "78"}}));
 }
 
 TEST_F(OutboxTest, FinishedRowsAreNeverClaimed) {
@@ -947,8 +993,8 @@ TEST_F(OutboxTest, MarkSubmittedRetryAndFailed) {
   ASSERT_EQ(claim({}, 10).size(), 3U);
   {
     pqxx::work t(conn);
-    store::mark_submitted(t, queued[0], "0A1B2C");
-    store::mark_retry(t, queued[1], 90s, 0x58U, "throttled");
+    store::record_accepted(t, queued[0], "sim", 1, 1, "0A1B2C");
+    store::mark_retry(t, queued[1], {90s, true, 0x58U, "throttled"}, {});
     store::mark_failed(t, queued[2], 0x0BU, "invalid destination");
     t.commit();
   }
@@ -969,14 +1015,14 @@ TEST_F(OutboxTest, MarkSubmittedRetryAndFailed) {
 
   {
     pqxx::work t(conn);
-    store::mark_retry(t, queued[1], 0s, std::nullopt, "link down");
+    store::mark_retry(t, queued[1], {0s, false, std::nullopt, "link down"}, {});
     t.commit();
   }
   EXPECT_EQ(query(db, "SELECT status, smsc_status, error FROM outbox WHERE id = " + id(queued[1])),
             (rows{{"queued", "<null>", "link down"}}));
   const auto again = claim({}, 10);
   ASSERT_EQ(ids_of(again), (std::vector<store::id>{queued[1]}));
-  EXPECT_EQ(again[0].attempts, 2);
+  EXPECT_EQ(again[0].attempts, 1);  // the link-down retry gave its attempt back
 
   {
     pqxx::work t(conn);
@@ -1005,6 +1051,198 @@ TEST_F(OutboxTest, DeletingACompanyDeletesItsOutboxRowsOnly) {
   EXPECT_EQ(query(db, "SELECT company_id, destination FROM outbox"),
             (rows{{std::to_string(other), "+61410000099"}}));
   EXPECT_EQ(count(db, "outbox_submits"), 0);
+}
+
+TEST_F(OutboxTest, RowsExpireAtTheAttemptCapAndAtTheValidityPeriod) {
+  const auto queued = queue_rows(3);
+  const store::delivery_policy two{2, 3600s};
+  const store::retry counted{0s, true, 0x08U, "ESME_RSYSERR"};
+  const store::retry free{0s, false, std::nullopt, "no bind up for this row"};
+  const auto retry = [&](store::id row, const store::retry& r) {
+    pqxx::work t(conn);
+    auto status = store::mark_retry(t, row, r, two);
+    t.commit();
+    return status;
+  };
+  const std::string others =
+      " WHERE id IN (" + std::to_string(queued[1]) + ", " + std::to_string(queued[2]) + ")";
+  exec(db, "UPDATE outbox SET next_attempt_at = now() + interval '1 hour'" + others);
+  // queued[0]: two counted attempts, then it is over.
+  ASSERT_EQ(claim({}, 1, "daemon-1", two).size(), 1U);
+  EXPECT_EQ(retry(queued[0], counted), "queued");
+  // Retries that cost nothing (no bind, throttled) never reach the cap.
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(ids_of(claim({}, 1, "daemon-1", two)), (std::vector<store::id>{queued[0]}));
+    EXPECT_EQ(retry(queued[0], free), "queued");
+  }
+  ASSERT_EQ(ids_of(claim({}, 1, "daemon-1", two)), (std::vector<store::id>{queued[0]}));
+  EXPECT_EQ(retry(queued[0], counted), "expired");
+  EXPECT_EQ(db.scalar("SELECT status || ': ' || error FROM outbox WHERE id = " +
+                      std::to_string(queued[0])),
+            "expired: no attempts left after 2 (last: ESME_RSYSERR)");
+
+  // queued[1]: the next try would come after the validity period.
+  exec(db, "UPDATE outbox SET next_attempt_at = now()" + others);
+  ASSERT_EQ(ids_of(claim({}, 1, "daemon-1", two)), (std::vector<store::id>{queued[1]}));
+  {
+    pqxx::work t(conn);
+    EXPECT_EQ(store::mark_retry(t, queued[1], {7200s, true, std::nullopt, "link down"}, two),
+              "expired");
+    t.commit();
+  }
+  // queued[2]: waited too long before anyone could try it.
+  exec(db, "UPDATE outbox SET created_at = now() - interval '2 hours' WHERE id = " +
+               std::to_string(queued[2]));
+  EXPECT_TRUE(claim({}, 10, "daemon-1", two).empty());
+  EXPECT_EQ(
+      query(db, "SELECT status, error FROM outbox WHERE id <> " + std::to_string(queued[0]) +
+                    " ORDER BY id"),
+      (rows{{"expired", "validity period of 3600 s passed after 1 attempts (last: link down)"},
+            {"expired", "validity period of 3600 s passed after 0 attempts"}}));
+}
+
+TEST_F(OutboxTest, UpkeepExpiresRowsOfAnyBindAndNamesBindsNoDaemonServes) {
+  store::id old_unserved = 0;
+  store::id unserved = 0;
+  store::id served = 0;
+  store::id later = 0;
+  {
+    pqxx::work t(conn);
+    old_unserved = queue_row(t, company, "+61410000001", std::string("nobody"));
+    unserved = queue_row(t, company, "+61410000002", std::string("nobody"));
+    served = queue_row(t, company, "+61410000003", std::string("a"));
+    later = queue_row(t, company, "+61410000004");
+    t.exec_params0("UPDATE outbox SET created_at = now() - interval '3 days' WHERE id = $1",
+                   old_unserved);
+    t.exec_params0(
+        "UPDATE outbox SET next_attempt_at = now() - interval '90 seconds' WHERE id = $1", served);
+    t.exec_params0("UPDATE outbox SET next_attempt_at = now() + interval '1 hour' WHERE id = $1",
+                   later);
+    store::renew_lease(t, "daemon-a", {"a"}, 60s);
+    store::renew_lease(t, "dead", {"nobody"}, 60s);
+    t.commit();
+  }
+  lease_ran_out("dead");
+  store::outbox_state state;
+  {
+    pqxx::work t(conn);
+    state = store::outbox_upkeep(t, {});
+    t.commit();
+  }
+  EXPECT_EQ(state.expired_now, 1);
+  EXPECT_EQ(state.pending, 3);
+  EXPECT_EQ(state.unserved, 1);
+  EXPECT_GE(state.oldest_due_seconds, 89.0);
+  EXPECT_LT(state.oldest_due_seconds, 200.0);
+  const auto id = [](store::id v) { return std::to_string(v); };
+  EXPECT_EQ(
+      query(db, "SELECT id, status, error FROM outbox ORDER BY id"),
+      (rows{{id(old_unserved), "expired", "validity period of 172800 s passed after 0 attempts"},
+            {id(unserved), "queued", "no running daemon serves bind nobody"},
+            {id(served), "queued", "<null>"},
+            {id(later), "queued", "<null>"}}));
+}
+
+TEST_F(OutboxTest, AStopInOneSpellingBlocksRowsAddressedInAnother) {
+  std::vector<store::id> blocked;
+  store::id other = 0;
+  {
+    pqxx::work t(conn);
+    // As the SMSC wrote the sender (no +), and as the API stores it (E.164).
+    t.exec_params0("INSERT INTO suppressions (company_id, number, source) VALUES ($1, $2, 'sms')",
+                   company, std::string("61410000009"));
+    t.exec_params0("INSERT INTO suppressions (company_id, number, source) VALUES ($1, $2, 'api')",
+                   company, std::string("+61410000008"));
+    for (const char* to : {"+61410000009", "61410000009", "+61 410 000 009", "61410000008",
+                           "+61410000008", "+61 (410) 000-008"}) {
+      blocked.push_back(queue_row(t, company, to));
+    }
+    other = queue_row(t, company, "+61410000007");
+    t.commit();
+  }
+  EXPECT_EQ(ids_of(claim({}, 10)), (std::vector<store::id>{other}));
+  EXPECT_EQ(count(db, "outbox", "status = 'suppressed'"), 6);
+  // One suppression per number, whatever the spelling.
+  EXPECT_THROW(exec(db, "INSERT INTO suppressions (company_id, number, source) VALUES (" +
+                            std::to_string(company) + ", '+61410000009', 'api')"),
+               pqxx::unique_violation);
+}
+
+TEST_F(OutboxTest, PartsAreRecordedOneByOneAndAResumedClaimStartsAfterThem) {
+  const auto queued = queue_rows(1);
+  ASSERT_EQ(claim({}, 10, "daemon-1").size(), 1U);
+  const auto receipt = [&](const std::string& smsc_id, const std::string& state) {
+    pqxx::work t(conn);
+    auto row = store::record_receipt(t, "sim", {smsc_id}, state, "000");
+    t.commit();
+    return row;
+  };
+  {
+    pqxx::work t(conn);
+    EXPECT_TRUE(store::record_accepted(t, queued[0], "sim", 1, 3, "p1", std::string("daemon-1")));
+    t.commit();
+  }
+  // Part 1's receipt before the rest is sent: kept, the row is not done yet.
+  EXPECT_EQ(receipt("p1", "delivered"), queued[0]);
+  EXPECT_EQ(db.scalar("SELECT status FROM outbox"), "submitting");
+  // daemon-1 dies; daemon-2 resumes after part 1.
+  lease_ran_out("daemon-1");
+  const auto resumed = claim({}, 10, "daemon-2");
+  ASSERT_EQ(resumed.size(), 1U);
+  EXPECT_EQ(resumed[0].parts_accepted, 1);
+  {
+    pqxx::work t(conn);
+    EXPECT_TRUE(store::record_accepted(t, queued[0], "sim", 2, 3, "p2", std::string("daemon-2")));
+    EXPECT_TRUE(store::record_accepted(t, queued[0], "sim", 3, 3, "p3", std::string("daemon-2")));
+    t.commit();
+  }
+  EXPECT_EQ(query(db, "SELECT status, smsc_message_id FROM outbox"), (rows{{"submitted", "p1"}}));
+  EXPECT_EQ(receipt("p3", "delivered"), queued[0]);
+  EXPECT_EQ(db.scalar("SELECT status FROM outbox"), "submitted");
+  EXPECT_EQ(receipt("p2", "delivered"), queued[0]);
+  EXPECT_EQ(db.scalar("SELECT status FROM outbox"), "delivered");
+  EXPECT_EQ(
+      query(db, "SELECT part, smsc_message_id, receipt_state FROM outbox_submits ORDER BY part"),
+      (rows{{"1", "p1", "delivered"}, {"2", "p2", "delivered"}, {"3", "p3", "delivered"}}));
+}
+
+TEST_F(OutboxTest, EveryReceiptBeforeTheLastPartStillSettlesTheRow) {
+  const auto queued = queue_rows(2);
+  ASSERT_EQ(claim({}, 10).size(), 2U);
+  const auto receipt = [&](const std::string& smsc_id, const std::string& state) {
+    pqxx::work t(conn);
+    store::record_receipt(t, "sim", {smsc_id}, state, "001");
+    t.commit();
+  };
+  const auto accept = [&](store::id row, int part, const std::string& smsc_id) {
+    pqxx::work t(conn);
+    store::record_accepted(t, row, "sim", part, 2, smsc_id);
+    t.commit();
+  };
+  accept(queued[0], 1, "a1");
+  receipt("a1", "delivered");
+  accept(queued[0], 2, "a2");
+  receipt("a2", "delivered");
+  accept(queued[1], 1, "b1");
+  receipt("b1", "undeliverable");  // a final failure of one part fails the row
+  accept(queued[1], 2, "b2");
+  EXPECT_EQ(query(db, "SELECT status, error FROM outbox ORDER BY id"),
+            (rows{{"delivered", "<null>"}, {"failed", "receipt: undeliverable err:001"}}));
+}
+
+TEST_F(OutboxTest, InDoubtRowsAreNeverClaimedAgain) {
+  const auto queued = queue_rows(1);
+  ASSERT_EQ(claim({}, 10, "daemon-1").size(), 1U);
+  {
+    pqxx::work t(conn);
+    EXPECT_TRUE(store::mark_in_doubt(t, queued[0], "response to part 1 of 1 unreadable",
+                                     std::string("daemon-1")));
+    t.commit();
+  }
+  lease_ran_out("daemon-1");
+  EXPECT_TRUE(claim({}, 10, "daemon-2").empty());
+  EXPECT_EQ(query(db, "SELECT status, error FROM outbox"),
+            (rows{{"in_doubt", "response to part 1 of 1 unreadable"}}));
 }
 
 // ---------------------------------------------------------------------------------------------

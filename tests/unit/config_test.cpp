@@ -76,6 +76,9 @@ smsc:
     system_id: other
     password: "01234567"
 default_country: AU
+outbox:
+  max_attempts: 3
+  validity: 3600
 log_level: debug
 )");
   ASSERT_TRUE(result) << result.error().describe("test");
@@ -105,6 +108,8 @@ log_level: debug
   EXPECT_EQ(c.smsc[1].name, "carrier_b.2");
   EXPECT_EQ(c.smsc[1].password, "01234567");
   EXPECT_EQ(c.default_country, "AU");
+  EXPECT_EQ(c.delivery.max_attempts, 3U);
+  EXPECT_EQ(c.delivery.validity, seconds(3600));
   EXPECT_EQ(c.level, config::log_level::debug);
 }
 
@@ -129,6 +134,8 @@ TEST(ConfigParse, DefaultsApplyWhenOptionalKeysAreAbsent) {
   EXPECT_EQ(b.reconnect.max, milliseconds(60000));
   EXPECT_DOUBLE_EQ(b.reconnect.jitter, 0.2);
   EXPECT_EQ(c.default_country, "US");
+  EXPECT_EQ(c.delivery.max_attempts, 10U);
+  EXPECT_EQ(c.delivery.validity, seconds(172'800));
   EXPECT_EQ(c.level, config::log_level::info);
 }
 
@@ -202,6 +209,15 @@ TEST(ConfigErrors, PortOutOfRange) {
             (error_fields{"smsc[1].port", 12, "must be between 1 and 65535"}));
   EXPECT_EQ(error_of(two_binds("    port: 99999999999999999999999\n")),
             (error_fields{"smsc[1].port", 12, "must be between 1 and 65535"}));
+}
+
+TEST(ConfigErrors, OutboxLimits) {
+  const std::string base = std::string(minimal) + "outbox:\n";
+  EXPECT_EQ(error_of(base + "  max_attempts: 0\n"),
+            (error_fields{"outbox.max_attempts", 9, "must be between 1 and 1000"}));
+  EXPECT_EQ(error_of(base + "  validity: 59\n"),
+            (error_fields{"outbox.validity", 9, "must be between 60 and 2592000"}));
+  EXPECT_EQ(error_of(base + "  retries: 3\n"), (error_fields{"outbox.retries", 9, "unknown key"}));
 }
 
 TEST(ConfigErrors, PoolSizeOutOfRange) {

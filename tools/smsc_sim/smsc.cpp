@@ -68,9 +68,10 @@ struct smsc::client {
     io.socket.close(ignored);
     write_signal.cancel();
   }
-  void send(const smpp::pdu& p) {
+  void send(const smpp::pdu& p) { send_bytes(smpp::encode(p)); }
+  void send_bytes(std::vector<std::uint8_t> bytes) {
     if (closed) return;
-    write_queue.push_back(smpp::encode(p));
+    write_queue.push_back(std::move(bytes));
     write_signal.cancel();
   }
   struct waiter {
@@ -317,11 +318,15 @@ net::awaitable<void> smsc::answer_submit(std::shared_ptr<client> c, smpp::pdu p)
     co_await wait(t);
   }
   const auto& b = std::get<smpp::sm_body>(p.body);
-  const bool refuse = options_.submit_status != 0 && (options_.submit_status_count == 0 ||
-                                                      submits_seen_ < options_.submit_status_count);
-  ++submits_seen_;
-  if (refuse) {
-    c->send(smpp::make_response(p, options_.submit_status));
+  const std::uint32_t seen = submits_seen_++;
+  std::uint32_t answer = 0;
+  if (seen < options_.submit_script.size()) {
+    answer = options_.submit_script[seen];
+  } else if (options_.submit_status_count == 0 || seen < options_.submit_status_count) {
+    answer = options_.submit_status;
+  }
+  if (answer != 0 && answer != garbled_response) {
+    c->send(smpp::make_response(p, answer));
     const std::lock_guard lock(mutex_);
     ++submits_refused_;
     co_return;
@@ -330,13 +335,29 @@ net::awaitable<void> smsc::answer_submit(std::shared_ptr<client> c, smpp::pdu p)
   r.source = b.source.value;
   r.destination = b.destination.value;
   r.data_coding = b.data_coding;
+  r.esm_class = b.esm_class;
+  r.short_message = b.short_message;
   const auto octets = smpp::read_octets(b);
   r.text = smpp::decode_text(b.data_coding, octets.value ? octets.value->octets : b.short_message);
   std::array<char, 17> id{};
   std::snprintf(id.data(), id.size(), "%llx", static_cast<unsigned long long>(next_message_id_++));
   r.message_id = id.data();
   r.at = clock::now();
-  c->send(smpp::make_response(p, smpp::status::ok, smpp::sm_resp_body{r.message_id}));
+  if (answer == garbled_response) {
+    // submit_sm_resp, ESME_ROK, the id's bytes and no NUL after them.
+    std::vector<std::uint8_t> bytes(smpp::header_size);
+    bytes.insert(bytes.end(), r.message_id.begin(), r.message_id.end());
+    const std::array<std::uint32_t, 4> fields{static_cast<std::uint32_t>(bytes.size()),
+                                              smpp::command::submit_sm_resp, 0, p.sequence};
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      for (std::size_t k = 0; k < 4; ++k) {
+        bytes[i * 4 + k] = static_cast<std::uint8_t>(fields[i] >> (8 * (3 - k)));
+      }
+    }
+    c->send_bytes(std::move(bytes));
+  } else {
+    c->send(smpp::make_response(p, smpp::status::ok, smpp::sm_resp_body{r.message_id}));
+  }
   if (on_submit_) on_submit_(r);
   if (options_.receipts) {
     net::co_spawn(

@@ -19,6 +19,10 @@ namespace smsgw::sim {
 
 namespace net = boost::asio;
 
+/// In `smsc_options::submit_script`: answer that submit with ESME_ROK and a message id
+/// without its terminating NUL, a response no SMPP 3.4 decoder can read.
+inline constexpr std::uint32_t garbled_response = 0xFFFFFFFF;
+
 /// How the simulator behaves; the defaults make a well-behaved SMSC.
 struct smsc_options {
   std::string host = "127.0.0.1";
@@ -26,9 +30,12 @@ struct smsc_options {
   std::string system_id;                              ///< empty: any system_id binds
   std::string password;                               ///< checked only when system_id is set
   std::chrono::milliseconds response_timeout{10000};  ///< for deliver_sm_resp
-  std::uint32_t refuse_binds = 0;               ///< answer every bind with this status (0: accept)
-  std::uint32_t submit_status = 0;              ///< answer submits with this status (0: ESME_ROK)
-  std::uint32_t submit_status_count = 0;        ///< only the first N submits get it (0: all)
+  std::uint32_t refuse_binds = 0;         ///< answer every bind with this status (0: accept)
+  std::uint32_t submit_status = 0;        ///< answer submits with this status (0: ESME_ROK)
+  std::uint32_t submit_status_count = 0;  ///< only the first N submits get it (0: all)
+  /// The answer to the Nth submit (0: accept, garbled_response, or a status); submits past
+  /// its end follow submit_status. Takes precedence over submit_status.
+  std::vector<std::uint32_t> submit_script;
   std::chrono::milliseconds response_delay{0};  ///< wait before answering a submit
   std::uint32_t drop_after_pdus = 0;  ///< close a connection after it sent N PDUs (0: never)
   bool receipts = false;              ///< send a delivery receipt for every accepted submit
@@ -41,7 +48,9 @@ struct received_submit {
   std::string source;
   std::string destination;
   std::uint8_t data_coding = 0;
-  std::string text;  ///< decoded to UTF-8
+  std::uint8_t esm_class = 0;
+  std::string short_message;  ///< as received (a concatenated part starts with its UDH)
+  std::string text;           ///< decoded to UTF-8
   std::string message_id;
   std::chrono::steady_clock::time_point at;
 };
