@@ -21,6 +21,7 @@
 #include "daemon/inbound.hpp"
 #include "daemon/metrics.hpp"
 #include "smpp/session.hpp"
+#include "store/listener.hpp"
 #include "store/migrate.hpp"
 
 namespace smsgw::daemon {
@@ -187,6 +188,7 @@ struct application::impl {
   admin::api api;
   admin::server http;
   std::vector<std::shared_ptr<smpp::session>> sessions;
+  std::shared_ptr<store::listener> outbox_listener;  // wakes the dispatcher for queued sends
   std::function<void()> on_ready;
   bool store_up = false;
   bool ready_fired = false;
@@ -264,13 +266,20 @@ net::awaitable<void> application::start() {
       auto s = std::make_shared<smpp::session>(
           m.io.get_executor(), std::move(options),
           [&m, &b](const smpp::sm_body& d) { return m.inbound.on_deliver(b.name, d); });
-      s->on_state_change([&m](smpp::session_state) { m.check_ready(); });
+      s->on_state_change([&m](smpp::session_state state) {
+        m.check_ready();
+        if (state == smpp::session_state::bound) m.out->wake();  // rows may wait for it
+      });
       m.sessions.push_back(s);
       m.out->add_session(s);
       s->start();
     }
   }
-  m.out->start(std::chrono::milliseconds(1000));
+  m.out->start();
+  m.outbox_listener = std::make_shared<store::listener>(
+      m.io.get_executor(), m.cfg.db.dsn, std::vector<std::string>{store::outbox_channel},
+      [&m](const std::string&) { m.out->wake(); });
+  m.outbox_listener->start();
   net::co_spawn(
       m.io,
       [&m]() -> net::awaitable<void> {
@@ -293,6 +302,7 @@ net::awaitable<void> application::stop(std::chrono::milliseconds drain) {
   m.housekeeping.cancel();
   m.http.stop();
   m.api.stop();
+  if (m.outbox_listener) co_await m.outbox_listener->stop();
   co_await m.out->stop(drain);
   // The binds unbind together, each bounded: systemd's stop timeout is for all of them.
   auto remaining = std::make_shared<std::size_t>(m.sessions.size());

@@ -91,13 +91,16 @@ void dispatcher::add_session(std::shared_ptr<smpp::session> s) {
   sessions_.push_back(std::move(s));
 }
 
-void dispatcher::start(std::chrono::milliseconds poll_interval) {
+void dispatcher::start() {
   net::co_spawn(
       executor_, [self = shared_from_this()] { return self->lease_loop(); }, net::detached);
   net::co_spawn(
-      executor_,
-      [self = shared_from_this(), poll_interval] { return self->claim_loop(poll_interval); },
-      net::detached);
+      executor_, [self = shared_from_this()] { return self->claim_loop(); }, net::detached);
+}
+
+void dispatcher::wake() {
+  woken_ = true;
+  wake_.cancel();
 }
 
 void dispatcher::send_now(std::vector<store::outbox_row> rows) {
@@ -177,6 +180,9 @@ net::awaitable<void> dispatcher::lease_loop() {
       unserved_ = state.unserved;
       oldest_due_ = state.oldest_due_seconds;
       if (state.expired_now > 0) log().warn("expired rows={}", state.expired_now);
+      // Rows due that nothing announced: another daemon's retries, a dead daemon's claims,
+      // rows written by hand.
+      if (state.oldest_due_seconds > 0) wake();
     } catch (const std::exception& e) {
       log().error("lease not renewed claimer={} error=\"{}\"", claimer_, e.what());
     }
@@ -184,12 +190,14 @@ net::awaitable<void> dispatcher::lease_loop() {
   }
 }
 
-net::awaitable<void> dispatcher::claim_loop(std::chrono::milliseconds poll_interval) {
+net::awaitable<void> dispatcher::claim_loop() {
   auto self = shared_from_this();
   while (!stopping_) {
+    woken_ = false;
     // Claims as long as rows come back: a full claim means more are due, and the loop is
-    // woken as soon as sends finish and free capacity; an empty one waits for the poll.
-    more_due_ = false;
+    // woken as soon as sends finish and free capacity; an empty one sleeps until woken.
+    // `more_due_` changes only with a claim's answer: a wake-up that finds no capacity
+    // must leave it set, or the sends finishing next would not wake the loop again.
     const std::size_t cap = capacity();
     if (cap > in_flight_) {
       std::vector<std::string> binds;
@@ -214,8 +222,16 @@ net::awaitable<void> dispatcher::claim_loop(std::chrono::milliseconds poll_inter
         log().error("claim failed error=\"{}\"", e.what());
       }
     }
-    if (more_due_ && capacity() > in_flight_) continue;
-    co_await sleep(wake_, poll_interval);
+    if ((more_due_ && capacity() > in_flight_) || woken_) continue;
+    const auto now = clock::now();
+    if (next_retry_ <= now) {
+      next_retry_ = clock::time_point::max();
+      continue;
+    }
+    const auto idle = std::chrono::duration_cast<std::chrono::milliseconds>(lease_ / 6);
+    co_await sleep(
+        wake_,
+        std::min(idle, std::chrono::duration_cast<std::chrono::milliseconds>(next_retry_ - now)));
   }
 }
 
@@ -347,6 +363,14 @@ net::awaitable<void> dispatcher::send(store::outbox_row row) {
       return now.has_value();
     };
     kept = co_await record(row, queue_again);
+    if (now == "queued") {
+      // Claim it again when it is due (sooner than the idle wait, typically).
+      const auto due = clock::now() + again->delay + std::chrono::milliseconds(100);
+      if (due < next_retry_) {
+        next_retry_ = due;
+        wake_.cancel();  // the claim loop recomputes its sleep
+      }
+    }
     if (now == "expired") what = "expired";
     metrics_.mt(now == "expired" ? mt_result::expired : mt_result::retried);
   }

@@ -34,8 +34,12 @@ class dispatcher : public std::enable_shared_from_this<dispatcher> {
              store::delivery_policy policy);
 
   void add_session(std::shared_ptr<smpp::session> s);
-  /// Starts the lease and the claim loops (the claim loop polls every `poll_interval`).
-  void start(std::chrono::milliseconds poll_interval);
+  /// Starts the lease and the claim loops. The claim loop claims while rows come back and
+  /// then sleeps until woken (wake(), a send finishing with more rows due, this daemon's
+  /// next retry, or the upkeep seeing due rows), at most a sixth of the lease.
+  void start();
+  /// Rows were queued (the outbox channel was notified): claim now.
+  void wake();
   /// Submits rows this daemon already claimed.
   void send_now(std::vector<store::outbox_row> rows);
   /// Stops claiming and waits up to `drain` for submits in flight.
@@ -52,7 +56,7 @@ class dispatcher : public std::enable_shared_from_this<dispatcher> {
  private:
   using change = std::function<bool(pqxx::transaction_base&)>;
 
-  net::awaitable<void> claim_loop(std::chrono::milliseconds poll_interval);
+  net::awaitable<void> claim_loop();
   net::awaitable<void> lease_loop();
   net::awaitable<void> send(store::outbox_row row);
   net::awaitable<bool> record(const store::outbox_row& row, const change& c);
@@ -72,6 +76,8 @@ class dispatcher : public std::enable_shared_from_this<dispatcher> {
   std::size_t in_flight_ = 0;
   bool stopping_ = false;
   bool more_due_ = false;  // the last claim was full: claim again once capacity frees
+  bool woken_ = false;     // a wake() came while the claim loop was not sleeping
+  std::chrono::steady_clock::time_point next_retry_ = std::chrono::steady_clock::time_point::max();
   net::steady_timer wake_;
   net::steady_timer lease_timer_;
   std::atomic<std::int64_t> pending_{0};

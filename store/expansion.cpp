@@ -5,6 +5,7 @@
 
 #include "store/access.hpp"
 #include "store/errors.hpp"
+#include "store/outbox.hpp"
 #include "store/phone.hpp"
 #include "store/sql_util.hpp"
 
@@ -112,6 +113,7 @@ queued_send queue_send(pqxx::transaction_base& t, id sender, const outgoing_mess
       "duplicate = $6 WHERE id = $1",
       message, out.recipients, out.left.suppressed, out.left.not_visible, out.left.invalid,
       out.left.duplicate);
+  if (out.recipients > 0) notify_queued(t);
   return out;
 }
 

@@ -29,7 +29,11 @@ std::string still_claimed_by(std::string sql, int n, const char* tail) {
 
 // The row's state from its parts' receipts: `failed` at the first final failure,
 // `delivered` once every part is. Only for rows whose every part was accepted.
+// Receipts of two parts can arrive together: each transaction must see the other's part,
+// so the row is locked first and the parts are read by the next statement, which (READ
+// COMMITTED) sees whatever committed while it waited for the lock.
 void settle(pqxx::transaction_base& t, id row) {
+  t.exec_params("SELECT 1 FROM outbox WHERE id = $1 FOR UPDATE", row);
   t.exec_params0(
       "UPDATE outbox o SET status = CASE WHEN r.failure IS NOT NULL THEN 'failed' "
       "    WHEN r.all_delivered THEN 'delivered' ELSE o.status END, "
@@ -46,6 +50,10 @@ void settle(pqxx::transaction_base& t, id row) {
 }
 
 }  // namespace
+
+void notify_queued(pqxx::transaction_base& t) {
+  t.exec_params("SELECT pg_notify($1, '')", std::string(outbox_channel));
+}
 
 void renew_lease(pqxx::transaction_base& t, const std::string& claimer,
                  const std::vector<std::string>& serves, std::chrono::seconds lease) {

@@ -18,6 +18,13 @@
 
 namespace smsgw::store {
 
+/// The channel NOTIFYed when rows are queued for sending (replies are inserted claimed and
+/// need no wake-up): dispatchers LISTEN to it instead of polling.
+inline constexpr const char* outbox_channel = "smsgw_outbox";
+
+/// Tells the dispatchers, at commit, that `t` queued rows.
+void notify_queued(pqxx::transaction_base& t);
+
 /// How long a row is tried before it ends `expired`.
 struct delivery_policy {
   int max_attempts = 10;                                  ///< submits that may have left

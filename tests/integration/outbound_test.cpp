@@ -12,6 +12,7 @@
 #include "smpp/concat.hpp"
 #include "smpp/pdu.hpp"
 #include "store/directory.hpp"
+#include "store/outbox.hpp"
 #include "tests/support/harness.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/pg.hpp"
@@ -43,6 +44,7 @@ void queue_sends(const test_database& db, store::id company, int n, const std::s
       "SELECT $1, 'send', '4040', '+614' || lpad(i::text, 9, '0'), $3, $4 "
       "FROM generate_series(1, $2) i",
       company, n, text, bind);
+  store::notify_queued(w);
   w.commit();
 }
 

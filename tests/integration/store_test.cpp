@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <functional>
+#include <future>
 #include <latch>
 #include <mutex>
 #include <optional>
@@ -17,9 +19,16 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_future.hpp>
+
 #include "keywords/decide.hpp"
 #include "store/directory.hpp"
 #include "store/inbound.hpp"
+#include "store/listener.hpp"
 #include "store/migrate.hpp"
 #include "store/outbox.hpp"
 #include "store/password.hpp"
@@ -29,6 +38,7 @@
 
 namespace kw = smsgw::keywords;
 namespace store = smsgw::store;
+namespace net = boost::asio;
 using smsgw::testing::test_database;
 using namespace std::chrono_literals;
 
@@ -1230,6 +1240,31 @@ TEST_F(OutboxTest, EveryReceiptBeforeTheLastPartStillSettlesTheRow) {
             (rows{{"delivered", "<null>"}, {"failed", "receipt: undeliverable err:001"}}));
 }
 
+TEST_F(OutboxTest, ReceiptsOfTwoPartsArrivingTogetherDeliverTheRow) {
+  const auto queued = queue_rows(1);
+  ASSERT_EQ(claim({}, 10).size(), 1U);
+  {
+    pqxx::work t(conn);
+    store::record_accepted(t, queued[0], "sim", 1, 2, "x1");
+    store::record_accepted(t, queued[0], "sim", 2, 2, "x2");
+    t.commit();
+  }
+  pqxx::work first(conn);
+  ASSERT_EQ(store::record_receipt(first, "sim", {"x1"}, "delivered", ""), queued[0]);
+  // The second receipt, in its own transaction while the first is not committed: it waits
+  // for the row, then sees the first part delivered.
+  auto second = std::async(std::launch::async, [&] {
+    pqxx::connection other(db.dsn());
+    pqxx::work t(other);
+    store::record_receipt(t, "sim", {"x2"}, "delivered", "");
+    t.commit();
+  });
+  EXPECT_EQ(second.wait_for(300ms), std::future_status::timeout);
+  first.commit();
+  second.get();
+  EXPECT_EQ(db.scalar("SELECT status FROM outbox"), "delivered");
+}
+
 TEST_F(OutboxTest, InDoubtRowsAreNeverClaimedAgain) {
   const auto queued = queue_rows(1);
   ASSERT_EQ(claim({}, 10, "daemon-1").size(), 1U);
@@ -1243,6 +1278,51 @@ TEST_F(OutboxTest, InDoubtRowsAreNeverClaimedAgain) {
   EXPECT_TRUE(claim({}, 10, "daemon-2").empty());
   EXPECT_EQ(query(db, "SELECT status, error FROM outbox"),
             (rows{{"in_doubt", "response to part 1 of 1 unreadable"}}));
+}
+
+// ---------------------------------------------------------------------------------------------
+// listener
+
+TEST(ListenerTest, NotificationsReachTheHandlerAndABrokenConnectionIsReplaced) {
+  test_database db;
+  net::io_context io;
+  auto work = net::make_work_guard(io);
+  std::atomic<int> calls{0};
+  auto l = std::make_shared<store::listener>(io.get_executor(), db.dsn(),
+                                             std::vector<std::string>{"smsgw_test"},
+                                             [&calls](const std::string& channel) {
+                                               EXPECT_EQ(channel, "smsgw_test");
+                                               ++calls;
+                                             });
+  net::post(io, [l] { l->start(); });
+  std::thread runner([&io] { io.run(); });
+  struct join_at_exit {
+    net::io_context& io;
+    std::shared_ptr<store::listener> l;
+    std::thread& t;
+    ~join_at_exit() {
+      auto stopped = net::co_spawn(io, l->stop(), net::use_future);
+      stopped.wait();
+      io.stop();
+      t.join();
+    }
+  } stop_and_join{io, l, runner};
+  const auto eventually = [](const std::function<bool()>& done) {
+    for (int i = 0; i < 1000 && !done(); ++i) std::this_thread::sleep_for(10ms);
+    return done();
+  };
+  // Once connected: one call for whatever changed while nobody listened.
+  ASSERT_TRUE(eventually([&] { return calls == 1; })) << calls;
+  exec(db, "NOTIFY smsgw_test");
+  ASSERT_TRUE(eventually([&] { return calls == 2; })) << calls;
+  exec(db, "NOTIFY other_channel");
+
+  EXPECT_EQ(db.scalar("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                      "WHERE datname = current_database() AND query ILIKE 'LISTEN%'"),
+            "1");
+  ASSERT_TRUE(eventually([&] { return calls == 3; }));  // reconnected, and said so
+  exec(db, "NOTIFY smsgw_test");
+  ASSERT_TRUE(eventually([&] { return calls == 4; }));
 }
 
 // ---------------------------------------------------------------------------------------------
