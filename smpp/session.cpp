@@ -68,10 +68,18 @@ const char* to_string(session_state s) {
   return "unknown";
 }
 
+/// Bytes queued for writing past which the reader stops reading: what we write answers
+/// what we read (deliver_sm_resp, enquire_link_resp), so a peer that sends without reading
+/// cannot grow the queue past this (submits are bounded by the window).
+constexpr std::size_t write_queue_bound = std::size_t{256} * 1024;
+
 /// One TCP connection and what lives exactly as long as it.
 struct session::link {
   explicit link(const net::any_io_executor& ex)
-      : io(tcp::socket(ex)), write_signal(ex, forever), keep_alive_timer(ex) {}
+      : io(tcp::socket(ex)),
+        write_signal(ex, forever),
+        write_deadline(ex, forever),
+        keep_alive_timer(ex) {}
 
   void close() {
     if (closed) return;
@@ -80,12 +88,22 @@ struct session::link {
     io.socket.shutdown(tcp::socket::shutdown_both, ignored);
     io.socket.close(ignored);
     write_signal.cancel();
+    write_deadline.cancel();
     keep_alive_timer.cancel();
+  }
+
+  void queue(std::vector<std::uint8_t> bytes) {
+    queued_bytes += bytes.size();
+    write_queue.push_back(std::move(bytes));
+    write_signal.cancel();
   }
 
   smpp::stream io;
   std::deque<std::vector<std::uint8_t>> write_queue;
+  std::size_t queued_bytes = 0;
+  bool writing = false;
   net::steady_timer write_signal;
+  net::steady_timer write_deadline;  // a write that takes longer: the peer does not read
   net::steady_timer keep_alive_timer;
   std::vector<std::uint8_t> read_buffer;
   clock::time_point last_received = clock::now();
@@ -329,8 +347,9 @@ net::awaitable<void> session::serve(const std::shared_ptr<link>& l) {
       }
       continue;
     }
-    while (inflight_mo_ >= options_.max_inflight_mo && !l->closed) {
-      // Back-pressure: stop reading until the handlers catch up.
+    while ((inflight_mo_ >= options_.max_inflight_mo || l->queued_bytes > write_queue_bound) &&
+           !l->closed) {
+      // Back-pressure: stop reading until the handlers and the writer catch up.
       inflight_wait.expires_after(std::chrono::milliseconds(5));
       co_await wait(inflight_wait);
     }
@@ -422,11 +441,27 @@ net::awaitable<void> session::handle_deliver(std::shared_ptr<link> l, pdu reques
 
 void session::send(const std::shared_ptr<link>& l, const pdu& p) {
   if (l->closed) return;
-  l->write_queue.push_back(encode(p));
-  l->write_signal.cancel();
+  l->queue(encode(p));
 }
 
 net::awaitable<void> session::writer(std::shared_ptr<link> l) {
+  // Every write must finish within the response timeout: a peer that stops reading fills
+  // the socket and then blocks us, and is dropped instead.
+  net::co_spawn(
+      executor_,
+      [l, timeout = options_.response_timeout, name = label_]() -> net::awaitable<void> {
+        while (!l->closed) {
+          const auto ec = co_await wait(l->write_deadline);
+          if (!ec && l->writing && !l->closed) {
+            log().error(
+                "write deadline passed, peer not reading, dropping link bind={} "
+                "queued_bytes={} timeout_ms={}",
+                name, l->queued_bytes, timeout.count());
+            l->close();
+          }
+        }
+      },
+      net::detached);
   std::vector<std::uint8_t> batch;
   while (!l->closed) {
     if (l->write_queue.empty()) {
@@ -440,7 +475,12 @@ net::awaitable<void> session::writer(std::shared_ptr<link> l) {
       l->write_queue.pop_front();
     }
     boost::system::error_code ec;
+    l->writing = true;
+    l->write_deadline.expires_after(options_.response_timeout);
     co_await l->io.write(net::buffer(batch), ec);
+    l->writing = false;
+    l->queued_bytes -= batch.size();
+    l->write_deadline.expires_at(forever);
     if (ec) {
       if (!l->closed) log().warn("write failed bind={} error=\"{}\"", label_, ec.message());
       l->close();
@@ -457,7 +497,8 @@ net::awaitable<void> session::keep_alive(std::shared_ptr<link> l) {
     auto answer = send_request(l, pdu{command::enquire_link, status::ok, 0, empty_body{}});
     co_await await_response(*answer);
     // While reading is paused for back-pressure the answer may sit unread: not a dead link.
-    if (!answer->response && !l->closed && inflight_mo_ < options_.max_inflight_mo) {
+    if (!answer->response && !l->closed && inflight_mo_ < options_.max_inflight_mo &&
+        l->queued_bytes <= write_queue_bound) {
       // Half-open TCP: the peer is gone but the socket does not know yet.
       log().error("enquire_link unanswered, dropping link bind={}", label_);
       l->close();
@@ -473,8 +514,7 @@ std::shared_ptr<session::pending> session::send_request(const std::shared_ptr<li
   waiter->timer.expires_after(options_.response_timeout);
   pending_.emplace(p.sequence, waiter);
   if (!l->closed) {
-    l->write_queue.push_back(std::move(bytes));
-    l->write_signal.cancel();
+    l->queue(std::move(bytes));
     waiter->queued = true;
   }
   return waiter;

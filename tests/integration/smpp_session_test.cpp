@@ -1,5 +1,5 @@
 // The ESME session against the simulator over loopback: binds, refusals, drops, half-open
-// links, throttling, windows, bind pairs and TLS.
+// links, a peer that never reads, throttling, windows, bind pairs and TLS.
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -8,10 +8,14 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/use_future.hpp>
+#include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
 
+#include "smpp/codec.hpp"
 #include "smpp/session.hpp"
 #include "tests/support/certificate.hpp"
 #include "tests/support/harness.hpp"
@@ -162,6 +166,50 @@ TEST(SmppSession, DroppedLinkHandsOutstandingSubmitsBackAsUnansweredAndReconnect
   EXPECT_EQ(b.get().what, submit_result::outcome::unanswered);
   ASSERT_TRUE(harness::eventually([&] { return lb.sim().binds_accepted() == 2 && lb.bound(s); }));
   EXPECT_EQ(lb.on_io([s] { return s->outstanding(); }), 0U);
+}
+
+// A peer that keeps sending but never reads: the session stops reading once its write
+// queue is full (so the queue stays bounded), and drops the link when a write cannot finish
+// within the response timeout.
+TEST(SmppSession, APeerThatSendsButNeverReadsIsDropped) {
+  using net::ip::tcp;
+  net::io_context peer_io;
+  tcp::acceptor acceptor(peer_io, {net::ip::make_address("127.0.0.1"), 0});
+  std::atomic<std::uint64_t> sent{0};
+  std::thread peer([&] {
+    tcp::socket sock(peer_io);
+    acceptor.accept(sock);
+    std::array<std::uint8_t, 4096> bind{};
+    boost::system::error_code ec;
+    const auto n = net::read(sock, net::buffer(bind, smpp::header_size), ec);
+    const auto h = smpp::read_header(std::span(bind).first(n));
+    net::read(sock, net::buffer(bind.data() + n, h.length - n), ec);
+    net::write(
+        sock,
+        net::buffer(smpp::encode(smpp::pdu{smpp::command::bind_transceiver_resp, smpp::status::ok,
+                                           h.sequence, smpp::bind_resp_body{"peer", {}}})),
+        ec);
+    // Then enquire_links, as fast as the socket takes them, and never a read.
+    std::vector<std::uint8_t> flood;
+    for (std::uint32_t i = 1; i <= 1024; ++i) {
+      const auto one = smpp::encode(
+          smpp::pdu{smpp::command::enquire_link, smpp::status::ok, i, smpp::empty_body{}});
+      flood.insert(flood.end(), one.begin(), one.end());
+    }
+    const auto until = std::chrono::steady_clock::now() + 30s;
+    while (!ec && std::chrono::steady_clock::now() < until) {
+      sent += net::write(sock, net::buffer(flood), ec);
+    }
+  });
+  loopback lb;
+  auto o = lb.options();
+  o.port = acceptor.local_endpoint().port();
+  auto s = lb.start(o);
+  ASSERT_TRUE(harness::eventually([&] { return lb.bound(s); }));
+  // The write deadline (1 s here) ends it, once the peer's buffers are full.
+  EXPECT_TRUE(harness::eventually([&] { return !lb.bound(s); }, 20s));
+  peer.join();  // its writes fail once the link is closed
+  EXPECT_GT(sent.load(), 1'000'000U);
 }
 
 TEST(SmppSession, HalfOpenLinkIsDetectedByEnquireLinkAndRebound) {

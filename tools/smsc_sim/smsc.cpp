@@ -1,5 +1,6 @@
 #include "tools/smsc_sim/smsc.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <deque>
@@ -345,8 +346,9 @@ net::awaitable<void> smsc::answer_submit(std::shared_ptr<client> c, smpp::pdu p)
   r.at = clock::now();
   if (answer == garbled_response) {
     // submit_sm_resp, ESME_ROK, the id's bytes and no NUL after them.
-    std::vector<std::uint8_t> bytes(smpp::header_size);
-    bytes.insert(bytes.end(), r.message_id.begin(), r.message_id.end());
+    std::vector<std::uint8_t> bytes(smpp::header_size + r.message_id.size());
+    std::copy(r.message_id.begin(), r.message_id.end(),
+              bytes.begin() + static_cast<std::ptrdiff_t>(smpp::header_size));
     const std::array<std::uint32_t, 4> fields{static_cast<std::uint32_t>(bytes.size()),
                                               smpp::command::submit_sm_resp, 0, p.sequence};
     for (std::size_t i = 0; i < fields.size(); ++i) {
