@@ -69,6 +69,22 @@ std::vector<smpp::sm_body> to_submits(const store::outbox_row& row, bool use_pay
 using clock = std::chrono::steady_clock;
 using outcome = smpp::submit_result::outcome;
 
+// An SMSC message id as stored: ids are printable ASCII in practice, and one that is not
+// must not make the transaction recording it (and every outcome batched with it) fail as
+// invalid text. Other bytes become \xNN (receipts will not match such an id).
+std::string storable_id(const std::string& id) {
+  std::string out;
+  for (const char c : id) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b >= 0x21 && b <= 0x7E && b != '\\') {
+      out += c;
+    } else {
+      out += fmt::format("\\x{:02x}", b);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 dispatcher::dispatcher(net::any_io_executor ex, store::db_runner& db, metrics& m,
@@ -79,7 +95,8 @@ dispatcher::dispatcher(net::any_io_executor ex, store::db_runner& db, metrics& m
       claimer_(std::move(claimer)),
       policy_(policy),
       wake_(executor_),
-      lease_timer_(executor_) {}
+      lease_timer_(executor_),
+      recorded_(executor_, clock::time_point::max()) {}
 
 void dispatcher::add_session(std::shared_ptr<smpp::session> s) {
   if (s->can_submit()) served_.push_back(s->options().name);
@@ -164,18 +181,22 @@ net::awaitable<void> dispatcher::lease_loop() {
   while (!stopping_) {
     const auto started = clock::now();
     try {
+      co_await db_.run([this](pqxx::connection& c) {
+        pqxx::work w(c);
+        store::renew_lease(w, claimer_, served_, lease_);
+        w.commit();
+      });
+      lease_until_ = started + lease_;
+    } catch (const std::exception& e) {
+      log().error("lease not renewed claimer={} error=\"{}\"", claimer_, e.what());
+    }
+    try {
       const auto state = co_await db_.run([this](pqxx::connection& c) {
-        {
-          pqxx::work w(c);
-          store::renew_lease(w, claimer_, served_, lease_);
-          w.commit();
-        }
         pqxx::work w(c);
         auto s = store::outbox_upkeep(w, policy_);
         w.commit();
         return s;
       });
-      lease_until_ = started + lease_;
       pending_ = state.pending;
       unserved_ = state.unserved;
       oldest_due_ = state.oldest_due_seconds;
@@ -184,7 +205,7 @@ net::awaitable<void> dispatcher::lease_loop() {
       // rows written by hand.
       if (state.oldest_due_seconds > 0) wake();
     } catch (const std::exception& e) {
-      log().error("lease not renewed claimer={} error=\"{}\"", claimer_, e.what());
+      log().error("outbox upkeep failed error=\"{}\"", e.what());
     }
     co_await sleep(lease_timer_, lease_ / 6);
   }
@@ -192,14 +213,16 @@ net::awaitable<void> dispatcher::lease_loop() {
 
 net::awaitable<void> dispatcher::claim_loop() {
   auto self = shared_from_this();
+  const auto idle = std::chrono::duration_cast<std::chrono::milliseconds>(lease_ / 6);
   while (!stopping_) {
-    woken_ = false;
     // Claims as long as rows come back: a full claim means more are due, and the loop is
-    // woken as soon as sends finish and free capacity; an empty one sleeps until woken.
-    // `more_due_` changes only with a claim's answer: a wake-up that finds no capacity
-    // must leave it set, or the sends finishing next would not wake the loop again.
+    // woken as soon as sends finish and free capacity; otherwise it sleeps until woken, its
+    // next retry is due, or the idle wait ends. Whatever says rows wait while there is no
+    // capacity (a wake-up, a retry due) sets `more_due_`, so the next finished send wakes it.
+    const bool woken = std::exchange(woken_, false);
     const std::size_t cap = capacity();
     if (cap > in_flight_) {
+      if (next_retry_ <= clock::now()) next_retry_ = clock::time_point::max();
       std::vector<std::string> binds;
       for (const auto& s : sessions_) {
         if (s->can_submit() && s->state() == smpp::session_state::bound)
@@ -208,37 +231,40 @@ net::awaitable<void> dispatcher::claim_loop() {
       try {
         const int limit = static_cast<int>(cap - in_flight_);
         const auto started = clock::now();
-        auto rows = co_await db_.run([&binds, limit, this](pqxx::connection& c) {
+        int locked = 0;
+        auto rows = co_await db_.run([&binds, limit, &locked, this](pqxx::connection& c) {
           pqxx::work w(c);
-          auto claimed = store::claim(w, binds, limit, claimer_, lease_, policy_);
+          auto claimed = store::claim(w, binds, limit, claimer_, lease_, policy_, &locked);
           w.commit();
           return claimed;
         });
         lease_until_ = started + lease_;  // a claim renews the lease
-        more_due_ = static_cast<int>(rows.size()) == limit;
+        // Rows it ended (suppressed, expired) count: more may be due behind them.
+        more_due_ = locked == limit;
         if (!rows.empty()) log().debug("claimed rows={}", rows.size());
         send_now(std::move(rows));
       } catch (const std::exception& e) {
+        more_due_ = false;  // the store is away: its listener's reconnection wakes the loop
         log().error("claim failed error=\"{}\"", e.what());
       }
+    } else if (woken || next_retry_ <= clock::now()) {
+      more_due_ = true;
     }
     if ((more_due_ && capacity() > in_flight_) || woken_) continue;
     const auto now = clock::now();
-    if (next_retry_ <= now) {
-      next_retry_ = clock::time_point::max();
-      continue;
+    auto wait = idle;
+    if (next_retry_ > now) {
+      wait =
+          std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(next_retry_ - now));
     }
-    const auto idle = std::chrono::duration_cast<std::chrono::milliseconds>(lease_ / 6);
-    co_await sleep(
-        wake_,
-        std::min(idle, std::chrono::duration_cast<std::chrono::milliseconds>(next_retry_ - now)));
+    co_await sleep(wake_, wait);
   }
 }
 
-net::awaitable<bool> dispatcher::record(const store::outbox_row& row, const change& c) {
+net::awaitable<bool> dispatcher::record(store::id row, const change& c) {
   // What happened on the link is known and must not be lost to a store outage: try again
-  // until it is recorded, for as long as the lease could still hold the row.
-  const auto give_up = clock::now() + lease_;
+  // until it is recorded. Giving up would strand the row: this daemon's own lease keeps it
+  // `submitting`, and no claim takes a living claimer's rows.
   auto pause = std::chrono::milliseconds(250);
   net::steady_timer t(executor_);
   for (;;) {
@@ -250,16 +276,56 @@ net::awaitable<bool> dispatcher::record(const store::outbox_row& row, const chan
         return kept;
       });
     } catch (const std::exception& e) {
-      log().error("outbox update failed outbox_id={} error=\"{}\"", row.row_id, e.what());
+      log().error("outbox update failed outbox_id={} error=\"{}\"", row, e.what());
     }
-    if (stopping_ || clock::now() + pause > give_up) {
-      // The row stays claimed; once the lease runs out it is taken over and sent again.
-      log().error("outbox outcome lost outbox_id={}", row.row_id);
+    if (stopping_) {
+      // The row stays claimed; once this daemon's lease runs out it is taken over and sent
+      // again (at least once).
+      log().error("outbox outcome lost at shutdown outbox_id={}", row);
       co_return true;
     }
     co_await sleep(t, pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(10000));
   }
+}
+
+net::awaitable<bool> dispatcher::record_batched(pending_accept& p) {
+  auto self = shared_from_this();
+  accepted_.push_back(&p);
+  if (!recording_) {
+    recording_ = true;
+    net::co_spawn(
+        executor_, [self] { return self->recorder(); }, net::detached);
+  }
+  while (!p.done) {
+    boost::system::error_code ec;
+    co_await recorded_.async_wait(net::redirect_error(net::use_awaitable, ec));
+  }
+  co_return p.kept;
+}
+
+net::awaitable<void> dispatcher::recorder() {
+  auto self = shared_from_this();
+  // While one batch is in the store the next gathers: the batch size follows the load.
+  while (!accepted_.empty()) {
+    std::vector<pending_accept*> batch;
+    batch.swap(accepted_);
+    std::vector<store::accepted_part> parts;
+    parts.reserve(batch.size());
+    for (const auto* p : batch) parts.push_back(p->part);
+    std::vector<bool> kept(batch.size(), true);
+    const change all = [&](pqxx::transaction_base& w) {
+      kept = store::record_accepted(w, parts, claimer_);
+      return true;
+    };
+    co_await record(parts.front().row, all);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      batch[i]->kept = kept[i];
+      batch[i]->done = true;
+    }
+    recorded_.cancel();
+  }
+  recording_ = false;
 }
 
 net::awaitable<void> dispatcher::send(store::outbox_row row) {
@@ -298,16 +364,17 @@ net::awaitable<void> dispatcher::send(store::outbox_row row) {
       if (r.what != outcome::accepted) break;
       ids.push_back(r.message_id);
       ++next;
-      // Each part at once: a retry resumes after it, and its receipt finds it.
-      const std::string& bind = s->options().name;
-      const int part = next;
-      const change accepted = [&](pqxx::transaction_base& w) {
-        return store::record_accepted(w, row.row_id, bind, part, parts, r.message_id, claimer_);
-      };
-      kept = co_await record(row, accepted);
+      // Each part at once (with the parts of other rows accepted meanwhile): a retry
+      // resumes after it, and its receipt finds it.
+      pending_accept accepted{
+          {row.row_id, s->options().name, next, parts, storable_id(r.message_id), row.claimed_at},
+          true,
+          false};
+      kept = co_await record_batched(accepted);
     }
   }
   const auto status = r.status;
+  const std::optional<store::claim_ref> mine = store::claim_ref{claimer_, row.claimed_at};
   std::optional<store::retry> again;  // queued again: why, when, and whether it counts
   const char* what = "submitted";
   switch (r.what) {
@@ -326,9 +393,9 @@ net::awaitable<void> dispatcher::send(store::outbox_row row) {
         metrics_.mt(mt_result::failed);
         what = "failed";
         const change failed = [&](pqxx::transaction_base& w) {
-          return store::mark_failed(w, row.row_id, status, smpp::status_name(status), claimer_);
+          return store::mark_failed(w, row.row_id, status, smpp::status_name(status), mine);
         };
-        kept = co_await record(row, failed);
+        kept = co_await record(row.row_id, failed);
       }
       break;
     case outcome::not_sent:
@@ -350,19 +417,19 @@ net::awaitable<void> dispatcher::send(store::outbox_row row) {
       const std::string why =
           fmt::format("response to part {} of {} unreadable: {}", ids.size() + 1, parts, r.reason);
       const change doubt = [&](pqxx::transaction_base& w) {
-        return store::mark_in_doubt(w, row.row_id, why, claimer_);
+        return store::mark_in_doubt(w, row.row_id, why, mine);
       };
-      kept = co_await record(row, doubt);
+      kept = co_await record(row.row_id, doubt);
       break;
     }
   }
   if (again) {
     std::optional<std::string> now;
     const change queue_again = [&](pqxx::transaction_base& w) {
-      now = store::mark_retry(w, row.row_id, *again, policy_, claimer_);
+      now = store::mark_retry(w, row.row_id, *again, policy_, mine);
       return now.has_value();
     };
-    kept = co_await record(row, queue_again);
+    kept = co_await record(row.row_id, queue_again);
     if (now == "queued") {
       // Claim it again when it is due (sooner than the idle wait, typically).
       const auto due = clock::now() + again->delay + std::chrono::milliseconds(100);

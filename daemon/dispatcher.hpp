@@ -55,11 +55,20 @@ class dispatcher : public std::enable_shared_from_this<dispatcher> {
 
  private:
   using change = std::function<bool(pqxx::transaction_base&)>;
+  /// An accepted part waiting for the recorder, with its answer.
+  struct pending_accept {
+    store::accepted_part part;
+    bool kept = true;
+    bool done = false;
+  };
 
   net::awaitable<void> claim_loop();
   net::awaitable<void> lease_loop();
   net::awaitable<void> send(store::outbox_row row);
-  net::awaitable<bool> record(const store::outbox_row& row, const change& c);
+  net::awaitable<bool> record(store::id row, const change& c);
+  /// Records `p` with every other part accepted meanwhile, in one transaction.
+  net::awaitable<bool> record_batched(pending_accept& p);
+  net::awaitable<void> recorder();
   std::shared_ptr<smpp::session> session_for(const store::outbox_row& row) const;
   [[nodiscard]] std::size_t capacity() const;
   [[nodiscard]] bool lease_allows(const smpp::session& s) const;
@@ -80,6 +89,9 @@ class dispatcher : public std::enable_shared_from_this<dispatcher> {
   std::chrono::steady_clock::time_point next_retry_ = std::chrono::steady_clock::time_point::max();
   net::steady_timer wake_;
   net::steady_timer lease_timer_;
+  std::vector<pending_accept*> accepted_;  // waiting for the recorder
+  bool recording_ = false;
+  net::steady_timer recorded_;  // cancelled after each batch: its waiters look at `done`
   std::atomic<std::int64_t> pending_{0};
   std::atomic<std::int64_t> unserved_{0};
   std::atomic<double> oldest_due_{0};

@@ -452,7 +452,9 @@ net::awaitable<void> session::writer(std::shared_ptr<link> l) {
       [l, timeout = options_.response_timeout, name = label_]() -> net::awaitable<void> {
         while (!l->closed) {
           const auto ec = co_await wait(l->write_deadline);
-          if (!ec && l->writing && !l->closed) {
+          // The deadline of the write in progress (a write finishing as the timer fires and
+          // the next one starting in the same turn re-arms it: not passed then).
+          if (!ec && l->writing && !l->closed && clock::now() >= l->write_deadline.expiry()) {
             log().error(
                 "write deadline passed, peer not reading, dropping link bind={} "
                 "queued_bytes={} timeout_ms={}",
@@ -468,9 +470,10 @@ net::awaitable<void> session::writer(std::shared_ptr<link> l) {
       co_await wait(l->write_signal);
       continue;
     }
-    // Coalesce everything queued into one write: fewer syscalls under load.
+    // Coalesce what is queued into one write (fewer syscalls under load), up to 64 KiB: each
+    // write must finish within the deadline, also on a slow link.
     batch.clear();
-    while (!l->write_queue.empty()) {
+    while (!l->write_queue.empty() && batch.size() < std::size_t{64} * 1024) {
       batch.insert(batch.end(), l->write_queue.front().begin(), l->write_queue.front().end());
       l->write_queue.pop_front();
     }

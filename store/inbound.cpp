@@ -75,10 +75,11 @@ std::vector<outbox_row> queue_reply(const context& c, const std::string& text, b
       "                  AND created_at > now() - interval '30 seconds') "
       "  AND ($7 OR NOT EXISTS (SELECT 1 FROM suppressions "
       "                        WHERE company_id = $1 AND number_key = number_key($4))) "
-      "RETURNING id",
+      "RETURNING id, claimed_at::text",
       c.r.company, c.inbound_id, c.mo.destination, c.mo.source, text, bind, bypass, claimed_by);
   if (!rows.empty()) {
-    out.push_back({rows[0][0].as<id>(), c.r.company, c.mo.destination, c.mo.source, text, bind, 1});
+    out.push_back({rows[0][0].as<id>(), c.r.company, c.mo.destination, c.mo.source, text, bind, 1,
+                   0, rows[0][1].as<std::string>()});
   }
   return out;
 }

@@ -131,7 +131,22 @@ net::awaitable<void> listener::run() {
       log().warn("listen failed error=\"{}\"", e.what());
     }
     listening_ = false;
-    m.close();
+    // Dropping the receivers sends UNLISTEN, which blocks (on a half-open link, for long):
+    // off the io thread too.
+    boost::system::error_code ignored;
+    m.socket.close(ignored);
+    try {
+      co_await net::co_spawn(
+          m.connector.get_executor(),
+          [&m]() -> net::awaitable<void> {
+            m.receivers.clear();
+            m.connection.reset();
+            co_return;
+          },
+          net::use_awaitable);
+    } catch (const std::exception& e) {
+      log().warn("listen connection not closed cleanly error=\"{}\"", e.what());
+    }
     if (stopping_) break;
     m.backoff.expires_after(pause);
     boost::system::error_code ec;

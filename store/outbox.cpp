@@ -15,38 +15,52 @@ std::optional<std::int64_t> status_value(std::optional<std::uint32_t> s) {
   return s ? std::optional<std::int64_t>(*s) : std::nullopt;
 }
 
-// An update applies only while `claimed_by` (parameter $n, when not NULL) still holds the
-// row: a daemon whose claim went stale and was taken over must not overwrite the outcome
-// of the daemon that took it.
+// An update applies only while the claim (claimer $n and its time $n+1, when not NULL) still
+// holds the row: a daemon whose claim went stale and was taken over must not overwrite the
+// outcome of the daemon that took it, nor a late outcome the claim that followed it.
 // Returns `sql` followed by that condition and `tail`. Built by appending to one string:
 // `const char* + std::string&&` trips GCC 12's -Werror=restrict at -O3 (GCC PR 105329).
 std::string still_claimed_by(std::string sql, int n, const char* tail) {
   const std::string p = std::to_string(n);
+  const std::string at = std::to_string(n + 1);
   sql.append(" AND ($").append(p).append("::text IS NULL OR (status = 'submitting' AND ");
-  sql.append("claimed_by = $").append(p).append("))").append(tail);
+  sql.append("claimed_by = $").append(p).append(" AND claimed_at = $").append(at);
+  sql.append("::timestamptz))").append(tail);
   return sql;
 }
 
-// The row's state from its parts' receipts: `failed` at the first final failure,
-// `delivered` once every part is. Only for rows whose every part was accepted.
+std::optional<std::string> claimer_of(const std::optional<claim_ref>& c) {
+  return c ? std::optional(c->claimer) : std::nullopt;
+}
+std::optional<std::string> claimed_at_of(const std::optional<claim_ref>& c) {
+  return c ? std::optional(c->at) : std::nullopt;
+}
+
+// Rows' states from their parts' receipts: `failed` at the first final failure,
+// `delivered` once every part is. Only for rows whose every part was accepted; a row whose
+// receipts decide nothing yet is not written.
 // Receipts of two parts can arrive together: each transaction must see the other's part,
-// so the row is locked first and the parts are read by the next statement, which (READ
-// COMMITTED) sees whatever committed while it waited for the lock.
-void settle(pqxx::transaction_base& t, id row) {
-  t.exec_params("SELECT 1 FROM outbox WHERE id = $1 FOR UPDATE", row);
+// so with `lock` the rows are locked first and the parts are read by the next statement,
+// which (READ COMMITTED) sees whatever committed while it waited for the lock.
+void settle(pqxx::transaction_base& t, const std::vector<std::string>& rows, bool lock) {
+  const auto ids = array_literal(rows);
+  if (lock)
+    t.exec_params("SELECT 1 FROM outbox WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", ids);
   t.exec_params0(
       "UPDATE outbox o SET status = CASE WHEN r.failure IS NOT NULL THEN 'failed' "
-      "    WHEN r.all_delivered THEN 'delivered' ELSE o.status END, "
+      "    ELSE 'delivered' END, "
       "  error = coalesce(r.failure, o.error), updated_at = now() "
-      "FROM (SELECT bool_and(receipt_state IS NOT DISTINCT FROM 'delivered') AS all_delivered, "
+      "FROM (SELECT outbox_id, "
+      "        bool_and(receipt_state IS NOT DISTINCT FROM 'delivered') AS all_delivered, "
       "        (array_agg('receipt: ' || receipt_state "
-      "                   || coalesce(' err:' || nullif(receipt_error, ''), '') ORDER BY "
-      "receipt_at) "
+      "                   || coalesce(' err:' || nullif(receipt_error, ''), '') "
+      "                   ORDER BY receipt_at) "
       "          FILTER (WHERE receipt_state IN ('expired', 'deleted', 'undeliverable', "
       "                                          'rejected')))[1] AS failure "
-      "      FROM outbox_submits WHERE outbox_id = $1) r "
-      "WHERE o.id = $1 AND o.status IN ('submitted', 'delivered')",
-      row);
+      "      FROM outbox_submits WHERE outbox_id = ANY($1::bigint[]) GROUP BY outbox_id) r "
+      "WHERE o.id = r.outbox_id AND o.status IN ('submitted', 'delivered') "
+      "  AND (r.failure IS NOT NULL OR (r.all_delivered AND o.status <> 'delivered'))",
+      ids);
 }
 
 }  // namespace
@@ -68,7 +82,7 @@ void renew_lease(pqxx::transaction_base& t, const std::string& claimer,
 
 std::vector<outbox_row> claim(pqxx::transaction_base& t, const std::vector<std::string>& binds,
                               int limit, const std::string& claimer, std::chrono::seconds lease,
-                              const delivery_policy& policy) {
+                              const delivery_policy& policy, int* locked) {
   // Data-modifying CTEs run whether or not they are read: the lease is renewed first.
   const auto rows = t.exec_params(
       "WITH lease AS ("
@@ -99,9 +113,11 @@ std::vector<outbox_row> claim(pqxx::transaction_base& t, const std::vector<std::
       "  claimed_by = $3, claimed_at = now(), updated_at = now() "
       "FROM due WHERE o.id = due.id "
       "RETURNING o.id, o.company_id, o.source, o.destination, o.text, o.bind, o.attempts, "
-      "  o.status, (SELECT coalesce(max(part), 0) FROM outbox_submits s WHERE s.outbox_id = o.id)",
+      "  o.status, (SELECT coalesce(max(part), 0) FROM outbox_submits s WHERE s.outbox_id = o.id), "
+      "  o.claimed_at::text",
       array_literal(binds), limit, claimer, seconds(lease), policy.max_attempts,
       seconds(policy.validity));
+  if (locked != nullptr) *locked = static_cast<int>(rows.size());
   std::vector<outbox_row> out;
   out.reserve(rows.size());
   for (const auto& r : rows) {
@@ -109,38 +125,88 @@ std::vector<outbox_row> claim(pqxx::transaction_base& t, const std::vector<std::
     out.push_back({r[0].as<id>(), r[1].as<id>(), r[2].as<std::string>(), r[3].as<std::string>(),
                    r[4].as<std::string>(),
                    r[5].is_null() ? std::nullopt : std::optional(r[5].as<std::string>()),
-                   r[6].as<int>(), r[8].as<int>()});
+                   r[6].as<int>(), r[8].as<int>(), r[9].as<std::string>()});
   }
   return out;
 }
 
+std::vector<bool> record_accepted(pqxx::transaction_base& t,
+                                  const std::vector<accepted_part>& accepted,
+                                  const std::optional<std::string>& claimer) {
+  std::vector<std::string> rows, parts, totals, smsc_ids, binds, claimed_at;
+  for (const auto& a : accepted) {
+    rows.push_back(std::to_string(a.row));
+    parts.push_back(std::to_string(a.part));
+    totals.push_back(std::to_string(a.parts));
+    smsc_ids.push_back(a.smsc_message_id);
+    binds.push_back(a.bind);
+    claimed_at.push_back(a.claimed_at);
+  }
+  // One statement for the parts of every row still claimed; `n` says which entries those are.
+  const auto recorded = t.exec_params(
+      "WITH input AS ("
+      "  SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[], $5::text[], "
+      "                       $7::text[]) "
+      "    WITH ORDINALITY AS u(id, part, parts, smsc_id, bind, claimed_at, n)), "
+      "mine AS ("
+      "  SELECT i.* FROM input i JOIN outbox o ON o.id = i.id "
+      "  WHERE $6::text IS NULL OR (o.status = 'submitting' AND o.claimed_by = $6 "
+      "                             AND o.claimed_at = i.claimed_at::timestamptz)), "
+      "recorded AS ("
+      "  INSERT INTO outbox_submits AS s (outbox_id, part, smsc_message_id, bind) "
+      "  SELECT id, part, smsc_id, bind FROM mine "
+      // The same part recorded again (a retried commit whose answer was lost): its receipt,
+      // if one came meanwhile, stays.
+      "  ON CONFLICT (outbox_id, part) DO UPDATE SET "
+      "    smsc_message_id = excluded.smsc_message_id, bind = excluded.bind, "
+      "    submitted_at = now(), "
+      "    receipt_state = CASE WHEN s.smsc_message_id = excluded.smsc_message_id "
+      "                         AND s.bind = excluded.bind THEN s.receipt_state END, "
+      "    receipt_error = CASE WHEN s.smsc_message_id = excluded.smsc_message_id "
+      "                         AND s.bind = excluded.bind THEN s.receipt_error END, "
+      "    receipt_at = CASE WHEN s.smsc_message_id = excluded.smsc_message_id "
+      "                      AND s.bind = excluded.bind THEN s.receipt_at END), "
+      // A long message stays on the bind of its first part: another bind could split it
+      // otherwise (reference width, message_payload), and its parts would not fit together.
+      "pinned AS ("
+      "  UPDATE outbox o SET bind = m.bind FROM mine m "
+      "  WHERE o.id = m.id AND m.part = 1 AND m.parts > 1 AND o.bind IS NULL) "
+      "SELECT n, id, parts, part = parts FROM mine",
+      array_literal(rows), array_literal(parts), array_literal(totals), array_literal(smsc_ids),
+      array_literal(binds), claimer, array_literal(claimed_at));
+  std::vector<bool> kept(accepted.size(), false);
+  std::vector<std::string> last_rows, last_totals;
+  for (const auto& r : recorded) {
+    kept[r[0].as<std::size_t>() - 1] = true;
+    if (r[3].as<bool>()) {
+      last_rows.push_back(r[1].as<std::string>());
+      last_totals.push_back(r[2].as<std::string>());
+    }
+  }
+  if (last_rows.empty()) return kept;
+  // Parts past the last belong to an earlier try that split the text otherwise.
+  t.exec_params0(
+      "DELETE FROM outbox_submits s USING unnest($1::bigint[], $2::int[]) AS u(id, parts) "
+      "WHERE s.outbox_id = u.id AND s.part > u.parts",
+      array_literal(last_rows), array_literal(last_totals));
+  t.exec_params0(
+      "UPDATE outbox o SET status = 'submitted', smsc_status = 0, error = NULL, "
+      "  updated_at = now(), smsc_message_id = s.smsc_message_id "
+      "FROM outbox_submits s "
+      "WHERE o.id = ANY($1::bigint[]) AND s.outbox_id = o.id AND s.part = 1",
+      array_literal(last_rows));
+  settle(t, last_rows, false);  // receipts of earlier parts may have come already
+  return kept;
+}
+
 bool record_accepted(pqxx::transaction_base& t, id row, const std::string& bind, int part,
                      int parts, const std::string& smsc_message_id,
-                     const std::optional<std::string>& claimed_by) {
-  const bool recorded =
-      !t.exec_params(
-            still_claimed_by("WITH mine AS (SELECT id FROM outbox WHERE id = $1", 5,
-                             ") "
-                             "INSERT INTO outbox_submits (outbox_id, part, smsc_message_id, bind) "
-                             "SELECT id, $2, $3, $4 FROM mine "
-                             "ON CONFLICT (outbox_id, part) DO UPDATE SET "
-                             "  smsc_message_id = excluded.smsc_message_id, bind = excluded.bind, "
-                             "  submitted_at = now(), receipt_state = NULL, receipt_error = NULL, "
-                             "  receipt_at = NULL "
-                             "RETURNING 1"),
-            row, part, smsc_message_id, bind, claimed_by)
-           .empty();
-  if (!recorded || part < parts) return recorded;
-  // Parts past the last belong to an earlier try that split the text otherwise.
-  t.exec_params0("DELETE FROM outbox_submits WHERE outbox_id = $1 AND part > $2", row, parts);
-  t.exec_params0(
-      "UPDATE outbox SET status = 'submitted', smsc_status = 0, error = NULL, updated_at = now(), "
-      "  smsc_message_id = (SELECT smsc_message_id FROM outbox_submits "
-      "                     WHERE outbox_id = $1 AND part = 1) "
-      "WHERE id = $1",
-      row);
-  settle(t, row);  // receipts of earlier parts may have come already
-  return true;
+                     const std::optional<claim_ref>& claimed_by) {
+  return record_accepted(t,
+                         {{row, bind, part, parts, smsc_message_id,
+                           claimed_by ? claimed_by->at : std::string()}},
+                         claimer_of(claimed_by))
+      .front();
 }
 
 std::optional<id> record_receipt(pqxx::transaction_base& t, const std::string& bind,
@@ -155,13 +221,13 @@ std::optional<id> record_receipt(pqxx::transaction_base& t, const std::string& b
       array_literal(id_forms), state, error, bind);
   if (part.empty()) return std::nullopt;
   const id row = part[0][0].as<id>();
-  settle(t, row);
+  settle(t, {std::to_string(row)}, true);
   return row;
 }
 
 std::optional<std::string> mark_retry(pqxx::transaction_base& t, id row, const retry& r,
                                       const delivery_policy& policy,
-                                      const std::optional<std::string>& claimed_by) {
+                                      const std::optional<claim_ref>& claimed_by) {
   const auto result = t.exec_params(
       still_claimed_by(
           "UPDATE outbox o SET status = CASE WHEN x.expiry IS NULL THEN 'queued' ELSE 'expired' "
@@ -178,27 +244,29 @@ std::optional<std::string> mark_retry(pqxx::transaction_base& t, id row, const r
           "WHERE o.id = x.id",
           8, " RETURNING o.status"),
       row, seconds(r.delay), r.counts ? 0 : 1, status_value(r.smsc_status), r.error,
-      policy.max_attempts, seconds(policy.validity), claimed_by);
+      policy.max_attempts, seconds(policy.validity), claimer_of(claimed_by),
+      claimed_at_of(claimed_by));
   if (result.empty()) return std::nullopt;
   return result[0][0].as<std::string>();
 }
 
 bool mark_failed(pqxx::transaction_base& t, id row, std::optional<std::uint32_t> smsc_status,
-                 const std::string& error, const std::optional<std::string>& claimed_by) {
+                 const std::string& error, const std::optional<claim_ref>& claimed_by) {
   return !t.exec_params(still_claimed_by(
                             "UPDATE outbox SET status = 'failed', smsc_status = $2, error = $3, "
                             "updated_at = now() WHERE id = $1",
                             4, " RETURNING 1"),
-                        row, status_value(smsc_status), error, claimed_by)
+                        row, status_value(smsc_status), error, claimer_of(claimed_by),
+                        claimed_at_of(claimed_by))
               .empty();
 }
 
 bool mark_in_doubt(pqxx::transaction_base& t, id row, const std::string& error,
-                   const std::optional<std::string>& claimed_by) {
+                   const std::optional<claim_ref>& claimed_by) {
   return !t.exec_params(still_claimed_by("UPDATE outbox SET status = 'in_doubt', error = $2, "
                                          "updated_at = now() WHERE id = $1",
                                          3, " RETURNING 1"),
-                        row, error, claimed_by)
+                        row, error, claimer_of(claimed_by), claimed_at_of(claimed_by))
               .empty();
 }
 
@@ -208,8 +276,13 @@ outbox_state outbox_upkeep(pqxx::transaction_base& t, const delivery_policy& pol
       t.exec_params("UPDATE outbox SET status = 'expired', updated_at = now(), "
                     "  error = outbox_expiry(created_at, attempts, now(), $1, $2) "
                     "          || coalesce(' (last: ' || error || ')', '') "
-                    "WHERE status = 'queued' AND next_attempt_at <= now() "
-                    "  AND outbox_expiry(created_at, attempts, now(), $1, $2) IS NOT NULL",
+                    "WHERE next_attempt_at <= now() "
+                    "  AND outbox_expiry(created_at, attempts, now(), $1, $2) IS NOT NULL "
+                    // Queued rows, and a dead claimer's: no claim may ever take those when
+                    // no running daemon serves their bind.
+                    "  AND (status = 'queued' OR (status = 'submitting' AND NOT EXISTS ("
+                    "    SELECT 1 FROM outbox_claimers k "
+                    "    WHERE k.claimer = outbox.claimed_by AND k.lease_until > now())))",
                     policy.max_attempts, seconds(policy.validity))
           .affected_rows());
   static constexpr const char* live_binds =

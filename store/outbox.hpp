@@ -2,8 +2,8 @@
 //
 // A daemon process (a claimer) holds its claims under a lease it renews (renew_lease, and
 // every claim); its `submitting` rows go to another daemon only once the lease has run out.
-// The mark_* functions take `claimed_by`: when given, they change the row only while that
-// claimer still holds it, and return false (or nullopt) otherwise.
+// The mark_* functions take `claimed_by`, a claim_ref: when given, they change the row only
+// while that claim still holds it, and return false (or nullopt) otherwise.
 #pragma once
 
 #include <chrono>
@@ -31,6 +31,14 @@ struct delivery_policy {
   std::chrono::seconds validity{std::chrono::hours(48)};  ///< from the row's creation
 };
 
+/// Which claim of a row an outcome belongs to: its claimer and when it claimed the row. A
+/// claimer may claim a row again after a retry; a late outcome of the earlier claim (a commit
+/// whose answer was lost, tried again) must not touch the new one.
+struct claim_ref {
+  std::string claimer;
+  std::string at;  ///< claimed_at as PostgreSQL wrote it
+};
+
 /// One message to submit, as claimed by this daemon.
 struct outbox_row {
   id row_id = 0;
@@ -41,6 +49,7 @@ struct outbox_row {
   std::optional<std::string> bind;  ///< the bind it must leave from; nullopt: any
   int attempts = 0;                 ///< including the one now claimed
   int parts_accepted = 0;           ///< leading parts of a long message the SMSC accepted
+  std::string claimed_at;           ///< when this claim was made (claim_ref::at)
 };
 
 /// Keeps `claimer`'s claims alive for `lease` from now and records the binds it serves.
@@ -51,17 +60,34 @@ void renew_lease(pqxx::transaction_base& t, const std::string& claimer,
 /// Renews `claimer`'s lease, then claims up to `limit` rows due now for `binds` (rows tied
 /// to no bind included), among them `submitting` rows whose claimer's lease ran out. Rows
 /// whose destination the company suppressed (compared by number_key) end `suppressed`, rows
-/// out of attempts or past their validity end `expired`; neither is returned.
+/// out of attempts or past their validity end `expired`; neither is returned. `locked`, when
+/// given, is set to the number of rows taken, those ended included (`limit`: more may be due).
 std::vector<outbox_row> claim(pqxx::transaction_base& t, const std::vector<std::string>& binds,
                               int limit, const std::string& claimer, std::chrono::seconds lease,
-                              const delivery_policy& policy);
+                              const delivery_policy& policy, int* locked = nullptr);
+
+/// One part the SMSC accepted, for record_accepted.
+struct accepted_part {
+  id row = 0;
+  std::string bind;
+  int part = 1;   ///< 1-based
+  int parts = 1;  ///< of the row's message
+  std::string smsc_message_id;
+  std::string claimed_at;  ///< the claim it belongs to (claim_ref::at), with `claimer` below
+};
+
+/// record_accepted for the parts of several rows at once (a statement per kind of change,
+/// whatever their number); per entry, whether its claim by `claimer` still held its row.
+std::vector<bool> record_accepted(pqxx::transaction_base& t,
+                                  const std::vector<accepted_part>& accepted,
+                                  const std::optional<std::string>& claimer = std::nullopt);
 
 /// The SMSC accepted part `part` (1-based) of `parts` through `bind` with `smsc_message_id`.
 /// Recorded at once, so a retry resumes after it and its receipt counts; the last part makes
 /// the row `submitted` (or `delivered`/`failed` when every receipt already came).
 bool record_accepted(pqxx::transaction_base& t, id row, const std::string& bind, int part,
                      int parts, const std::string& smsc_message_id,
-                     const std::optional<std::string>& claimed_by = std::nullopt);
+                     const std::optional<claim_ref>& claimed_by = std::nullopt);
 
 /// A delivery receipt, received on `bind`, for the part submitted through that bind whose
 /// SMSC id is any of `id_forms` (the id as reported and its decimal/hex renderings). `state`
@@ -84,17 +110,17 @@ struct retry {
 /// Returns the row's new status (`queued` or `expired`), nullopt when the claim was lost.
 std::optional<std::string> mark_retry(pqxx::transaction_base& t, id row, const retry& r,
                                       const delivery_policy& policy,
-                                      const std::optional<std::string>& claimed_by = std::nullopt);
+                                      const std::optional<claim_ref>& claimed_by = std::nullopt);
 
 /// Refused for good with the SMSC's status.
 bool mark_failed(pqxx::transaction_base& t, id row, std::optional<std::uint32_t> smsc_status,
                  const std::string& error,
-                 const std::optional<std::string>& claimed_by = std::nullopt);
+                 const std::optional<claim_ref>& claimed_by = std::nullopt);
 
 /// The SMSC answered a submit of this row unreadably: it reached the SMSC and was probably
 /// accepted, so the row is never sent again automatically.
 bool mark_in_doubt(pqxx::transaction_base& t, id row, const std::string& error,
-                   const std::optional<std::string>& claimed_by = std::nullopt);
+                   const std::optional<claim_ref>& claimed_by = std::nullopt);
 
 /// What the outbox holds, for metrics.
 struct outbox_state {
@@ -105,7 +131,8 @@ struct outbox_state {
 };
 
 /// The periodic care of the outbox: rows past their validity end `expired` whatever their
-/// bind (also those for a bind no daemon serves, which nothing else would ever look at),
+/// bind (also those for a bind no daemon serves, which nothing else would ever look at, and a
+/// dead claimer's rows for such a bind),
 /// queued rows for a bind no live claimer serves say so in `error`, and the counts.
 outbox_state outbox_upkeep(pqxx::transaction_base& t, const delivery_policy& policy);
 

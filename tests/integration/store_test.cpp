@@ -971,23 +971,53 @@ TEST_F(OutboxTest, RowsDueLaterAreNotClaimed) {
 
 TEST_F(OutboxTest, AStaleClaimersLateOutcomeIsNotRecorded) {
   const auto queued = queue_rows(1);
-  ASSERT_EQ(claim({}, 10, "daemon-1").size(), 1U);
+  const auto first = claim({}, 10, "daemon-1");
+  ASSERT_EQ(first.size(), 1U);
   lease_ran_out("daemon-1");
-  ASSERT_EQ(claim({}, 10, "daemon-2").size(), 1U);  // daemon-2 took the row over
+  const auto second = claim({}, 10, "daemon-2");  // daemon-2 took the row over
+  ASSERT_EQ(second.size(), 1U);
   {
     pqxx::work t(conn);
-    const auto daemon_1 = std::optional<std::string>("daemon-1");
+    const auto daemon_1 = std::optional<store::claim_ref>({"daemon-1", first[0].claimed_at});
     EXPECT_EQ(store::mark_retry(t, queued[0], {0s, true, std::nullopt, "late"}, {}, daemon_1),
               std::nullopt);
     EXPECT_FALSE(store::mark_failed(t, queued[0], 8U, "late", daemon_1));
     EXPECT_FALSE(store::mark_in_doubt(t, queued[0], "late", daemon_1));
     EXPECT_FALSE(store::record_accepted(t, queued[0], "sim", 1, 1, "77", daemon_1));
-    EXPECT_TRUE(store::record_accepted(t, queued[0], "sim", 1, 1, "78", std::string("daemon-2")));
+    EXPECT_TRUE(store::record_accepted(t, queued[0], "sim", 1, 1, "78",
+                                       store::claim_ref{"daemon-2", second[0].claimed_at}));
     t.commit();
   }
   EXPECT_EQ(query(db, "SELECT status, smsc_message_id, claimed_by FROM outbox"),
             (rows{{"submitted", "78", "daemon-2"}}));
   EXPECT_EQ(query(db, "SELECT part, smsc_message_id FROM outbox_submits"), (rows{{"1", "78"}}));
+}
+
+// A commit whose answer was lost, tried again after the row came back to the same daemon.
+TEST_F(OutboxTest, ALateOutcomeOfAnEarlierClaimBySameDaemonIsNotRecorded) {
+  const auto queued = queue_rows(1);
+  const auto first = claim({}, 10, "daemon-1");
+  ASSERT_EQ(first.size(), 1U);
+  const store::claim_ref earlier{"daemon-1", first[0].claimed_at};
+  {
+    pqxx::work t(conn);
+    EXPECT_EQ(store::mark_retry(t, queued[0], {0s, true, std::nullopt, "link down"}, {}, earlier),
+              "queued");
+    t.commit();
+  }
+  std::this_thread::sleep_for(5ms);  // claims are told apart by their time
+  const auto again = claim({}, 10, "daemon-1");
+  ASSERT_EQ(again.size(), 1U);
+  EXPECT_NE(again[0].claimed_at, first[0].claimed_at);
+  {
+    pqxx::work t(conn);
+    EXPECT_EQ(store::mark_retry(t, queued[0], {0s, true, std::nullopt, "late"}, {}, earlier),
+              std::nullopt);
+    EXPECT_FALSE(store::record_accepted(t, queued[0], "sim", 1, 1, "77", earlier));
+    t.commit();
+  }
+  EXPECT_EQ(query(db, "SELECT status, claimed_by, attempts FROM outbox"),
+            (rows{{"submitting", "daemon-1", "2"}}));
 }
 
 TEST_F(OutboxTest, FinishedRowsAreNeverClaimed) {
@@ -1153,6 +1183,32 @@ TEST_F(OutboxTest, UpkeepExpiresRowsOfAnyBindAndNamesBindsNoDaemonServes) {
             {id(later), "queued", "<null>"}}));
 }
 
+TEST_F(OutboxTest, UpkeepExpiresADeadClaimersRowsThatNoClaimCouldTake) {
+  const auto queued = queue_rows(2, std::string("nobody"));
+  {
+    pqxx::work t(conn);
+    store::renew_lease(t, "dead", {"nobody"}, 60s);
+    store::renew_lease(t, "alive", {"nobody"}, 60s);
+    t.exec_params0(
+        "UPDATE outbox SET status = 'submitting', claimed_by = 'dead', "
+        "claimed_at = now(), created_at = now() - interval '3 days' WHERE id = $1",
+        queued[0]);
+    t.exec_params0(
+        "UPDATE outbox SET status = 'submitting', claimed_by = 'alive', "
+        "claimed_at = now(), created_at = now() - interval '3 days' WHERE id = $1",
+        queued[1]);
+    t.commit();
+  }
+  lease_ran_out("dead");
+  {
+    pqxx::work t(conn);
+    EXPECT_EQ(store::outbox_upkeep(t, {}).expired_now, 1);
+    t.commit();
+  }
+  EXPECT_EQ(query(db, "SELECT status FROM outbox ORDER BY id"),
+            (rows{{"expired"}, {"submitting"}}));  // the living claimer's send is its own
+}
+
 TEST_F(OutboxTest, AStopInOneSpellingBlocksRowsAddressedInAnother) {
   std::vector<store::id> blocked;
   store::id other = 0;
@@ -1180,30 +1236,36 @@ TEST_F(OutboxTest, AStopInOneSpellingBlocksRowsAddressedInAnother) {
 
 TEST_F(OutboxTest, PartsAreRecordedOneByOneAndAResumedClaimStartsAfterThem) {
   const auto queued = queue_rows(1);
-  ASSERT_EQ(claim({}, 10, "daemon-1").size(), 1U);
   const auto receipt = [&](const std::string& smsc_id, const std::string& state) {
     pqxx::work t(conn);
     auto row = store::record_receipt(t, "sim", {smsc_id}, state, "000");
     t.commit();
     return row;
   };
+  const auto claimed = claim({}, 10, "daemon-1");
+  ASSERT_EQ(claimed.size(), 1U);
   {
     pqxx::work t(conn);
-    EXPECT_TRUE(store::record_accepted(t, queued[0], "sim", 1, 3, "p1", std::string("daemon-1")));
+    EXPECT_TRUE(store::record_accepted(t, queued[0], "sim", 1, 3, "p1",
+                                       store::claim_ref{"daemon-1", claimed[0].claimed_at}));
     t.commit();
   }
+  // A long message stays on the bind of its first part from now on.
+  EXPECT_EQ(db.scalar("SELECT bind FROM outbox"), "sim");
   // Part 1's receipt before the rest is sent: kept, the row is not done yet.
   EXPECT_EQ(receipt("p1", "delivered"), queued[0]);
   EXPECT_EQ(db.scalar("SELECT status FROM outbox"), "submitting");
-  // daemon-1 dies; daemon-2 resumes after part 1.
+  // daemon-1 dies; daemon-2, bound to the same bind, resumes after part 1.
   lease_ran_out("daemon-1");
-  const auto resumed = claim({}, 10, "daemon-2");
+  EXPECT_TRUE(claim({"other"}, 10, "daemon-3").empty());
+  const auto resumed = claim({"sim"}, 10, "daemon-2");
   ASSERT_EQ(resumed.size(), 1U);
   EXPECT_EQ(resumed[0].parts_accepted, 1);
   {
     pqxx::work t(conn);
-    EXPECT_TRUE(store::record_accepted(t, queued[0], "sim", 2, 3, "p2", std::string("daemon-2")));
-    EXPECT_TRUE(store::record_accepted(t, queued[0], "sim", 3, 3, "p3", std::string("daemon-2")));
+    const store::claim_ref daemon_2{"daemon-2", resumed[0].claimed_at};
+    EXPECT_TRUE(store::record_accepted(t, queued[0], "sim", 2, 3, "p2", daemon_2));
+    EXPECT_TRUE(store::record_accepted(t, queued[0], "sim", 3, 3, "p3", daemon_2));
     t.commit();
   }
   EXPECT_EQ(query(db, "SELECT status, smsc_message_id FROM outbox"), (rows{{"submitted", "p1"}}));
@@ -1267,11 +1329,12 @@ TEST_F(OutboxTest, ReceiptsOfTwoPartsArrivingTogetherDeliverTheRow) {
 
 TEST_F(OutboxTest, InDoubtRowsAreNeverClaimedAgain) {
   const auto queued = queue_rows(1);
-  ASSERT_EQ(claim({}, 10, "daemon-1").size(), 1U);
+  const auto claimed = claim({}, 10, "daemon-1");
+  ASSERT_EQ(claimed.size(), 1U);
   {
     pqxx::work t(conn);
     EXPECT_TRUE(store::mark_in_doubt(t, queued[0], "response to part 1 of 1 unreadable",
-                                     std::string("daemon-1")));
+                                     store::claim_ref{"daemon-1", claimed[0].claimed_at}));
     t.commit();
   }
   lease_ran_out("daemon-1");
