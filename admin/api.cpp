@@ -24,6 +24,7 @@
 #include "store/import.hpp"
 #include "store/runner.hpp"
 #include "store/sql_util.hpp"
+#include "logging/component.hpp"
 
 namespace smsgw::admin {
 namespace {
@@ -41,11 +42,7 @@ constexpr std::array<double, 10> latency_buckets_s{0.0005, 0.001, 0.0025, 0.005,
                                                    0.025,  0.05,  0.1,    0.5,   2.5};
 
 spdlog::logger& log() {
-  static const auto logger = [] {
-    auto l = spdlog::default_logger()->clone("api");
-    spdlog::register_logger(l);
-    return l;
-  }();
+  static const auto logger = logging::component("api");
   return *logger;
 }
 

@@ -14,16 +14,13 @@
 #include "admin/upload.hpp"
 #include "store/groups.hpp"
 #include "store/import.hpp"
+#include "logging/component.hpp"
 
 namespace smsgw::admin {
 namespace {
 
 spdlog::logger& log() {
-  static const auto logger = [] {
-    auto l = spdlog::default_logger()->clone("import");
-    spdlog::register_logger(l);
-    return l;
-  }();
+  static const auto logger = logging::component("import");
   return *logger;
 }
 

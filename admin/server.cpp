@@ -3,6 +3,7 @@
 // connection are answered in the order they came (pipelining), because the next one is read
 // only after the previous answer is written.
 #include "admin/server.hpp"
+#include "logging/component.hpp"
 
 #include <atomic>
 #include <cctype>
@@ -45,11 +46,7 @@ constexpr auto close_timeout = std::chrono::seconds(2);
 constexpr auto write_timeout = std::chrono::seconds(30);
 
 spdlog::logger& log() {
-  static const auto logger = [] {
-    auto l = spdlog::default_logger()->clone("admin");
-    spdlog::register_logger(l);
-    return l;
-  }();
+  static const auto logger = logging::component("admin");
   return *logger;
 }
 

@@ -23,16 +23,13 @@
 #include "smpp/session.hpp"
 #include "store/listener.hpp"
 #include "store/migrate.hpp"
+#include "logging/component.hpp"
 
 namespace smsgw::daemon {
 namespace {
 
 spdlog::logger& log() {
-  static const auto logger = [] {
-    auto l = spdlog::default_logger()->clone("daemon");
-    spdlog::register_logger(l);
-    return l;
-  }();
+  static const auto logger = logging::component("daemon");
   return *logger;
 }
 

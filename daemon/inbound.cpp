@@ -17,16 +17,13 @@
 #include "store/parts.hpp"
 #include "store/phone.hpp"
 #include "store/routing.hpp"
+#include "logging/component.hpp"
 
 namespace smsgw::daemon {
 namespace {
 
 spdlog::logger& log() {
-  static const auto logger = [] {
-    auto l = spdlog::default_logger()->clone("inbound");
-    spdlog::register_logger(l);
-    return l;
-  }();
+  static const auto logger = logging::component("inbound");
   return *logger;
 }
 

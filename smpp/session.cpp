@@ -20,21 +20,17 @@
 #include <boost/asio/write.hpp>
 
 #include "smpp/codec.hpp"
-#include "smpp/stream.hpp"
+#include "smpp/connection.hpp"
+#include "logging/component.hpp"
 
 namespace smsgw::smpp {
 namespace {
 
 using net::ip::tcp;
 using clock = std::chrono::steady_clock;
-constexpr auto forever = clock::time_point::max();
 
 spdlog::logger& log() {
-  static const auto logger = [] {
-    auto l = spdlog::default_logger()->clone("smpp");
-    spdlog::register_logger(l);
-    return l;
-  }();
+  static const auto logger = logging::component("smpp");
   return *logger;
 }
 
@@ -68,46 +64,29 @@ const char* to_string(session_state s) {
   return "unknown";
 }
 
-/// Bytes queued for writing past which the reader stops reading: what we write answers
-/// what we read (deliver_sm_resp, enquire_link_resp), so a peer that sends without reading
-/// cannot grow the queue past this (submits are bounded by the window).
-constexpr std::size_t write_queue_bound = std::size_t{256} * 1024;
-
 /// One TCP connection and what lives exactly as long as it.
 struct session::link {
-  explicit link(const net::any_io_executor& ex)
-      : io(tcp::socket(ex)),
-        write_signal(ex, forever),
-        write_deadline(ex, forever),
+  link(const net::any_io_executor& ex, std::chrono::milliseconds write_timeout,
+       const std::string& name)
+      : conn(std::make_shared<connection>(tcp::socket(ex), write_timeout, name)),
         keep_alive_timer(ex) {}
 
   void close() {
-    if (closed) return;
-    closed = true;
-    boost::system::error_code ignored;
-    io.socket.shutdown(tcp::socket::shutdown_both, ignored);
-    io.socket.close(ignored);
-    write_signal.cancel();
-    write_deadline.cancel();
+    conn->close();
     keep_alive_timer.cancel();
   }
+  [[nodiscard]] bool closed() const { return conn->closed(); }
 
-  void queue(std::vector<std::uint8_t> bytes) {
-    queued_bytes += bytes.size();
-    write_queue.push_back(std::move(bytes));
-    write_signal.cancel();
-  }
-
-  smpp::stream io;
-  std::deque<std::vector<std::uint8_t>> write_queue;
-  std::size_t queued_bytes = 0;
-  bool writing = false;
-  net::steady_timer write_signal;
-  net::steady_timer write_deadline;  // a write that takes longer: the peer does not read
+  std::shared_ptr<connection> conn;
   net::steady_timer keep_alive_timer;
-  std::vector<std::uint8_t> read_buffer;
-  clock::time_point last_received = clock::now();
-  bool closed = false;
+};
+
+/// A submit waiting for a window slot; its timer is its deadline and its wake-up.
+struct session::slot_waiter {
+  slot_waiter(const net::any_io_executor& ex, clock::time_point until) : timer(ex, until) {}
+  net::steady_timer timer;
+  bool listed = true;    // in `waiting_`
+  bool granted = false;  // woken by a freed slot kept for it (else: a state change, a deadline)
 };
 
 /// A request waiting for its response; the timer is both its deadline and its wake-up.
@@ -124,7 +103,6 @@ session::session(net::any_io_executor ex, session_options options, deliver_handl
     : executor_(std::move(ex)),
       options_(std::move(options)),
       on_deliver_(std::move(on_deliver)),
-      window_signal_(executor_, forever),
       backoff_timer_(executor_),
       label_(label(options_)),
       rate_(options_.throughput, std::max<std::uint32_t>(1, options_.throughput / 10)),
@@ -167,7 +145,7 @@ void session::set_state(session_state s) {
   if (s == state_) return;
   log().info("state bind={} from={} to={}", label_, to_string(state_), to_string(s));
   state_ = s;
-  window_signal_.cancel();
+  wake_waiters();
   if (on_state_) on_state_(s);
 }
 
@@ -190,7 +168,7 @@ net::awaitable<void> session::run() {
   auto self = shared_from_this();
   int attempt = 0;
   while (!stopping_) {
-    auto l = std::make_shared<link>(executor_);
+    auto l = std::make_shared<link>(executor_, options_.response_timeout, label_);
     link_ = l;
     bool bound = false;
     try {
@@ -241,17 +219,18 @@ net::awaitable<bool> session::connect_and_bind(const std::shared_ptr<link>& l) {
   const auto endpoints = co_await resolver.async_resolve(
       options_.host, std::to_string(options_.port), net::redirect_error(net::use_awaitable, ec));
   if (!ec)
-    co_await net::async_connect(l->io.socket, endpoints,
+    co_await net::async_connect(l->conn->io().socket, endpoints,
                                 net::redirect_error(net::use_awaitable, ec));
-  if (ec || l->closed) {
+  if (ec || l->closed()) {
     log().warn("connect failed bind={} host={} port={} error=\"{}\"", label_, options_.host,
                options_.port, ec ? ec.message() : "deadline");
     co_return false;
   }
-  l->io.socket.set_option(tcp::no_delay(true), ec);  // replies are small and latency matters
+  l->conn->io().socket.set_option(tcp::no_delay(true),
+                                  ec);  // replies are small and latency matters
   if (tls_context_) {
     auto& ctx = *std::static_pointer_cast<net::ssl::context>(tls_context_);
-    auto& tls = l->io.start_tls(ctx);
+    auto& tls = l->conn->io().start_tls(ctx);
     const auto& name =
         options_.tls->server_name.empty() ? options_.host : options_.tls->server_name;
     // SNI; SSL_set_tlsext_host_name() is a macro with a C cast.
@@ -259,7 +238,7 @@ net::awaitable<bool> session::connect_and_bind(const std::shared_ptr<link>& l) {
              const_cast<char*>(name.c_str()));
     co_await tls.async_handshake(net::ssl::stream_base::client,
                                  net::redirect_error(net::use_awaitable, ec));
-    if (ec || l->closed) {
+    if (ec || l->closed()) {
       log().error("tls handshake failed bind={} host={} error=\"{}\"", label_, options_.host,
                   ec ? ec.message() : "deadline");
       co_return false;
@@ -273,93 +252,63 @@ net::awaitable<bool> session::connect_and_bind(const std::shared_ptr<link>& l) {
   pdu bind{bind_id, status::ok, next_sequence(),
            bind_body{options_.system_id, options_.password, options_.system_type, 0x34,
                      address{0, 0, options_.address_range}}};
-  const auto bytes = encode(bind);
-  co_await l->io.write(net::buffer(bytes), ec);
-  std::array<std::uint8_t, 4096> chunk{};
-  while (!ec && !l->closed) {
-    const auto f = check_frame(l->read_buffer);
-    if (f.state == frame_state::malformed) break;
-    if (f.state == frame_state::complete) {
-      auto decoded = decode(std::span(l->read_buffer).first(f.size));
-      l->read_buffer.erase(l->read_buffer.begin(),
-                           l->read_buffer.begin() + static_cast<std::ptrdiff_t>(f.size));
-      if (!decoded) continue;
-      if (decoded->command_id == command::enquire_link) {
-        const auto resp = encode(make_response(*decoded, status::ok));
-        co_await l->io.write(net::buffer(resp), ec);
-        continue;
-      }
-      if (decoded->command_id != (bind_id | command::response_bit) &&
-          decoded->command_id != command::generic_nack) {
-        continue;  // nothing else is valid before the bind answer
-      }
-      if (decoded->status != status::ok) {
-        log().error("bind refused bind={} system_id={} status={}", label_, options_.system_id,
-                    status_name(decoded->status));
-        co_return false;
-      }
-      const auto* answer = std::get_if<bind_resp_body>(&decoded->body);
-      log().info("bound bind={} system_id={} smsc_system_id={}", label_, options_.system_id,
-                 answer != nullptr ? answer->system_id : "");
-      set_state(session_state::bound);
-      co_return true;
+  connection::start(l->conn);
+  l->conn->send(bind);
+  while (!l->closed()) {
+    auto in = co_await l->conn->read();
+    if (in.what == inbound::kind::closed) {
+      log().warn("bind failed bind={} error=\"{}\"", label_, in.why.empty() ? "no answer" : in.why);
+      co_return false;
     }
-    const auto n = co_await l->io.read_some(net::buffer(chunk), ec);
-    l->read_buffer.insert(l->read_buffer.end(), chunk.begin(),
-                          chunk.begin() + static_cast<std::ptrdiff_t>(n));
+    if (in.what != inbound::kind::pdu) continue;
+    const auto& answer = in.message;
+    if (answer.command_id == command::enquire_link) {
+      l->conn->send(make_response(answer, status::ok));
+      continue;
+    }
+    if (answer.command_id != (bind_id | command::response_bit) &&
+        answer.command_id != command::generic_nack) {
+      continue;  // nothing else is valid before the bind answer
+    }
+    if (answer.status != status::ok) {
+      log().error("bind refused bind={} system_id={} status={}", label_, options_.system_id,
+                  status_name(answer.status));
+      co_return false;
+    }
+    const auto* bound_as = std::get_if<bind_resp_body>(&answer.body);
+    log().info("bound bind={} system_id={} smsc_system_id={}", label_, options_.system_id,
+               bound_as != nullptr ? bound_as->system_id : "");
+    set_state(session_state::bound);
+    co_return true;
   }
-  log().warn("bind failed bind={} error=\"{}\"", label_, ec ? ec.message() : "no answer");
+  log().warn("bind failed bind={} error=\"deadline\"", label_);
   co_return false;
 }
 
 net::awaitable<void> session::serve(const std::shared_ptr<link>& l) {
   auto self = shared_from_this();
   net::co_spawn(
-      executor_, [self, l] { return self->writer(l); }, net::detached);
-  net::co_spawn(
       executor_, [self, l] { return self->keep_alive(l); }, net::detached);
-  net::steady_timer inflight_wait(executor_, forever);
-  std::array<std::uint8_t, 16384> chunk{};
-  boost::system::error_code ec;
-  while (!l->closed) {
-    const auto f = check_frame(l->read_buffer);
-    if (f.state == frame_state::malformed) {
-      // Never allocate for a length we will not accept: close and reconnect.
-      log().error("malformed frame bind={} command_length={}", label_, f.size);
+  // Back-pressure on MOs: reading pauses while too many are being handled.
+  const std::function<bool()> busy = [this] { return inflight_mo_ >= options_.max_inflight_mo; };
+  while (!l->closed()) {
+    auto in = co_await l->conn->read(busy);
+    if (in.what == inbound::kind::closed) {
+      if (!in.why.empty()) log().warn("connection lost bind={} error=\"{}\"", label_, in.why);
       break;
     }
-    if (f.state == frame_state::complete) {
-      auto decoded = decode(std::span(l->read_buffer).first(f.size));
-      l->read_buffer.erase(l->read_buffer.begin(),
-                           l->read_buffer.begin() + static_cast<std::ptrdiff_t>(f.size));
-      l->last_received = clock::now();
-      if (decoded) {
-        handle(l, std::move(*decoded));
-      } else {
-        log().warn("undecodable pdu bind={} command={} sequence={} status={} reason=\"{}\"", label_,
-                   command_name(decoded.error().hdr.command_id), decoded.error().hdr.sequence,
-                   status_name(decoded.error().status), decoded.error().reason);
-        if (is_response(decoded.error().hdr.command_id)) {
-          fail_unreadable(decoded.error());
-        } else {
-          send(l, error_response(decoded.error()));
-        }
-      }
+    if (in.what == inbound::kind::pdu) {
+      handle(l, std::move(in.message));
       continue;
     }
-    while ((inflight_mo_ >= options_.max_inflight_mo || l->queued_bytes > write_queue_bound) &&
-           !l->closed) {
-      // Back-pressure: stop reading until the handlers and the writer catch up.
-      inflight_wait.expires_after(std::chrono::milliseconds(5));
-      co_await wait(inflight_wait);
+    const auto& e = in.error;
+    log().warn("undecodable pdu bind={} command={} sequence={} status={} reason=\"{}\"", label_,
+               command_name(e.hdr.command_id), e.hdr.sequence, status_name(e.status), e.reason);
+    if (is_response(e.hdr.command_id)) {
+      fail_unreadable(e);
+    } else {
+      send(l, error_response(e));
     }
-    const auto n = co_await l->io.read_some(net::buffer(chunk), ec);
-    if (ec) {
-      if (!l->closed) log().warn("connection lost bind={} error=\"{}\"", label_, ec.message());
-      break;
-    }
-    l->read_buffer.insert(l->read_buffer.end(), chunk.begin(),
-                          chunk.begin() + static_cast<std::ptrdiff_t>(n));
   }
   l->close();
 }
@@ -375,7 +324,7 @@ void session::handle(const std::shared_ptr<link>& l, pdu p) {
     it->second->response = std::move(p);
     it->second->timer.cancel();
     pending_.erase(it);
-    window_signal_.cancel();
+    release_slot();
     return;
   }
   switch (p.command_id) {
@@ -401,7 +350,8 @@ void session::handle(const std::shared_ptr<link>& l, pdu p) {
       net::co_spawn(
           executor_,
           [l]() -> net::awaitable<void> {
-            net::steady_timer t(l->io.socket.get_executor(), std::chrono::milliseconds(100));
+            net::steady_timer t(l->conn->io().socket.get_executor(),
+                                std::chrono::milliseconds(100));
             co_await wait(t);
             l->close();
           },
@@ -418,7 +368,7 @@ void session::fail_unreadable(const decode_error& e) {
   it->second->unreadable = e.reason;
   it->second->timer.cancel();
   pending_.erase(it);
-  window_signal_.cancel();
+  release_slot();
 }
 
 net::awaitable<void> session::handle_deliver(std::shared_ptr<link> l, pdu request) {
@@ -430,7 +380,7 @@ net::awaitable<void> session::handle_deliver(std::shared_ptr<link> l, pdu reques
                 e.what());
   }
   --inflight_mo_;
-  if (l->closed) {
+  if (l->closed()) {
     // The SMSC will redeliver: the answer cannot reach it on a new link.
     log().warn("deliver_sm_resp dropped, link closed bind={} sequence={}", label_,
                request.sequence);
@@ -440,68 +390,20 @@ net::awaitable<void> session::handle_deliver(std::shared_ptr<link> l, pdu reques
 }
 
 void session::send(const std::shared_ptr<link>& l, const pdu& p) {
-  if (l->closed) return;
-  l->queue(encode(p));
-}
-
-net::awaitable<void> session::writer(std::shared_ptr<link> l) {
-  // Every write must finish within the response timeout: a peer that stops reading fills
-  // the socket and then blocks us, and is dropped instead.
-  net::co_spawn(
-      executor_,
-      [l, timeout = options_.response_timeout, name = label_]() -> net::awaitable<void> {
-        while (!l->closed) {
-          const auto ec = co_await wait(l->write_deadline);
-          // The deadline of the write in progress (a write finishing as the timer fires and
-          // the next one starting in the same turn re-arms it: not passed then).
-          if (!ec && l->writing && !l->closed && clock::now() >= l->write_deadline.expiry()) {
-            log().error(
-                "write deadline passed, peer not reading, dropping link bind={} "
-                "queued_bytes={} timeout_ms={}",
-                name, l->queued_bytes, timeout.count());
-            l->close();
-          }
-        }
-      },
-      net::detached);
-  std::vector<std::uint8_t> batch;
-  while (!l->closed) {
-    if (l->write_queue.empty()) {
-      co_await wait(l->write_signal);
-      continue;
-    }
-    // Coalesce what is queued into one write (fewer syscalls under load), up to 64 KiB: each
-    // write must finish within the deadline, also on a slow link.
-    batch.clear();
-    while (!l->write_queue.empty() && batch.size() < std::size_t{64} * 1024) {
-      batch.insert(batch.end(), l->write_queue.front().begin(), l->write_queue.front().end());
-      l->write_queue.pop_front();
-    }
-    boost::system::error_code ec;
-    l->writing = true;
-    l->write_deadline.expires_after(options_.response_timeout);
-    co_await l->io.write(net::buffer(batch), ec);
-    l->writing = false;
-    l->queued_bytes -= batch.size();
-    l->write_deadline.expires_at(forever);
-    if (ec) {
-      if (!l->closed) log().warn("write failed bind={} error=\"{}\"", label_, ec.message());
-      l->close();
-    }
-  }
+  l->conn->send(p);
 }
 
 net::awaitable<void> session::keep_alive(std::shared_ptr<link> l) {
-  while (!l->closed) {
-    l->keep_alive_timer.expires_at(l->last_received + options_.enquire_link_interval);
+  while (!l->closed()) {
+    l->keep_alive_timer.expires_at(l->conn->last_received() + options_.enquire_link_interval);
     co_await wait(l->keep_alive_timer);
-    if (l->closed) break;
-    if (clock::now() - l->last_received < options_.enquire_link_interval) continue;
+    if (l->closed()) break;
+    if (clock::now() - l->conn->last_received() < options_.enquire_link_interval) continue;
     auto answer = send_request(l, pdu{command::enquire_link, status::ok, 0, empty_body{}});
     co_await await_response(*answer);
     // While reading is paused for back-pressure the answer may sit unread: not a dead link.
-    if (!answer->response && !l->closed && inflight_mo_ < options_.max_inflight_mo &&
-        l->queued_bytes <= write_queue_bound) {
+    if (!answer->response && !l->closed() && inflight_mo_ < options_.max_inflight_mo &&
+        !l->conn->congested()) {
       // Half-open TCP: the peer is gone but the socket does not know yet.
       log().error("enquire_link unanswered, dropping link bind={}", label_);
       l->close();
@@ -516,8 +418,8 @@ std::shared_ptr<session::pending> session::send_request(const std::shared_ptr<li
   waiter->sequence = p.sequence;
   waiter->timer.expires_after(options_.response_timeout);
   pending_.emplace(p.sequence, waiter);
-  if (!l->closed) {
-    l->queue(std::move(bytes));
+  if (!l->closed()) {
+    l->conn->send_bytes(std::move(bytes));
     waiter->queued = true;
   }
   return waiter;
@@ -525,7 +427,7 @@ std::shared_ptr<session::pending> session::send_request(const std::shared_ptr<li
 
 net::awaitable<void> session::await_response(pending& waiter) {
   co_await wait(waiter.timer);
-  if (pending_.erase(waiter.sequence) != 0) window_signal_.cancel();  // timed out: a slot is free
+  if (pending_.erase(waiter.sequence) != 0) release_slot();  // timed out: a slot is free
 }
 
 net::awaitable<void> session::pace(const std::string& sender) {
@@ -540,6 +442,50 @@ net::awaitable<void> session::pace(const std::string& sender) {
   }
 }
 
+bool session::slot_free() const {
+  return state_ == session_state::bound &&
+         pending_.size() + reserved_ + promised_ < options_.window;
+}
+
+void session::release_slot() {
+  if (waiting_.empty()) return;
+  auto* first = waiting_.front();
+  waiting_.pop_front();
+  first->listed = false;
+  first->granted = true;
+  ++promised_;
+  first->timer.cancel();
+}
+
+void session::wake_waiters() {
+  for (auto* w : waiting_) {
+    w->listed = false;
+    w->timer.cancel();
+  }
+  waiting_.clear();
+}
+
+net::awaitable<bool> session::take_slot(clock::time_point until) {
+  // One timer per waiter, and a freed slot wakes only the waiter it is kept for: with
+  // hundreds of rows waiting on a window of ten, each response wakes one of them, not all.
+  bool granted = false;
+  while (!stopping_) {
+    if (slot_free() && (granted || waiting_.empty())) {
+      ++reserved_;
+      co_return true;
+    }
+    if (clock::now() >= until) break;
+    slot_waiter w(executor_, until);
+    const auto at = waiting_.insert(waiting_.end(), &w);
+    co_await wait(w.timer);
+    if (w.listed) waiting_.erase(at);  // its deadline came first
+    granted = w.granted;
+    if (granted) --promised_;
+  }
+  if (granted) release_slot();  // a slot kept for us that we will not use
+  co_return false;
+}
+
 net::awaitable<submit_result> session::submit(const sm_body& message, clock::time_point deadline) {
   auto self = shared_from_this();
   using outcome = submit_result::outcome;
@@ -548,31 +494,29 @@ net::awaitable<submit_result> session::submit(const sm_body& message, clock::tim
     // Waiting for the bind or a window slot is bounded by the response timeout and the
     // caller's deadline: a message that cannot leave now goes back to the outbox instead of
     // waiting here unseen.
-    const auto wait_until = std::min(deadline, clock::now() + options_.response_timeout);
-    auto alarm = std::make_shared<net::steady_timer>(executor_, wait_until);
-    net::co_spawn(
-        executor_,
-        [self, alarm]() -> net::awaitable<void> {
-          if (!co_await wait(*alarm)) self->window_signal_.cancel();  // wake, to see the deadline
-        },
-        net::detached);
-    struct disarm {
-      std::shared_ptr<net::steady_timer> t;
-      ~disarm() { t->cancel(); }
-    } disarm_alarm{alarm};
-    while (!stopping_ && (state_ != session_state::bound || pending_.size() >= options_.window)) {
-      if (clock::now() >= wait_until) co_return submit_result{};
-      co_await wait(window_signal_);
+    if (!co_await take_slot(std::min(deadline, clock::now() + options_.response_timeout))) {
+      co_return submit_result{};
     }
-    if (stopping_ || !link_) co_return submit_result{};
+    // The slot is held while pacing, so the rate's tokens go out in the order they were
+    // taken and none is spent by a submit that then finds the window full.
     co_await pace(message.source.value);
+    --reserved_;
     auto l = link_;
-    if (stopping_ || clock::now() >= deadline) co_return submit_result{};
-    // The pace may have slept through a reconnect or others filling the window: look again.
-    if (!l || l->closed || state_ != session_state::bound || pending_.size() >= options_.window) {
-      continue;
+    if (stopping_ || clock::now() >= deadline) {
+      release_slot();
+      co_return submit_result{};
     }
-    auto waiter = send_request(l, pdu{command::submit_sm, status::ok, 0, message});
+    if (!l || l->closed() || state_ != session_state::bound) {
+      release_slot();
+      continue;  // the link went while pacing: wait for the next one
+    }
+    std::shared_ptr<pending> waiter;
+    try {
+      waiter = send_request(l, pdu{command::submit_sm, status::ok, 0, message});
+    } catch (...) {
+      release_slot();  // not representable: nothing took the slot
+      throw;
+    }
     co_await await_response(*waiter);
     if (waiter->unreadable) {
       co_return submit_result{outcome::in_doubt, status::ok, {}, *waiter->unreadable};
@@ -608,13 +552,13 @@ void session::fail_pending() {
   // Waking each waiter without a response hands its request back as not sent.
   for (auto& [seq, p] : pending_) p->timer.cancel();
   pending_.clear();
-  window_signal_.cancel();
+  wake_waiters();
 }
 
 net::awaitable<void> session::stop(std::chrono::milliseconds drain) {
   auto self = shared_from_this();
   stopping_ = true;
-  window_signal_.cancel();
+  wake_waiters();
   backoff_timer_.cancel();
   const auto until = clock::now() + drain;
   net::steady_timer poll(executor_);
@@ -622,7 +566,7 @@ net::awaitable<void> session::stop(std::chrono::milliseconds drain) {
     poll.expires_after(std::chrono::milliseconds(10));
     co_await wait(poll);
   }
-  if (auto l = link_; l && !l->closed && state_ == session_state::bound) {
+  if (auto l = link_; l && !l->closed() && state_ == session_state::bound) {
     set_state(session_state::unbinding);
     auto answer = send_request(l, pdu{command::unbind, status::ok, 0, empty_body{}});
     answer->timer.expires_after(

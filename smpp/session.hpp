@@ -1,8 +1,9 @@
 // The ESME side of one SMPP bind: connect, bind, keep alive, window, reconnect.
 //
-// Everything runs as C++20 coroutines on one executor (no locks): a reader that decodes and
-// routes PDUs, a writer woken by a timer, a keep-alive loop, and the callers' submits, each
-// waiting on its own deadline timer. A session never throws at its callers: a submit comes
+// Everything runs as C++20 coroutines on one executor (no locks): the link's reader and
+// bounded writer (smpp/connection.hpp), a keep-alive loop, and the callers' submits, each
+// waiting on its own timer: for a window slot (first come, first served), then for its
+// response. A session never throws at its callers: a submit comes
 // back with what is known of it — accepted, rejected, never sent, sent but unanswered, or
 // answered unreadably (in doubt) — and the caller decides what may be sent again.
 #pragma once
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -128,18 +130,24 @@ class session : public std::enable_shared_from_this<session> {
  private:
   struct link;
   struct pending;
+  struct slot_waiter;
 
   net::awaitable<void> run();
   // Coroutines here take references to objects their caller keeps alive while awaiting
   // (GCC 12 mishandles temporaries passed by value to a coroutine inside co_await).
   net::awaitable<bool> connect_and_bind(const std::shared_ptr<link>& l);
   net::awaitable<void> serve(const std::shared_ptr<link>& l);
-  net::awaitable<void> writer(std::shared_ptr<link> l);
   net::awaitable<void> keep_alive(std::shared_ptr<link> l);
   net::awaitable<void> handle_deliver(std::shared_ptr<link> l, pdu request);
   std::shared_ptr<pending> send_request(const std::shared_ptr<link>& l, pdu p);
   net::awaitable<void> await_response(pending& waiter);
   net::awaitable<void> pace(const std::string& sender);
+  /// Takes a window slot (a reservation, until the request is written) once bound, in the
+  /// order submits asked; false when `until` passes or the session stops first.
+  net::awaitable<bool> take_slot(std::chrono::steady_clock::time_point until);
+  [[nodiscard]] bool slot_free() const;
+  void release_slot();  // a slot freed: the longest waiter gets it
+  void wake_waiters();  // the state changed: every waiter looks again
   void handle(const std::shared_ptr<link>& l, pdu p);
   void send(const std::shared_ptr<link>& l, const pdu& p);
   void fail_pending();
@@ -158,7 +166,9 @@ class session : public std::enable_shared_from_this<session> {
   std::uint32_t inflight_mo_ = 0;
   std::shared_ptr<link> link_;
   std::unordered_map<std::uint32_t, std::shared_ptr<pending>> pending_;
-  net::steady_timer window_signal_;  // cancelled when a slot frees or the state changes
+  std::list<slot_waiter*> waiting_;  // submits waiting for a window slot, oldest first
+  std::uint32_t reserved_ = 0;       // slots taken by submits not written yet
+  std::uint32_t promised_ = 0;       // slots given to woken waiters not yet running
   net::steady_timer backoff_timer_;
   std::string label_;
   token_bucket rate_;

@@ -1,4 +1,5 @@
 #include "store/listener.hpp"
+#include "logging/component.hpp"
 
 #include <unistd.h>
 
@@ -18,11 +19,7 @@ namespace smsgw::store {
 namespace {
 
 spdlog::logger& log() {
-  static const auto logger = [] {
-    auto l = spdlog::default_logger()->clone("listener");
-    spdlog::register_logger(l);
-    return l;
-  }();
+  static const auto logger = logging::component("listener");
   return *logger;
 }
 

@@ -93,21 +93,32 @@ class loopback {
   }
 
   std::future<submit_result> submit(const std::shared_ptr<session>& s,
-                                    const std::string& from = "4040") {
+                                    const std::string& from = "4040",
+                                    const std::string& to = "61400000001",
+                                    std::chrono::steady_clock::time_point deadline =
+                                        std::chrono::steady_clock::time_point::max()) {
     return net::co_spawn(
         io_,
-        [s, from]() -> net::awaitable<submit_result> {
+        [s, from, to, deadline]() -> net::awaitable<submit_result> {
           smpp::sm_body b;
           b.source = {0, 1, from};
-          b.destination = {1, 1, "61400000001"};
+          b.destination = {1, 1, to};
           b.short_message = "hello";
-          co_return co_await s->submit(b);
+          co_return co_await s->submit(b, deadline);
         },
         net::use_future);
   }
 
   bool bound(const std::shared_ptr<session>& s) {
     return on_io([s] { return s->state() == smpp::session_state::bound; });
+  }
+
+  /// A transceiver with `window`, once bound (nullptr if it never binds).
+  std::shared_ptr<session> start_bound(std::uint32_t window) {
+    auto o = options();
+    o.window = window;
+    auto s = start(o);
+    return harness::eventually([&] { return bound(s); }) ? s : nullptr;
   }
 
   sim::smsc& sim() { return *sim_; }
@@ -278,10 +289,8 @@ TEST(SmppSession, WindowBoundsOutstandingRequests) {
   sim::smsc_options o;
   o.response_delay = 100ms;
   loopback lb(o);
-  auto opts = lb.options();
-  opts.window = 2;
-  auto s = lb.start(opts);
-  ASSERT_TRUE(harness::eventually([&] { return lb.bound(s); }));
+  auto s = lb.start_bound(2);
+  ASSERT_TRUE(s);
   std::vector<std::future<submit_result>> all;
   for (int i = 0; i < 6; ++i) all.push_back(lb.submit(s));
   std::size_t most = 0;
@@ -292,6 +301,40 @@ TEST(SmppSession, WindowBoundsOutstandingRequests) {
   for (auto& f : all) EXPECT_EQ(f.get().what, submit_result::outcome::accepted);
   EXPECT_LE(most, 2U);
   EXPECT_GE(most, 1U);
+}
+
+TEST(SmppSession, WaitingSubmitsGetTheWindowInTheOrderTheyAsked) {
+  loopback lb;
+  auto s = lb.start_bound(2);
+  ASSERT_TRUE(s);
+  // Hundreds wait on a window of two: each freed slot goes to the longest waiter.
+  constexpr int count = 300;
+  std::vector<std::future<submit_result>> all;
+  for (int i = 0; i < count; ++i)
+    all.push_back(lb.submit(s, "4040", std::to_string(61400000000 + i)));
+  for (auto& f : all) ASSERT_EQ(f.get().what, submit_result::outcome::accepted);
+  const auto seen = lb.sim().submits();
+  ASSERT_EQ(seen.size(), std::size_t{count});
+  for (int i = 0; i < count; ++i) {
+    EXPECT_EQ(seen[static_cast<std::size_t>(i)].destination, std::to_string(61400000000 + i));
+  }
+}
+
+TEST(SmppSession, ASubmitWhoseDeadlinePassesWhileWaitingLeavesItsPlaceInLine) {
+  sim::smsc_options o;
+  o.response_delay = 300ms;
+  loopback lb(o);
+  auto s = lb.start_bound(1);
+  ASSERT_TRUE(s);
+  auto first = lb.submit(s, "4040", "61400000001");
+  auto hurried = lb.submit(s, "4040", "61400000002", std::chrono::steady_clock::now() + 100ms);
+  auto patient = lb.submit(s, "4040", "61400000003");
+  EXPECT_EQ(hurried.get().what, submit_result::outcome::not_sent);
+  EXPECT_EQ(first.get().what, submit_result::outcome::accepted);
+  EXPECT_EQ(patient.get().what, submit_result::outcome::accepted);
+  const auto seen = lb.sim().submits();
+  ASSERT_EQ(seen.size(), 2U);
+  EXPECT_EQ(seen[1].destination, "61400000003");
 }
 
 TEST(SmppSession, PerSenderRateSpacesOneSenderButNotOthers) {

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
-#include <deque>
 #include <list>
 #include <optional>
 #include <unordered_map>
@@ -20,8 +19,9 @@
 
 #include "smpp/codec.hpp"
 #include "smpp/concat.hpp"
-#include "smpp/stream.hpp"
+#include "smpp/connection.hpp"
 #include "smpp/text.hpp"
+#include "logging/component.hpp"
 
 namespace smsgw::sim {
 namespace {
@@ -30,11 +30,7 @@ using net::ip::tcp;
 using clock = std::chrono::steady_clock;
 
 spdlog::logger& log() {
-  static const auto logger = [] {
-    auto l = spdlog::default_logger()->clone("smsc-sim");
-    spdlog::register_logger(l);
-    return l;
-  }();
+  static const auto logger = logging::component("smsc-sim");
   return *logger;
 }
 
@@ -61,35 +57,23 @@ smpp::sm_body receipt_for(const received_submit& r) {
 }  // namespace
 
 struct smsc::client {
-  explicit client(tcp::socket s)
-      : io(std::move(s)), write_signal(io.socket.get_executor(), clock::time_point::max()) {}
-  void close() {
-    closed = true;
-    boost::system::error_code ignored;
-    io.socket.close(ignored);
-    write_signal.cancel();
-  }
-  void send(const smpp::pdu& p) { send_bytes(smpp::encode(p)); }
-  void send_bytes(std::vector<std::uint8_t> bytes) {
-    if (closed) return;
-    write_queue.push_back(std::move(bytes));
-    write_signal.cancel();
-  }
+  client(tcp::socket s, std::chrono::milliseconds write_timeout)
+      : conn(std::make_shared<smpp::connection>(std::move(s), write_timeout, "smsc-sim")) {}
+  void close() { conn->close(); }
+  [[nodiscard]] bool closed() const { return conn->closed(); }
+  void send(const smpp::pdu& p) { conn->send(p); }
+  void send_bytes(std::vector<std::uint8_t> bytes) { conn->send_bytes(std::move(bytes)); }
   struct waiter {
     explicit waiter(const net::any_io_executor& ex) : timer(ex) {}
     net::steady_timer timer;
     std::optional<smpp::pdu> response;
   };
-  smpp::stream io;
-  net::steady_timer write_signal;
-  std::deque<std::vector<std::uint8_t>> write_queue;
-  std::vector<std::uint8_t> read_buffer;
+  std::shared_ptr<smpp::connection> conn;
   std::unordered_map<std::uint32_t, std::shared_ptr<waiter>> waiting;
   std::string system_id;
   std::uint32_t bind_id = 0;
   std::uint32_t pdus_received = 0;
   bool bound = false;
-  bool closed = false;
   std::uint32_t sequence = 0;
 };
 
@@ -175,7 +159,7 @@ net::awaitable<void> smsc::accept_loop() {
         co_await impl_->acceptor.async_accept(net::redirect_error(net::use_awaitable, ec));
     if (ec) co_return;
     s.set_option(tcp::no_delay(true), ec);
-    auto c = std::make_shared<client>(std::move(s));
+    auto c = std::make_shared<client>(std::move(s), options_.response_timeout);
     impl_->clients.push_back(c);
     net::co_spawn(
         executor_, [self, c] { return self->serve(c); }, net::detached);
@@ -185,7 +169,7 @@ net::awaitable<void> smsc::accept_loop() {
 net::awaitable<void> smsc::serve(std::shared_ptr<client> c) {
   auto self = shared_from_this();
   if (tls_context_) {
-    auto& tls = c->io.start_tls(*std::static_pointer_cast<net::ssl::context>(tls_context_));
+    auto& tls = c->conn->io().start_tls(*std::static_pointer_cast<net::ssl::context>(tls_context_));
     boost::system::error_code ec;
     co_await tls.async_handshake(net::ssl::stream_base::server,
                                  net::redirect_error(net::use_awaitable, ec));
@@ -196,52 +180,21 @@ net::awaitable<void> smsc::serve(std::shared_ptr<client> c) {
       co_return;
     }
   }
-  // Writer: flushes the queue whenever it is signalled.
-  net::co_spawn(
-      executor_,
-      [c]() -> net::awaitable<void> {
-        std::vector<std::uint8_t> batch;
-        while (!c->closed) {
-          if (c->write_queue.empty()) {
-            co_await wait(c->write_signal);
-            continue;
-          }
-          batch.clear();
-          for (auto& b : c->write_queue) batch.insert(batch.end(), b.begin(), b.end());
-          c->write_queue.clear();
-          boost::system::error_code ec;
-          co_await c->io.write(net::buffer(batch), ec);
-          if (ec) c->close();
-        }
-      },
-      net::detached);
-
-  std::array<std::uint8_t, 16384> chunk{};
-  while (!c->closed) {
-    const auto f = smpp::check_frame(c->read_buffer);
-    if (f.state == smpp::frame_state::malformed) break;
-    if (f.state == smpp::frame_state::complete) {
-      auto decoded = smpp::decode(std::span(c->read_buffer).first(f.size));
-      c->read_buffer.erase(c->read_buffer.begin(),
-                           c->read_buffer.begin() + static_cast<std::ptrdiff_t>(f.size));
-      ++c->pdus_received;
-      if (frozen_) continue;  // a dead peer: reads everything, answers nothing
-      if (decoded) {
-        handle(c, std::move(*decoded));
-      } else if (!smpp::is_response(decoded.error().hdr.command_id)) {
-        c->send(smpp::error_response(decoded.error()));
-      }
-      if (options_.drop_after_pdus != 0 && c->pdus_received >= options_.drop_after_pdus) {
-        log().info("dropping connection after pdus={}", c->pdus_received);
-        break;
-      }
-      continue;
+  smpp::connection::start(c->conn);
+  while (!c->closed()) {
+    auto in = co_await c->conn->read();
+    if (in.what == smpp::inbound::kind::closed) break;
+    ++c->pdus_received;
+    if (frozen_) continue;  // a dead peer: reads everything, answers nothing
+    if (in.what == smpp::inbound::kind::pdu) {
+      handle(c, std::move(in.message));
+    } else if (!smpp::is_response(in.error.hdr.command_id)) {
+      c->send(smpp::error_response(in.error));
     }
-    boost::system::error_code ec;
-    const auto n = co_await c->io.read_some(net::buffer(chunk), ec);
-    if (ec) break;
-    c->read_buffer.insert(c->read_buffer.end(), chunk.begin(),
-                          chunk.begin() + static_cast<std::ptrdiff_t>(n));
+    if (options_.drop_after_pdus != 0 && c->pdus_received >= options_.drop_after_pdus) {
+      log().info("dropping connection after pdus={}", c->pdus_received);
+      break;
+    }
   }
   if (c->bound) {
     const std::lock_guard lock(mutex_);
@@ -375,7 +328,7 @@ net::awaitable<void> smsc::answer_submit(std::shared_ptr<client> c, smpp::pdu p)
 
 std::shared_ptr<smsc::client> smsc::receiving_client() const {
   for (const auto& c : impl_->clients) {
-    if (c->bound && !c->closed && c->bind_id != smpp::command::bind_transmitter) return c;
+    if (c->bound && !c->closed() && c->bind_id != smpp::command::bind_transmitter) return c;
   }
   return nullptr;
 }
