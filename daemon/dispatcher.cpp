@@ -11,16 +11,13 @@
 
 #include "smpp/concat.hpp"
 #include "smpp/text.hpp"
+#include "logging/component.hpp"
 
 namespace smsgw::daemon {
 namespace {
 
 spdlog::logger& log() {
-  static const auto logger = [] {
-    auto l = spdlog::default_logger()->clone("dispatcher");
-    spdlog::register_logger(l);
-    return l;
-  }();
+  static const auto logger = logging::component("dispatcher");
   return *logger;
 }
 
@@ -133,13 +130,45 @@ void dispatcher::send_now(std::vector<store::outbox_row> rows) {
 }
 
 std::size_t dispatcher::capacity() const {
+  // Enough rows per bind to keep its window full while the next claim and the outcomes are
+  // in the store, and no more than it sends in claim_ahead: the rows wait their turn in the
+  // session (first come, first served), and a row that waits past its deadline goes back.
   std::size_t total = 0;
+  const auto ahead = std::chrono::duration<double>(claim_ahead).count();
   for (const auto& s : sessions_) {
-    if (s->can_submit() && s->state() == smpp::session_state::bound) {
-      total += std::size_t{2} * s->options().window;
+    if (!s->can_submit() || s->state() != smpp::session_state::bound) continue;
+    const auto& o = s->options();
+    const std::size_t window = std::max<std::uint32_t>(o.window, 1);
+    double rate = o.throughput;
+    if (rate == 0) {
+      const auto it = rates_.find(o.name);
+      rate = it == rates_.end() ? 0 : it->second.per_second;
     }
+    const auto wanted = static_cast<std::size_t>(rate * ahead);
+    total += std::clamp<std::size_t>(wanted, 16 * window, max_claimed_per_bind);
   }
   return total;
+}
+
+void dispatcher::count_accepted(const std::string& bind) {
+  // Measured over periods of at least a second, each half of the estimate.
+  auto& r = rates_[bind];
+  const auto now = clock::now();
+  if (r.count == 0 && r.since == clock::time_point{}) r.since = now;
+  ++r.count;
+  const std::chrono::duration<double> elapsed = now - r.since;
+  if (elapsed >= std::chrono::seconds(1)) {
+    const double measured = static_cast<double>(r.count) / elapsed.count();
+    r.per_second = r.per_second == 0 ? measured : (r.per_second + measured) / 2;
+    r.count = 0;
+    r.since = now;
+  }
+}
+
+bool dispatcher::room_to_claim() const {
+  // Claims in batches: once half the capacity is free, not at every finished row.
+  const auto cap = capacity();
+  return cap > 0 && in_flight_ <= cap / 2;
 }
 
 bool dispatcher::lease_allows(const smpp::session& s) const {
@@ -216,12 +245,11 @@ net::awaitable<void> dispatcher::claim_loop() {
   const auto idle = std::chrono::duration_cast<std::chrono::milliseconds>(lease_ / 6);
   while (!stopping_) {
     // Claims as long as rows come back: a full claim means more are due, and the loop is
-    // woken as soon as sends finish and free capacity; otherwise it sleeps until woken, its
-    // next retry is due, or the idle wait ends. Whatever says rows wait while there is no
-    // capacity (a wake-up, a retry due) sets `more_due_`, so the next finished send wakes it.
+    // woken as soon as sends finishing free half the capacity; otherwise it sleeps until
+    // woken, its next retry is due, or the idle wait ends. Whatever says rows wait while
+    // there is no room (a wake-up, a retry due) sets `more_due_`, so finished sends wake it.
     const bool woken = std::exchange(woken_, false);
-    const std::size_t cap = capacity();
-    if (cap > in_flight_) {
+    if (room_to_claim()) {
       if (next_retry_ <= clock::now()) next_retry_ = clock::time_point::max();
       std::vector<std::string> binds;
       for (const auto& s : sessions_) {
@@ -229,7 +257,7 @@ net::awaitable<void> dispatcher::claim_loop() {
           binds.push_back(s->options().name);
       }
       try {
-        const int limit = static_cast<int>(cap - in_flight_);
+        const int limit = static_cast<int>(capacity() - in_flight_);
         const auto started = clock::now();
         int locked = 0;
         auto rows = co_await db_.run([&binds, limit, &locked, this](pqxx::connection& c) {
@@ -250,7 +278,7 @@ net::awaitable<void> dispatcher::claim_loop() {
     } else if (woken || next_retry_ <= clock::now()) {
       more_due_ = true;
     }
-    if ((more_due_ && capacity() > in_flight_) || woken_) continue;
+    if ((more_due_ && room_to_claim()) || woken_) continue;
     const auto now = clock::now();
     auto wait = idle;
     if (next_retry_ > now) {
@@ -292,8 +320,8 @@ net::awaitable<bool> dispatcher::record(store::id row, const change& c) {
 net::awaitable<bool> dispatcher::record_batched(pending_accept& p) {
   auto self = shared_from_this();
   accepted_.push_back(&p);
-  if (!recording_) {
-    recording_ = true;
+  if (recorders_ < max_recorders) {
+    ++recorders_;
     net::co_spawn(
         executor_, [self] { return self->recorder(); }, net::detached);
   }
@@ -306,7 +334,9 @@ net::awaitable<bool> dispatcher::record_batched(pending_accept& p) {
 
 net::awaitable<void> dispatcher::recorder() {
   auto self = shared_from_this();
-  // While one batch is in the store the next gathers: the batch size follows the load.
+  // While a batch is in the store the next gathers, and up to max_recorders batches are in
+  // the store at once (on different connections, their rows disjoint): the batch size
+  // follows the load, and the store's commits overlap.
   while (!accepted_.empty()) {
     std::vector<pending_accept*> batch;
     batch.swap(accepted_);
@@ -325,7 +355,7 @@ net::awaitable<void> dispatcher::recorder() {
     }
     recorded_.cancel();
   }
-  recording_ = false;
+  --recorders_;
 }
 
 net::awaitable<void> dispatcher::send(store::outbox_row row) {
@@ -334,7 +364,7 @@ net::awaitable<void> dispatcher::send(store::outbox_row row) {
     dispatcher& d;
     ~done_guard() {
       --d.in_flight_;
-      if (d.more_due_) d.wake_.cancel();  // capacity for rows that are waiting
+      if (d.more_due_ && d.room_to_claim()) d.wake_.cancel();  // room for rows that wait
     }
   } guard{*this};
 
@@ -362,6 +392,7 @@ net::awaitable<void> dispatcher::send(store::outbox_row row) {
     while (kept && next < parts) {
       r = co_await s->submit(submits[static_cast<std::size_t>(next)], deadline);
       if (r.what != outcome::accepted) break;
+      count_accepted(s->options().name);
       ids.push_back(r.message_id);
       ++next;
       // Each part at once (with the parts of other rows accepted meanwhile): a retry

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -52,9 +53,21 @@ class dispatcher : public std::enable_shared_from_this<dispatcher> {
 
   /// The longest a send may wait to write its submits; the lease is a multiple of it.
   static constexpr std::chrono::seconds send_budget{30};
+  /// Batches of outcomes recorded at once, on as many pooled connections.
+  static constexpr int max_recorders = 2;
+  /// Rows claimed for one bind: as many as it accepts in `claim_ahead` at its measured rate
+  /// (or its configured throughput), at least 16 windows and at most max_claimed_per_bind.
+  static constexpr std::chrono::milliseconds claim_ahead{250};
+  static constexpr std::size_t max_claimed_per_bind = 5000;
 
  private:
   using change = std::function<bool(pqxx::transaction_base&)>;
+  /// Parts a bind had accepted per second, over about the last second.
+  struct bind_rate {
+    std::chrono::steady_clock::time_point since{};
+    std::size_t count = 0;
+    double per_second = 0;
+  };
   /// An accepted part waiting for the recorder, with its answer.
   struct pending_accept {
     store::accepted_part part;
@@ -71,6 +84,8 @@ class dispatcher : public std::enable_shared_from_this<dispatcher> {
   net::awaitable<void> recorder();
   std::shared_ptr<smpp::session> session_for(const store::outbox_row& row) const;
   [[nodiscard]] std::size_t capacity() const;
+  [[nodiscard]] bool room_to_claim() const;
+  void count_accepted(const std::string& bind);
   [[nodiscard]] bool lease_allows(const smpp::session& s) const;
 
   net::any_io_executor executor_;
@@ -79,7 +94,8 @@ class dispatcher : public std::enable_shared_from_this<dispatcher> {
   std::string claimer_;
   store::delivery_policy policy_;
   std::vector<std::shared_ptr<smpp::session>> sessions_;
-  std::vector<std::string> served_;  // names of the binds that can submit
+  std::vector<std::string> served_;                   // names of the binds that can submit
+  std::unordered_map<std::string, bind_rate> rates_;  // by bind name
   std::chrono::seconds lease_{120};
   std::chrono::steady_clock::time_point lease_until_{};  // as this daemon can be sure of it
   std::size_t in_flight_ = 0;
@@ -90,8 +106,8 @@ class dispatcher : public std::enable_shared_from_this<dispatcher> {
   net::steady_timer wake_;
   net::steady_timer lease_timer_;
   std::vector<pending_accept*> accepted_;  // waiting for the recorder
-  bool recording_ = false;
-  net::steady_timer recorded_;  // cancelled after each batch: its waiters look at `done`
+  int recorders_ = 0;                      // batches in the store now (at most max_recorders)
+  net::steady_timer recorded_;             // cancelled after each batch: its waiters look at `done`
   std::atomic<std::int64_t> pending_{0};
   std::atomic<std::int64_t> unserved_{0};
   std::atomic<double> oldest_due_{0};

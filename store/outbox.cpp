@@ -63,6 +63,17 @@ void settle(pqxx::transaction_base& t, const std::vector<std::string>& rows, boo
       ids);
 }
 
+// The claim and the outcomes touch rows named by key, or the head of the pending index.
+// Right after a group send queued 100,000 rows the table's statistics still describe the
+// outbox as it was, and the planner, expecting a handful of rows, scanned every pending row
+// and sorted them (on disk) for every claim and every batch of outcomes. Their transactions
+// plan with keyed access only.
+void plan_by_key(pqxx::transaction_base& t) {
+  t.exec0("SET LOCAL enable_seqscan = off");
+  t.exec0("SET LOCAL enable_bitmapscan = off");
+  t.exec0("SET LOCAL enable_sort = off");
+}
+
 }  // namespace
 
 void notify_queued(pqxx::transaction_base& t) {
@@ -83,6 +94,7 @@ void renew_lease(pqxx::transaction_base& t, const std::string& claimer,
 std::vector<outbox_row> claim(pqxx::transaction_base& t, const std::vector<std::string>& binds,
                               int limit, const std::string& claimer, std::chrono::seconds lease,
                               const delivery_policy& policy, int* locked) {
+  plan_by_key(t);  // the due rows in the pending index's order, never all of them sorted
   // Data-modifying CTEs run whether or not they are read: the lease is renewed first.
   const auto rows = t.exec_params(
       "WITH lease AS ("
@@ -142,14 +154,21 @@ std::vector<bool> record_accepted(pqxx::transaction_base& t,
     binds.push_back(a.bind);
     claimed_at.push_back(a.claimed_at);
   }
+  plan_by_key(t);
   // One statement for the parts of every row still claimed; `n` says which entries those are.
+  // Its parts are disjoint: a row's parts are recorded one at a time, and a row's first part
+  // (pinned) is never its last when it pins.
   const auto recorded = t.exec_params(
       "WITH input AS ("
       "  SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[], $5::text[], "
       "                       $7::text[]) "
       "    WITH ORDINALITY AS u(id, part, parts, smsc_id, bind, claimed_at, n)), "
+      // Each input row looks up its outbox row by id (LATERAL, and LIMIT keeps the planner
+      // from flattening it back into a join that reads every pending row).
       "mine AS ("
-      "  SELECT i.* FROM input i JOIN outbox o ON o.id = i.id "
+      "  SELECT i.* FROM input i CROSS JOIN LATERAL ("
+      "    SELECT o.status, o.claimed_by, o.claimed_at FROM outbox o WHERE o.id = i.id "
+      "    LIMIT 1) o "
       "  WHERE $6::text IS NULL OR (o.status = 'submitting' AND o.claimed_by = $6 "
       "                             AND o.claimed_at = i.claimed_at::timestamptz)), "
       "recorded AS ("
@@ -165,37 +184,39 @@ std::vector<bool> record_accepted(pqxx::transaction_base& t,
       "    receipt_error = CASE WHEN s.smsc_message_id = excluded.smsc_message_id "
       "                         AND s.bind = excluded.bind THEN s.receipt_error END, "
       "    receipt_at = CASE WHEN s.smsc_message_id = excluded.smsc_message_id "
-      "                      AND s.bind = excluded.bind THEN s.receipt_at END), "
+      "                      AND s.bind = excluded.bind THEN s.receipt_at END "
+      "  RETURNING s.outbox_id, s.xmax::text <> '0' AS again), "
       // A long message stays on the bind of its first part: another bind could split it
       // otherwise (reference width, message_payload), and its parts would not fit together.
       "pinned AS ("
       "  UPDATE outbox o SET bind = m.bind FROM mine m "
-      "  WHERE o.id = m.id AND m.part = 1 AND m.parts > 1 AND o.bind IS NULL) "
-      "SELECT n, id, parts, part = parts FROM mine",
+      "  WHERE o.id = m.id AND m.part = 1 AND m.parts > 1 AND o.bind IS NULL), "
+      // Parts past the last belong to an earlier try that split the text otherwise (the ANY
+      // keeps it an index scan whatever join the planner picks).
+      "trimmed AS ("
+      "  DELETE FROM outbox_submits s USING mine m "
+      "  WHERE s.outbox_id = ANY($1::bigint[]) AND s.outbox_id = m.id AND m.part = m.parts "
+      "    AND s.part > m.parts), "
+      "submitted AS ("
+      "  UPDATE outbox o SET status = 'submitted', smsc_status = 0, error = NULL, "
+      "    updated_at = now(), smsc_message_id = CASE WHEN m.part = 1 THEN m.smsc_id ELSE ("
+      "      SELECT s.smsc_message_id FROM outbox_submits s "
+      "      WHERE s.outbox_id = m.id AND s.part = 1) END "
+      "  FROM mine m WHERE o.id = m.id AND m.part = m.parts) "
+      // Receipts decide a row only if one can be there already: an earlier part's, or a
+      // part recorded again.
+      "SELECT m.n, m.id, m.part = m.parts AND (m.parts > 1 OR m.id IN ("
+      "  SELECT outbox_id FROM recorded WHERE again)) "
+      "FROM mine m",
       array_literal(rows), array_literal(parts), array_literal(totals), array_literal(smsc_ids),
       array_literal(binds), claimer, array_literal(claimed_at));
   std::vector<bool> kept(accepted.size(), false);
-  std::vector<std::string> last_rows, last_totals;
+  std::vector<std::string> to_settle;
   for (const auto& r : recorded) {
     kept[r[0].as<std::size_t>() - 1] = true;
-    if (r[3].as<bool>()) {
-      last_rows.push_back(r[1].as<std::string>());
-      last_totals.push_back(r[2].as<std::string>());
-    }
+    if (r[2].as<bool>()) to_settle.push_back(r[1].as<std::string>());
   }
-  if (last_rows.empty()) return kept;
-  // Parts past the last belong to an earlier try that split the text otherwise.
-  t.exec_params0(
-      "DELETE FROM outbox_submits s USING unnest($1::bigint[], $2::int[]) AS u(id, parts) "
-      "WHERE s.outbox_id = u.id AND s.part > u.parts",
-      array_literal(last_rows), array_literal(last_totals));
-  t.exec_params0(
-      "UPDATE outbox o SET status = 'submitted', smsc_status = 0, error = NULL, "
-      "  updated_at = now(), smsc_message_id = s.smsc_message_id "
-      "FROM outbox_submits s "
-      "WHERE o.id = ANY($1::bigint[]) AND s.outbox_id = o.id AND s.part = 1",
-      array_literal(last_rows));
-  settle(t, last_rows, false);  // receipts of earlier parts may have come already
+  if (!to_settle.empty()) settle(t, to_settle, false);
   return kept;
 }
 

@@ -76,8 +76,9 @@ struct accepted_part {
   std::string claimed_at;  ///< the claim it belongs to (claim_ref::at), with `claimer` below
 };
 
-/// record_accepted for the parts of several rows at once (a statement per kind of change,
-/// whatever their number); per entry, whether its claim by `claimer` still held its row.
+/// record_accepted for the parts of several rows at once (one statement whatever their
+/// number, and a second for the rows whose receipts may already decide them); per entry,
+/// whether its claim by `claimer` still held its row.
 std::vector<bool> record_accepted(pqxx::transaction_base& t,
                                   const std::vector<accepted_part>& accepted,
                                   const std::optional<std::string>& claimer = std::nullopt);
