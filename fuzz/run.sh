@@ -23,12 +23,10 @@ cmake --build "$BUILD" --target "${TARGETS[@]}" -j"$JOBS"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-failed=()
-for t in "${TARGETS[@]}"; do
-  corpus=$BUILD/corpus/$t
-  log=$BUILD/logs/$t.log
+# fuzz_one TARGET: runs it, then prints its line; the status says whether it crashed.
+fuzz_one() {
+  local t=$1 corpus=$BUILD/corpus/$1 log=$BUILD/logs/$1.log
   mkdir -p "$corpus" "$BUILD/artifacts" "$BUILD/logs"
-  say "fuzzing $t for ${SECONDS_EACH}s"
   # New inputs go to the first directory only: the committed seeds stay as they are.
   if "$BUILD/fuzz/$t" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$BUILD/artifacts/$t-" \
@@ -39,13 +37,28 @@ for t in "${TARGETS[@]}"; do
     printf '%-14s ok     %ss  %s runs  %s exec/s  coverage %s  corpus %s\n' "$t" \
       "$SECONDS_EACH" "${runs:-?}" "${rate:-?}" "${cov:-?}" "$(find "$corpus" -type f | wc -l)"
   else
-    failed+=("$t")
     printf '%-14s FAILED (log: %s)\n' "$t" "$log"
     grep -E '^(==[0-9]+== ?ERROR|SUMMARY|fuzz property failed|unexpected exception|.*runtime error)' \
       "$log" | head -5 || true
     grep -E '^artifact_prefix|Test unit written to' "$log" || true
+    return 1
   fi
+}
+
+# Each target is one process on one core: JOBS of them at a time.
+say "fuzzing ${#TARGETS[@]} targets for ${SECONDS_EACH}s each, $JOBS at a time"
+results=$(mktemp -d)
+for t in "${TARGETS[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
+  (fuzz_one "$t" >"$results/$t.out" 2>&1 || touch "$results/$t.failed") &
 done
+wait
+failed=()
+for t in "${TARGETS[@]}"; do
+  cat "$results/$t.out"
+  [ -e "$results/$t.failed" ] && failed+=("$t")
+done
+rm -rf "$results"
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "fuzz/run.sh: crashes in ${failed[*]}" >&2
