@@ -156,7 +156,7 @@ struct application::impl {
     return true;
   }
 
-  [[nodiscard]] bool ready() const { return store_up && binds_bound(); }
+  [[nodiscard]] bool ready() const { return store_up; }
 
   void check_ready() {
     if (!ready_fired && ready()) {
@@ -187,6 +187,7 @@ struct application::impl {
   std::vector<std::shared_ptr<smpp::session>> sessions;
   std::shared_ptr<store::listener> outbox_listener;  // wakes the dispatcher for queued sends
   std::function<void()> on_ready;
+  std::function<void()> on_status;
   bool store_up = false;
   bool ready_fired = false;
   bool stopping = false;
@@ -204,8 +205,14 @@ application::~application() {
 void application::on_ready(std::function<void()> callback) {
   impl_->on_ready = std::move(callback);
 }
+void application::on_status_change(std::function<void()> callback) {
+  impl_->on_status = std::move(callback);
+}
 bool application::ready() const {
   return impl_->ready();
+}
+bool application::binds_bound() const {
+  return impl_->binds_bound();
 }
 std::string application::status() const {
   return impl_->status();
@@ -216,12 +223,6 @@ std::uint16_t application::admin_port() const {
 
 net::awaitable<void> application::start() {
   auto& m = *impl_;
-  for (const auto& b : m.cfg.smsc) {
-    if (b.mode != config::bind_mode::transceiver) {
-      throw std::runtime_error("smsc " + b.name +
-                               ": bind_mode receiver_transmitter is not served yet");
-    }
-  }
   const auto listen = config::parse_endpoint(m.cfg.admin_port.listen);
   if (!listen)
     throw std::invalid_argument("admin.listen is not host:port: " + m.cfg.admin_port.listen);
@@ -264,7 +265,7 @@ net::awaitable<void> application::start() {
           m.io.get_executor(), std::move(options),
           [&m, &b](const smpp::sm_body& d) { return m.inbound.on_deliver(b.name, d); });
       s->on_state_change([&m](smpp::session_state state) {
-        m.check_ready();
+        if (m.ready_fired && m.on_status) m.on_status();
         if (state == smpp::session_state::bound) m.out->wake();  // rows may wait for it
       });
       m.sessions.push_back(s);

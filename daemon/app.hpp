@@ -32,11 +32,17 @@ class application {
   /// Stops taking work, drains submits in flight for up to `drain`, unbinds, closes.
   net::awaitable<void> stop(std::chrono::milliseconds drain);
 
-  /// Called once, when the store is migrated and every bind is bound.
+  /// Called once, when the store is migrated and the admin port listens (systemd's
+  /// READY=1): a carrier that cannot be reached at boot must not hold the daemon back, nor
+  /// get it restarted in a loop; the binds come up on their own and report in status().
   void on_ready(std::function<void()> callback);
+  /// Called after every bind state change once ready (systemd's STATUS=).
+  void on_status_change(std::function<void()> callback);
 
-  /// True once the store is migrated and every bind is bound.
+  /// True once the store is migrated and the admin port listens.
   [[nodiscard]] bool ready() const;
+  /// True while every bind (both sessions of a receiver_transmitter bind) is bound.
+  [[nodiscard]] bool binds_bound() const;
   /// `binds up 1/1, outbox in flight 0`: for sd_notify STATUS= and logs.
   [[nodiscard]] std::string status() const;
   /// The admin port actually bound (useful when the config says port 0).

@@ -65,6 +65,7 @@ int run(const std::string& path, const config::daemon_config& cfg) {
   net::io_context ioc(1);
   daemon::application app(ioc, cfg);
   app.on_ready([&app] { daemon::notify::ready(app.status()); });
+  app.on_status_change([&app] { daemon::notify::status(app.status()); });
 
   net::signal_set hangups(ioc, SIGHUP);
   std::function<void()> on_hangup = [&] {

@@ -127,6 +127,8 @@ inbound_outcome apply_decision(pqxx::transaction_base& t, const inbound_mo& mo, 
     case action::opt_out: opt_out(c, *d.keyword); break;
     case action::keyword_help:
     case action::company_help:
+      bypass = true;  // carrier rules: HELP is always answered, to a stopped number too
+      break;
     case action::unmatched: break;
   }
   out.replies = queue_reply(c, reply, bypass, claimed_by);

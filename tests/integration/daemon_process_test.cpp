@@ -239,7 +239,7 @@ TEST_F(DaemonProcess, NotifiesReadyAnswersTheDemoServesOpsAndStopsCleanly) {
   process daemon({smsgwd_, "--config", cfg}, dir_ / "daemon.log", {notify.env()});
 
   ASSERT_TRUE(notify.wait_for("READY=1")) << read_file(dir_ / "daemon.log");
-  EXPECT_NE(notify.seen().find("STATUS=binds up 1/1"), std::string::npos) << notify.seen();
+  EXPECT_TRUE(notify.wait_for("STATUS=binds up 1/1")) << notify.seen();
   ASSERT_TRUE(eventually([&] {
     return read_file(dir_ / "sim.log").find("submit_sm from=4040 to=61400000009") !=
            std::string::npos;
@@ -285,6 +285,36 @@ TEST_F(DaemonProcess, NotifiesReadyAnswersTheDemoServesOpsAndStopsCleanly) {
   const auto log = read_file(dir_ / "daemon.log");
   EXPECT_NE(log.find("unbound bind=sim answered=true"), std::string::npos) << log;
   EXPECT_EQ(log.find("correct horse"), std::string::npos);  // no secrets in logs
+  sim.signal(SIGTERM);
+  EXPECT_EQ(sim.wait(), 0);
+}
+
+TEST_F(DaemonProcess, IsReadyWhileItsCarrierIsUnreachableAndReportsTheBindWhenItComesUp) {
+  // systemd would time a start out that waits for every carrier, kill the daemon and start
+  // it again, in a loop: READY=1 comes once the store and the admin port are up.
+  test_database db;
+  const auto sim_port = free_port();  // nothing listens there yet
+  const auto admin_port = free_port();
+  const auto cfg = config(db.dsn(), sim_port, admin_port).string();
+  notify_socket notify(dir_ / "notify.sock");
+  process daemon({smsgwd_, "--config", cfg}, dir_ / "daemon.log", {notify.env()});
+  ASSERT_TRUE(notify.wait_for("READY=1")) << read_file(dir_ / "daemon.log");
+  EXPECT_NE(notify.seen().find("STATUS=binds up 0/1"), std::string::npos) << notify.seen();
+  EXPECT_NE(http_get(admin_port, "/healthz").find("200 OK"), std::string::npos);
+  const auto waiting = http_get(admin_port, "/readyz");
+  EXPECT_NE(waiting.find("503"), std::string::npos) << waiting;
+  EXPECT_NE(waiting.find(R"("store":true)"), std::string::npos) << waiting;
+  EXPECT_EQ(waiting.find(R"("state":"bound")"), std::string::npos) << waiting;
+
+  // The carrier comes up: the bind binds on its next reconnect, and says so.
+  process sim(
+      {sim_, "--port", std::to_string(sim_port), "--system-id", "smsgw", "--password", "secret"},
+      dir_ / "sim.log");
+  EXPECT_TRUE(notify.wait_for("STATUS=binds up 1/1")) << notify.seen();
+  ASSERT_TRUE(eventually(
+      [&] { return http_get(admin_port, "/readyz").find("200 OK") != std::string::npos; }));
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait(), 0) << read_file(dir_ / "daemon.log");
   sim.signal(SIGTERM);
   EXPECT_EQ(sim.wait(), 0);
 }

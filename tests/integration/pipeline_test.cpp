@@ -77,6 +77,30 @@ TEST(Pipeline, OptInIsCommittedBeforeTheResponseAndTheReplyReachesTheSmsc) {
             submit.message_id);
 }
 
+TEST(Pipeline, AReceiverTransmitterBindTakesMosOnOneSessionAndSubmitsOnTheOther) {
+  test_database db;
+  seed_demo(db);
+  sim::smsc_options o;
+  o.receipts = true;
+  harness h(db.dsn(), "test", o, std::nullopt, [](config::daemon_config& c) {
+    c.smsc[0].mode = config::bind_mode::receiver_transmitter;
+  });
+  ASSERT_TRUE(h.wait_ready());  // both sessions bound
+  EXPECT_EQ(h.smsc().binds_accepted(), 2U);
+
+  const auto r = h.deliver("+61400000002", "4040", "MOVIE");  // to the receiver
+  EXPECT_TRUE(r.answered);
+  EXPECT_EQ(r.status, smpp::status::ok);
+  // The simulator refuses submit_sm on a receiver bind: an accepted reply left by the
+  // transmitter, and its receipt, delivered on the receiver, settles the row.
+  ASSERT_TRUE(harness::eventually([&] { return h.smsc().submits().size() == 1; }));
+  EXPECT_EQ(h.smsc().submits_refused(), 0U);
+  EXPECT_EQ(h.smsc().submits().front().text, optin_text);
+  EXPECT_TRUE(harness::eventually([&] {
+    return db.scalar("SELECT status FROM outbox WHERE destination = '+61400000002'") == "delivered";
+  }));
+}
+
 TEST(Pipeline, KeywordStopHelpAndCompanyStopEachAnswerFromTheShortCode) {
   test_database db;
   seed_demo(db);

@@ -643,16 +643,19 @@ TEST_F(ApplyDecisionTest, StopFromANeverSeenNumberIsConfirmed) {
   EXPECT_EQ(out.replies[0].destination, "+61422222222");
 }
 
-TEST_F(ApplyDecisionTest, HelpIsAnsweredButNeverToASuppressedNumber) {
+TEST_F(ApplyDecisionTest, HelpIsAnsweredAlsoToASuppressedNumber) {
   const auto help = f.send("HELP", "+61433333333");  // not suppressed: answered
   ASSERT_EQ(help.replies.size(), 1U);
   EXPECT_EQ(help.replies[0].text, company_fixture::number_help);
 
+  // Carrier rules: HELP is always answered, also after STOP; it changes no consent.
   f.send("STOP");
   const auto out = f.send("help");
-  EXPECT_TRUE(out.replies.empty());
-  EXPECT_EQ(count(db, "outbox", "destination = '" + sender + "'"), 1);  // the stop confirmation
-  EXPECT_EQ(count(db, "outbox", "text = '" + std::string(company_fixture::number_help) + "'"), 1);
+  ASSERT_EQ(out.replies.size(), 1U);
+  EXPECT_EQ(out.replies[0].text, company_fixture::number_help);
+  EXPECT_EQ(query(db, "SELECT destination, bypass_suppression, status FROM outbox WHERE id = " +
+                          std::to_string(out.replies[0].row_id)),
+            (rows{{sender, "t", "submitting"}}));
   EXPECT_EQ(query(db,
                   "SELECT company_id, source, text, decision, keyword_id FROM inbound_log "
                   "WHERE id = " +
@@ -660,11 +663,14 @@ TEST_F(ApplyDecisionTest, HelpIsAnsweredButNeverToASuppressedNumber) {
             (rows{{std::to_string(f.company), sender, "help", "company_help", "<null>"}}));
 
   const auto keyword_help = f.send("MOVIE INFO");
-  EXPECT_TRUE(keyword_help.replies.empty());
+  ASSERT_EQ(keyword_help.replies.size(), 1U);
+  EXPECT_EQ(db.scalar("SELECT bypass_suppression FROM outbox WHERE id = " +
+                      std::to_string(keyword_help.replies[0].row_id)),
+            "t");
   EXPECT_EQ(db.scalar("SELECT decision FROM inbound_log WHERE id = " +
                       std::to_string(keyword_help.inbound_id)),
             "keyword_help");
-  EXPECT_EQ(count(db, "suppressions"), 1);
+  EXPECT_EQ(count(db, "suppressions"), 1);   // still stopped
   EXPECT_EQ(count(db, "consent_audit"), 1);  // the stop only
 }
 

@@ -55,7 +55,9 @@ bool harness::wait_ready(std::chrono::milliseconds timeout) {
   return eventually(
       [this] {
         auto ready = net::co_spawn(
-            io_, [this]() -> net::awaitable<bool> { co_return app_->ready(); }, net::use_future);
+            io_,
+            [this]() -> net::awaitable<bool> { co_return app_->ready() && app_->binds_bound(); },
+            net::use_future);
         return ready.get();
       },
       timeout);

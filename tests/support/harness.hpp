@@ -38,7 +38,7 @@ class harness {
   harness(const harness&) = delete;
   harness& operator=(const harness&) = delete;
 
-  /// Waits until the daemon reports ready (store migrated, bind bound).
+  /// Waits until the daemon is ready (store migrated, admin port up) and every bind bound.
   [[nodiscard]] bool wait_ready(std::chrono::milliseconds timeout = std::chrono::seconds(20));
   /// Injects an MO and waits for its deliver_sm_resp.
   sim::deliver_result deliver(const std::string& from, const std::string& to,
