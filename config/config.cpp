@@ -321,7 +321,7 @@ outbox read_outbox(const field& self) {
 
 daemon_config read_config(const field& self) {
   const map_reader r(self, {"store", "admin", "smsc", "outbox", "default_country",
-                            "reassembly_timeout", "log_level"});
+                            "reassembly_timeout", "stop_timeout", "log_level"});
   daemon_config c;
   r.required("store", c.db, read_store);
   r.optional("admin", c.admin_port, read_admin);
@@ -330,6 +330,7 @@ daemon_config read_config(const field& self) {
              text_if(is_country, "must be two upper-case letters"));
   r.optional("reassembly_timeout", c.reassembly_timeout, integer<std::chrono::seconds>(10, 86'400));
   r.optional("outbox", c.delivery, read_outbox);
+  r.optional("stop_timeout", c.stop_timeout, integer<std::chrono::seconds>(1, 300));
   r.optional("log_level", c.level, one_of(log_levels));
   return c;
 }

@@ -96,6 +96,7 @@ struct daemon_config {
   std::string default_country = "US";            ///< ISO 3166 alpha-2, for national numbers
   std::chrono::seconds reassembly_timeout{600};  ///< an incomplete multipart MO expires
   outbox delivery;
+  std::chrono::seconds stop_timeout{10};  ///< SIGTERM: drain, unbind and exit within it
   log_level level = log_level::info;
   friend bool operator==(const daemon_config&, const daemon_config&) = default;
 };

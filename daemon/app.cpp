@@ -198,8 +198,7 @@ application::application(net::io_context& ioc, config::daemon_config cfg, std::s
     : impl_(std::make_unique<impl>(ioc, std::move(cfg), std::move(instance))) {}
 
 application::~application() {
-  impl_->db.stop();
-  impl_->admin_db.stop();
+  finish();
 }
 
 void application::on_ready(std::function<void()> callback) {
@@ -293,34 +292,72 @@ net::awaitable<void> application::start() {
   m.check_ready();
 }
 
-net::awaitable<void> application::stop(std::chrono::milliseconds drain) {
+net::awaitable<void> application::stop(std::chrono::milliseconds bound) {
+  using std::chrono::steady_clock;
   auto& m = *impl_;
-  log().info("stopping drain_ms={}", drain.count());
+  const auto started = steady_clock::now();
+  const auto deadline = started + bound;
+  // The unbinds get the end of the bound; the drain before them the rest.
+  const auto drain_until =
+      deadline - std::min<std::chrono::milliseconds>(std::chrono::seconds(2), bound / 4);
+  const auto left = [](steady_clock::time_point until) {
+    return std::max(
+        std::chrono::milliseconds(0),
+        std::chrono::duration_cast<std::chrono::milliseconds>(until - steady_clock::now()));
+  };
+  const auto mos_in_hand = [&m] {
+    std::size_t n = 0;
+    for (const auto& s : m.sessions) n += s->deliveries_in_hand();
+    return n;
+  };
+  log().info("stopping bound_ms={} mos_in_hand={} submits_in_flight={}", bound.count(),
+             mos_in_hand(), m.out->in_flight());
   m.stopping = true;
   m.housekeeping.cancel();
   m.http.stop();
   m.api.stop();
+  // New MOs stay with the SMSC (ESME_RX_T_APPN); those in hand commit and are answered,
+  // and their replies join the submits the window drains.
+  for (auto& s : m.sessions) s->refuse_deliveries();
+  net::steady_timer poll(m.io);
+  const auto sleep = [&poll]() -> net::awaitable<void> {
+    poll.expires_after(std::chrono::milliseconds(5));
+    boost::system::error_code ec;
+    co_await poll.async_wait(net::redirect_error(net::use_awaitable, ec));
+  };
+  while (mos_in_hand() > 0 && steady_clock::now() < drain_until) co_await sleep();
+  // Then the window empties; rows not written yet (replies among them) go back to the
+  // outbox for the next start, or another daemon, to send.
   if (m.outbox_listener) co_await m.outbox_listener->stop();
-  co_await m.out->stop(drain);
-  // The binds unbind together, each bounded: systemd's stop timeout is for all of them.
+  for (auto& s : m.sessions) s->close_submits();
+  co_await m.out->stop(left(drain_until));
+  // The binds unbind together, each bounded.
   auto remaining = std::make_shared<std::size_t>(m.sessions.size());
   for (auto& s : m.sessions) {
     net::co_spawn(
         m.io,
-        [s, drain, remaining]() -> net::awaitable<void> {
+        [s, drain = left(drain_until), remaining]() -> net::awaitable<void> {
           co_await s->stop(drain);
           --*remaining;
         },
         net::detached);
   }
-  net::steady_timer poll(m.io);
-  const auto until = std::chrono::steady_clock::now() + drain + std::chrono::seconds(3);
-  while (*remaining > 0 && std::chrono::steady_clock::now() < until) {
-    poll.expires_after(std::chrono::milliseconds(10));
-    boost::system::error_code ec;
-    co_await poll.async_wait(net::redirect_error(net::use_awaitable, ec));
+  while (*remaining > 0 && steady_clock::now() < deadline) co_await sleep();
+  const auto elapsed =
+      std::chrono::duration_cast<std::chrono::milliseconds>(steady_clock::now() - started);
+  if (*remaining > 0 || mos_in_hand() > 0 || m.out->in_flight() > 0) {
+    log().warn(
+        "stopped at the bound elapsed_ms={} mos_in_hand={} submits_in_flight={} "
+        "binds_not_unbound={}",
+        elapsed.count(), mos_in_hand(), m.out->in_flight(), *remaining);
+  } else {
+    log().info("stopped elapsed_ms={}", elapsed.count());
   }
-  log().info("stopped");
+}
+
+void application::finish() {
+  impl_->db.stop();
+  impl_->admin_db.stop();
 }
 
 }  // namespace smsgw::daemon

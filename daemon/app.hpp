@@ -29,8 +29,15 @@ class application {
   /// port, the binds and the dispatcher. Throws when the admin port cannot listen.
   net::awaitable<void> start();
 
-  /// Stops taking work, drains submits in flight for up to `drain`, unbinds, closes.
-  net::awaitable<void> stop(std::chrono::milliseconds drain);
+  /// Drains and stops within `bound`: closes the admin port to new connections, answers
+  /// new deliver_sm with ESME_RX_T_APPN (the SMSC keeps them), lets the MOs in hand commit
+  /// and be answered, lets the submits in the window be answered, unbinds every bind.
+  net::awaitable<void> stop(std::chrono::milliseconds bound);
+
+  /// Waits for the store work already queued (none is cut off mid-transaction). Call once the
+  /// event loop has stopped, before its pending handlers are destroyed: a store job may point
+  /// into a suspended coroutine's frame. The destructor calls it too.
+  void finish();
 
   /// Called once, when the store is migrated and the admin port listens (systemd's
   /// READY=1): a carrier that cannot be reached at boot must not hold the daemon back, nor

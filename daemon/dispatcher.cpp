@@ -431,6 +431,7 @@ net::awaitable<void> dispatcher::send(store::outbox_row row) {
       break;
     case outcome::not_sent:
       what = "not_sent";
+      if (stopping_) not_sent_why = "daemon stopping";
       again = store::retry{std::chrono::seconds(5), false, std::nullopt, not_sent_why};
       break;
     case outcome::unanswered:

@@ -8,12 +8,12 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "config/config.hpp"
 #include "daemon/app.hpp"
+#include "daemon/event_loop.hpp"
 #include "daemon/notify.hpp"
 #include "daemon/setup.hpp"
 
@@ -62,7 +62,7 @@ void reload(const std::string& path, const config::daemon_config& running) {
 }
 
 int run(const std::string& path, const config::daemon_config& cfg) {
-  net::io_context ioc(1);
+  daemon::event_loop ioc(1);
   daemon::application app(ioc, cfg);
   app.on_ready([&app] { daemon::notify::ready(app.status()); });
   app.on_status_change([&app] { daemon::notify::status(app.status()); });
@@ -77,22 +77,43 @@ int run(const std::string& path, const config::daemon_config& cfg) {
   };
   on_hangup();
 
+  // SIGTERM (or SIGINT): drain within stop_timeout, then exit. A second one, or the bound
+  // passing, ends the loop at once: the store work already started still finishes, and what
+  // was not answered the SMSC redelivers.
   bool stopping = false;
+  const auto bound = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.stop_timeout);
+  net::steady_timer at_the_bound(ioc);
   net::signal_set signals(ioc, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-    if (ec || stopping) return;
-    stopping = true;
-    hangups.cancel();
-    spdlog::info("signal received signal={}", sig);
-    daemon::notify::stopping();
-    net::co_spawn(
-        ioc,
-        [&]() -> net::awaitable<void> {
-          co_await app.stop(std::chrono::seconds(5));
-          ioc.stop();
-        },
-        net::detached);
-  });
+  std::function<void()> on_signal = [&] {
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      if (stopping) {
+        spdlog::warn("second signal, stopping now signal={}", sig);
+        ioc.stop();
+        return;
+      }
+      stopping = true;
+      on_signal();
+      hangups.cancel();
+      spdlog::info("signal received signal={} stop_timeout_s={}", sig, cfg.stop_timeout.count());
+      daemon::notify::stopping();
+      at_the_bound.expires_after(bound);
+      at_the_bound.async_wait([&](const boost::system::error_code& e) {
+        if (e) return;
+        spdlog::warn("stop_timeout passed, stopping now");
+        ioc.stop();
+      });
+      net::co_spawn(
+          ioc,
+          [&]() -> net::awaitable<void> {
+            // What is left of the bound after the drain is for the store work to finish.
+            co_await app.stop(bound - std::min(bound / 10, std::chrono::milliseconds(500)));
+            ioc.stop();
+          },
+          net::detached);
+    });
+  };
+  on_signal();
 
   // Watchdog and STATUS= lines, at half the watchdog interval (or every 10 s).
   net::steady_timer heartbeat(ioc);
@@ -100,7 +121,7 @@ int run(const std::string& path, const config::daemon_config& cfg) {
   std::function<void()> beat = [&] {
     heartbeat.expires_after(interval);
     heartbeat.async_wait([&](const boost::system::error_code& ec) {
-      if (ec || stopping) return;
+      if (ec) return;
       daemon::notify::watchdog();
       daemon::notify::status(app.status());
       beat();
@@ -120,6 +141,10 @@ int run(const std::string& path, const config::daemon_config& cfg) {
     ioc.stop();
   });
   ioc.run();
+  // In this order: the store threads finish their jobs, the suspended coroutines (which
+  // point into `app`) are destroyed, then `app`, then the loop.
+  app.finish();
+  ioc.discard_pending();
   return exit_code;
 }
 

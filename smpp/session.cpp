@@ -334,6 +334,11 @@ void session::handle(const std::shared_ptr<link>& l, pdu p) {
         send(l, make_response(p, status::invalid_bind_status));
         return;
       }
+      if (refusing_) {
+        log().debug("deliver_sm refused, draining bind={} sequence={}", label_, p.sequence);
+        send(l, make_response(p, status::temporary_app_error, sm_resp_body{}));
+        return;
+      }
       ++inflight_mo_;
       net::co_spawn(
           executor_,
@@ -469,7 +474,7 @@ net::awaitable<bool> session::take_slot(clock::time_point until) {
   // One timer per waiter, and a freed slot wakes only the waiter it is kept for: with
   // hundreds of rows waiting on a window of ten, each response wakes one of them, not all.
   bool granted = false;
-  while (!stopping_) {
+  while (!stopping_ && !submits_closed_) {
     if (slot_free() && (granted || waiting_.empty())) {
       ++reserved_;
       co_return true;
@@ -502,7 +507,7 @@ net::awaitable<submit_result> session::submit(const sm_body& message, clock::tim
     co_await pace(message.source.value);
     --reserved_;
     auto l = link_;
-    if (stopping_ || clock::now() >= deadline) {
+    if (stopping_ || submits_closed_ || clock::now() >= deadline) {
       release_slot();
       co_return submit_result{};
     }
@@ -558,11 +563,13 @@ void session::fail_pending() {
 net::awaitable<void> session::stop(std::chrono::milliseconds drain) {
   auto self = shared_from_this();
   stopping_ = true;
+  refusing_ = true;
+  submits_closed_ = true;
   wake_waiters();
   backoff_timer_.cancel();
   const auto until = clock::now() + drain;
   net::steady_timer poll(executor_);
-  while (!pending_.empty() && clock::now() < until) {
+  while ((!pending_.empty() || inflight_mo_ > 0) && clock::now() < until) {
     poll.expires_after(std::chrono::milliseconds(10));
     co_await wait(poll);
   }

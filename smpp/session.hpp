@@ -115,7 +115,21 @@ class session : public std::enable_shared_from_this<session> {
                                        std::chrono::steady_clock::time_point deadline =
                                            std::chrono::steady_clock::time_point::max());
 
-  /// Stops: no new submits, waits up to `drain` for outstanding ones, unbinds cleanly, closes.
+  /// From now on answers every deliver_sm with ESME_RX_T_APPN without handing it on: the
+  /// SMSC keeps the message and delivers it again later (a draining daemon takes no new MOs).
+  void refuse_deliveries() { refusing_ = true; }
+  /// From now on writes no submit: those waiting for the bind or a window slot come back
+  /// not sent; those written still get their responses (a draining daemon lets its window
+  /// empty and leaves the rest in the outbox).
+  void close_submits() {
+    submits_closed_ = true;
+    wake_waiters();
+  }
+  /// deliver_sm taken and not answered yet.
+  [[nodiscard]] std::uint32_t deliveries_in_hand() const { return inflight_mo_; }
+
+  /// Stops: no new submits or MOs, waits up to `drain` for outstanding submits and for the
+  /// answers to MOs in hand, unbinds cleanly, closes.
   net::awaitable<void> stop(std::chrono::milliseconds drain);
 
   /// Called on every state change (on the session's executor).
@@ -162,6 +176,8 @@ class session : public std::enable_shared_from_this<session> {
   std::function<void(session_state)> on_state_;
   session_state state_ = session_state::disconnected;
   bool stopping_ = false;
+  bool refusing_ = false;        // deliver_sm answered ESME_RX_T_APPN, not handed on
+  bool submits_closed_ = false;  // no submit written any more
   std::uint32_t sequence_ = 0;
   std::uint32_t inflight_mo_ = 0;
   std::shared_ptr<link> link_;

@@ -49,6 +49,8 @@ harness::~harness() {
   work_.reset();
   io_.stop();
   thread_.join();
+  app_->finish();
+  io_.discard_pending();
 }
 
 bool harness::wait_ready(std::chrono::milliseconds timeout) {

@@ -13,6 +13,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "daemon/app.hpp"
+#include "daemon/event_loop.hpp"
 #include "tools/smsc_sim/smsc.hpp"
 
 namespace smsgw::testing {
@@ -54,7 +55,7 @@ class harness {
   [[nodiscard]] net::io_context& io() { return io_; }
 
  private:
-  net::io_context io_;
+  daemon::event_loop io_;
   net::executor_work_guard<net::io_context::executor_type> work_;
   std::shared_ptr<sim::smsc> smsc_;
   std::unique_ptr<daemon::application> app_;

@@ -136,6 +136,7 @@ TEST(ConfigParse, DefaultsApplyWhenOptionalKeysAreAbsent) {
   EXPECT_EQ(c.default_country, "US");
   EXPECT_EQ(c.delivery.max_attempts, 10U);
   EXPECT_EQ(c.delivery.validity, seconds(172'800));
+  EXPECT_EQ(c.stop_timeout, seconds(10));
   EXPECT_EQ(c.level, config::log_level::info);
 }
 
@@ -209,6 +210,13 @@ TEST(ConfigErrors, PortOutOfRange) {
             (error_fields{"smsc[1].port", 12, "must be between 1 and 65535"}));
   EXPECT_EQ(error_of(two_binds("    port: 99999999999999999999999\n")),
             (error_fields{"smsc[1].port", 12, "must be between 1 and 65535"}));
+}
+
+TEST(ConfigErrors, StopTimeoutRange) {
+  EXPECT_EQ(error_of(std::string(minimal) + "stop_timeout: 0\n"),
+            (error_fields{"stop_timeout", 8, "must be between 1 and 300"}));
+  EXPECT_EQ(config::parse(std::string(minimal) + "stop_timeout: 300\n")->stop_timeout,
+            seconds(300));
 }
 
 TEST(ConfigErrors, OutboxLimits) {

@@ -86,6 +86,10 @@ net::awaitable<void> generate_load(net::io_context& ioc, smsc& sim, std::uint64_
   latencies.reserve(count);
   std::uint64_t sent = 0;
   std::uint64_t ok = 0;
+  std::uint64_t temporary = 0;   // ESME_RX_T_APPN: the ESME asks for a redelivery
+  std::uint64_t refused = 0;     // any other error status
+  std::uint64_t unanswered = 0;  // sent, and no deliver_sm_resp came
+  std::uint64_t not_sent = 0;    // no client bound to take it
   std::uint32_t outstanding = 0;
   net::steady_timer pause(ioc);
   const auto started = std::chrono::steady_clock::now();
@@ -110,7 +114,19 @@ net::awaitable<void> generate_load(net::io_context& ioc, smsc& sim, std::uint64_
         [&, from]() -> net::awaitable<void> {
           const auto r = co_await sim.deliver(from, to, text);
           --outstanding;
-          if (r.answered && r.status == 0) ++ok;
+          if (!r.sent) {
+            ++not_sent;
+            co_return;
+          }
+          if (!r.answered) {
+            ++unanswered;
+          } else if (r.status == smsgw::smpp::status::ok) {
+            ++ok;
+          } else if (r.status == smsgw::smpp::status::temporary_app_error) {
+            ++temporary;
+          } else {
+            ++refused;
+          }
           latencies.push_back(r.latency.count());
         },
         net::detached);
@@ -130,9 +146,12 @@ net::awaitable<void> generate_load(net::io_context& ioc, smsc& sim, std::uint64_
                      static_cast<std::size_t>(p * static_cast<double>(latencies.size())))];
   };
   std::printf(
-      "load mos=%llu ok=%llu seconds=%.3f mo_per_s=%.0f p50_us=%lld p99_us=%lld max_us=%lld\n",
-      static_cast<unsigned long long>(sent), static_cast<unsigned long long>(ok), seconds,
-      static_cast<double>(sent) / seconds, static_cast<long long>(pct(0.50)),
+      "load mos=%llu ok=%llu temporary=%llu refused=%llu unanswered=%llu not_sent=%llu "
+      "seconds=%.3f mo_per_s=%.0f p50_us=%lld p99_us=%lld max_us=%lld\n",
+      static_cast<unsigned long long>(sent), static_cast<unsigned long long>(ok),
+      static_cast<unsigned long long>(temporary), static_cast<unsigned long long>(refused),
+      static_cast<unsigned long long>(unanswered), static_cast<unsigned long long>(not_sent),
+      seconds, static_cast<double>(sent) / seconds, static_cast<long long>(pct(0.50)),
       static_cast<long long>(pct(0.99)),
       static_cast<long long>(latencies.empty() ? 0 : latencies.back()));
   std::fflush(stdout);

@@ -247,8 +247,15 @@ void smsc::handle(const std::shared_ptr<client>& c, smpp::pdu p) {
                  status_name(st));
       return;
     }
-    case command::enquire_link:
-    case command::unbind: c->send(make_response(p, status::ok)); return;
+    case command::enquire_link: c->send(make_response(p, status::ok)); return;
+    case command::unbind: {
+      // An unbound client gets no more deliver_sm, as SMPP 3.4 §4.2 has it.
+      c->send(make_response(p, status::ok));
+      const std::lock_guard lock(mutex_);
+      if (c->bound) --bound_;
+      c->bound = false;
+      return;
+    }
     case command::submit_sm:
       if (!c->bound || c->bind_id == command::bind_receiver) {
         c->send(make_response(p, status::invalid_bind_status));
@@ -368,6 +375,7 @@ net::awaitable<deliver_result> smsc::deliver_pdu(const smpp::sm_body& body) {
   co_await wait(w->timer);
   target->waiting.erase(seq);
   deliver_result r;
+  r.sent = true;
   r.answered = w->response.has_value();
   r.status = r.answered ? w->response->status : 0;
   r.latency = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - started);

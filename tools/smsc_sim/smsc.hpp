@@ -57,7 +57,8 @@ struct received_submit {
 
 /// Answer to one injected MO.
 struct deliver_result {
-  bool answered = false;     ///< false: no bound client, link lost or deadline
+  bool sent = false;         ///< false: no client was bound to take it
+  bool answered = false;     ///< false: not sent, link lost or deadline
   std::uint32_t status = 0;  ///< deliver_sm_resp command_status
   std::chrono::microseconds latency{0};
 };
