@@ -158,6 +158,35 @@ struct application::impl {
 
   [[nodiscard]] bool ready() const { return store_up; }
 
+  bool alive() {
+    const auto now = std::chrono::steady_clock::now();
+    std::string why;
+    if (probe_pending) {
+      why = fmt::format(
+          "the store threads took no job in {} ms",
+          std::chrono::duration_cast<std::chrono::milliseconds>(now - probe_sent).count());
+    }
+    for (const auto& s : sessions) {
+      if (s->wedged(now))
+        why = fmt::format("bind {} stuck in state {}", smpp::label(s->options()),
+                          smpp::to_string(s->state()));
+    }
+    if (!probe_pending) {
+      probe_pending = true;
+      probe_sent = now;
+      net::co_spawn(
+          io,
+          [this]() -> net::awaitable<void> {
+            co_await db.ping();
+            probe_pending = false;
+          },
+          net::detached);
+    }
+    if (why.empty()) return true;
+    log().warn("watchdog withheld reason=\"{}\"", why);
+    return false;
+  }
+
   void check_ready() {
     if (!ready_fired && ready()) {
       ready_fired = true;
@@ -188,6 +217,8 @@ struct application::impl {
   std::shared_ptr<store::listener> outbox_listener;  // wakes the dispatcher for queued sends
   std::function<void()> on_ready;
   std::function<void()> on_status;
+  bool probe_pending = false;  // a ping() the store threads have not taken yet
+  std::chrono::steady_clock::time_point probe_sent{};
   bool store_up = false;
   bool ready_fired = false;
   bool stopping = false;
@@ -209,6 +240,9 @@ void application::on_status_change(std::function<void()> callback) {
 }
 bool application::ready() const {
   return impl_->ready();
+}
+bool application::alive() {
+  return impl_->alive();
 }
 bool application::binds_bound() const {
   return impl_->binds_bound();

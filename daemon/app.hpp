@@ -46,6 +46,11 @@ class application {
   /// Called after every bind state change once ready (systemd's STATUS=).
   void on_status_change(std::function<void()> callback);
 
+  /// For the watchdog, once per beat: false (with the reason logged) when the store threads
+  /// have not taken the probe sent at the previous call, or a bind's state machine is stuck.
+  /// Sends the next probe. (That it is called at all says the event loop runs.)
+  [[nodiscard]] bool alive();
+
   /// True once the store is migrated and the admin port listens.
   [[nodiscard]] bool ready() const;
   /// True while every bind (both sessions of a receiver_transmitter bind) is bound.

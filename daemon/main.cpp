@@ -122,7 +122,9 @@ int run(const std::string& path, const config::daemon_config& cfg) {
     heartbeat.expires_after(interval);
     heartbeat.async_wait([&](const boost::system::error_code& ec) {
       if (ec) return;
-      daemon::notify::watchdog();
+      // Withheld while the store threads or a bind are stuck: systemd restarts a daemon whose
+      // MOs cannot move. A loop that is stuck never gets here.
+      if (app.alive()) daemon::notify::watchdog();
       daemon::notify::status(app.status());
       beat();
     });

@@ -145,8 +145,32 @@ void session::set_state(session_state s) {
   if (s == state_) return;
   log().info("state bind={} from={} to={}", label_, to_string(state_), to_string(s));
   state_ = s;
+  state_since_ = clock::now();
   wake_waiters();
   if (on_state_) on_state_(s);
+}
+
+bool session::wedged(clock::time_point now) const {
+  constexpr auto margin = std::chrono::seconds(30);
+  const auto in_state = now - state_since_;
+  switch (state_) {
+    case session_state::connecting:
+    case session_state::binding:
+    case session_state::unbinding: return in_state > options_.response_timeout + margin;
+    case session_state::disconnected: {
+      const auto longest_backoff = std::chrono::duration_cast<std::chrono::milliseconds>(
+          options_.reconnect_max * (1.0 + options_.reconnect_jitter));
+      return !stopping_ && in_state > longest_backoff + margin;
+    }
+    case session_state::bound: {
+      const auto l = link_;
+      return l && !l->closed() &&
+             now - l->conn->last_received() >
+                 options_.enquire_link_interval + options_.response_timeout + margin;
+    }
+    case session_state::stopped: return false;
+  }
+  return false;
 }
 
 std::uint32_t session::next_sequence() {

@@ -136,6 +136,9 @@ class session : public std::enable_shared_from_this<session> {
   void on_state_change(std::function<void(session_state)> callback);
 
   [[nodiscard]] session_state state() const { return state_; }
+  /// True when the state machine has sat in one state longer than its own deadlines allow
+  /// (with a margin), or a bound link has gone silent past its keep-alive: for the watchdog.
+  [[nodiscard]] bool wedged(std::chrono::steady_clock::time_point now) const;
   /// True for transceivers and transmitters: submits may go through this session.
   [[nodiscard]] bool can_submit() const { return options_.type != bind_type::receiver; }
   [[nodiscard]] const session_options& options() const { return options_; }
@@ -175,6 +178,7 @@ class session : public std::enable_shared_from_this<session> {
   deliver_handler on_deliver_;
   std::function<void(session_state)> on_state_;
   session_state state_ = session_state::disconnected;
+  std::chrono::steady_clock::time_point state_since_ = std::chrono::steady_clock::now();
   bool stopping_ = false;
   bool refusing_ = false;        // deliver_sm answered ESME_RX_T_APPN, not handed on
   bool submits_closed_ = false;  // no submit written any more

@@ -42,6 +42,13 @@ class db_runner {
         net::use_awaitable);
   }
 
+  /// Completes once a database thread has taken it, after the jobs queued before it: the
+  /// threads are moving (the watchdog asks). Needs no connection.
+  net::awaitable<void> ping() {
+    return net::co_spawn(
+        threads_.get_executor(), []() -> net::awaitable<void> { co_return; }, net::use_awaitable);
+  }
+
   /// Waits for every job queued so far (an outbox update must not be dropped at exit).
   void stop() { threads_.join(); }
 

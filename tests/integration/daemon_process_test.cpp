@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -124,6 +125,11 @@ class notify_socket {
         timeout);
   }
   [[nodiscard]] const std::string& seen() const { return seen_; }
+  /// Forgets what was received so far (wait_for looks only at what comes next).
+  void clear() {
+    wait_for("", std::chrono::milliseconds(0));
+    seen_.clear();
+  }
   [[nodiscard]] std::string env() const { return "NOTIFY_SOCKET=" + path_.string(); }
 
  private:
@@ -436,6 +442,46 @@ TEST_F(DaemonProcess, ASecondSigtermOrTheBoundEndsADrainThatCannotFinish) {
     EXPECT_NE(read_file(dir_ / "daemon2.log").find("stopped at the bound"), std::string::npos)
         << read_file(dir_ / "daemon2.log");
   }
+  sim.signal(SIGTERM);
+  EXPECT_EQ(sim.wait(), 0);
+}
+
+TEST_F(DaemonProcess, WatchdogBeatsOnlyWhileTheStoreThreadsMove) {
+  // A lock held elsewhere keeps both MO store threads waiting: MOs cannot move, so the
+  // daemon stops WATCHDOG=1 (systemd would restart it) until the lock goes.
+  test_database db;
+  const auto sim_port = free_port();
+  const auto admin_port = free_port();
+  const auto cfg = config(db.dsn(), sim_port, admin_port).string();  // store.pool_size 2
+  ASSERT_TRUE(add_demo(cfg)) << read_file(dir_ / "boot.log") << read_file(dir_ / "demo.log");
+  auto blocker = db.connect();
+  auto hold = std::make_unique<pqxx::work>(blocker);
+  hold->exec0("LOCK TABLE inbound_log IN ACCESS EXCLUSIVE MODE");
+
+  process sim(
+      {sim_, "--port", std::to_string(sim_port), "--system-id", "smsgw", "--password", "secret",
+       "--mo-count", "4", "--mo-window", "4", "--mo-to", "4040", "--mo-text", "MOVIE", "--quiet"},
+      dir_ / "sim.log");
+  notify_socket notify(dir_ / "notify.sock");
+  process daemon({smsgwd_, "--config", cfg}, dir_ / "daemon.log",
+                 {notify.env(), "WATCHDOG_USEC=1000000"});  // a beat every 500 ms
+  ASSERT_TRUE(notify.wait_for("READY=1")) << read_file(dir_ / "daemon.log");
+  ASSERT_TRUE(eventually([&] {
+    return read_file(dir_ / "daemon.log")
+               .find("watchdog withheld reason=\"the store threads took no job") !=
+           std::string::npos;
+  })) << read_file(dir_ / "daemon.log");
+  notify.clear();
+  EXPECT_FALSE(notify.wait_for("WATCHDOG=1", 1500ms)) << notify.seen();
+  EXPECT_NE(notify.seen().find("STATUS=binds up 1/1"), std::string::npos) << notify.seen();
+
+  hold.reset();  // rolls back: the lock goes, the MOs commit
+  EXPECT_TRUE(notify.wait_for("WATCHDOG=1", 5s)) << read_file(dir_ / "daemon.log");
+  ASSERT_TRUE(eventually([&] {
+    return read_file(dir_ / "sim.log").find("load mos=4 ok=4") != std::string::npos;
+  })) << read_file(dir_ / "sim.log");
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait(), 0) << read_file(dir_ / "daemon.log");
   sim.signal(SIGTERM);
   EXPECT_EQ(sim.wait(), 0);
 }
