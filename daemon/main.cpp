@@ -16,6 +16,7 @@
 #include "daemon/event_loop.hpp"
 #include "daemon/notify.hpp"
 #include "daemon/setup.hpp"
+#include "logging/format.hpp"
 
 namespace net = boost::asio;
 using namespace smsgw;  // NOLINT(google-build-using-namespace): main.cpp only wires
@@ -23,7 +24,8 @@ using namespace smsgw;  // NOLINT(google-build-using-namespace): main.cpp only w
 namespace {
 
 constexpr const char* usage =
-    "usage: smsgwd --config FILE                      run the gateway\n"
+    "usage: smsgwd --config FILE [--log-format json]  run the gateway (json: one object per\n"
+    "                                                 line, for log shippers)\n"
     "       smsgwd --check-config FILE                validate FILE, exit 0 or 1\n"
     "       smsgwd --config FILE bootstrap --company NAME --admin USERNAME\n"
     "                                                 create a company and its admin\n"
@@ -32,12 +34,13 @@ constexpr const char* usage =
     "                                                 keyword MOVIE to a company\n"
     "       smsgwd --version\n";
 
-void setup_logging(config::log_level level) {
-  // stderr only: journald keeps it, and each line names its component.
+void setup_logging(config::log_level level, logging::format f) {
+  // stderr only: journald keeps it (with each line's priority), and each line names its
+  // component.
   auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  sink->set_formatter(logging::make_formatter(f, logging::stderr_is_journal()));
   auto logger = std::make_shared<spdlog::logger>("smsgwd", sink);
   spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %l [%n] %v");
   spdlog::set_level(static_cast<spdlog::level::level_enum>(level));
 }
 
@@ -175,10 +178,20 @@ int main(int argc, char** argv) {
     std::cout << args[1] << ": ok\n";
     return 0;
   }
-  setup_logging(cfg->level);
+  auto format = logging::format::text;
+  std::vector<std::string> rest(args.begin() + 2, args.end());
+  if (rest.size() >= 2 && rest[0] == "--log-format") {
+    if (rest[1] != "json" && rest[1] != "text") {
+      std::cerr << "--log-format is text or json\n" << usage;
+      return 2;
+    }
+    format = rest[1] == "json" ? logging::format::json : logging::format::text;
+    rest.erase(rest.begin(), rest.begin() + 2);
+  }
+  setup_logging(cfg->level, format);
   try {
-    if (args.size() == 2) return run(args[1], *cfg);
-    return daemon::run_setup_command(*cfg, {args.begin() + 2, args.end()}, std::cin, std::cout);
+    if (rest.empty()) return run(args[1], *cfg);
+    return daemon::run_setup_command(*cfg, rest, std::cin, std::cout);
   } catch (const std::exception& e) {
     spdlog::critical("failed error=\"{}\"", e.what());
     return 1;

@@ -9,7 +9,7 @@ ROOT=$PWD
 SECONDS_EACH=${1:-20}
 BUILD=${SMSGW_FUZZ_BUILD:-$ROOT/build-fuzz}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-TARGETS=(fuzz_pdu fuzz_concat fuzz_receipt fuzz_config fuzz_keywords fuzz_fields fuzz_csv fuzz_request fuzz_multipart)
+TARGETS=(fuzz_pdu fuzz_concat fuzz_receipt fuzz_config fuzz_keywords fuzz_fields fuzz_csv fuzz_request fuzz_multipart fuzz_log_fields)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "tests/support/pg.hpp"
 
@@ -484,6 +486,50 @@ TEST_F(DaemonProcess, WatchdogBeatsOnlyWhileTheStoreThreadsMove) {
   EXPECT_EQ(daemon.wait(), 0) << read_file(dir_ / "daemon.log");
   sim.signal(SIGTERM);
   EXPECT_EQ(sim.wait(), 0);
+}
+
+TEST_F(DaemonProcess, LogsJsonLinesWithJournalPrioritiesForLogShippers) {
+  // Under systemd stderr is the journal (JOURNAL_STREAM names it): each line starts with its
+  // syslog priority; --log-format json makes each line one object with the event's fields.
+  test_database db;
+  const auto cfg = config(db.dsn(), free_port(), free_port()).string();  // no SMSC there
+  const auto log_path = dir_ / "daemon.log";
+  std::ofstream(log_path).close();
+  struct stat st {};
+  ASSERT_EQ(::stat(log_path.c_str(), &st), 0);
+  const auto journal =
+      "JOURNAL_STREAM=" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+  notify_socket notify(dir_ / "notify.sock");
+  process daemon({smsgwd_, "--config", cfg, "--log-format", "json"}, log_path,
+                 {notify.env(), journal});
+  ASSERT_TRUE(notify.wait_for("READY=1")) << read_file(log_path);
+  ASSERT_TRUE(
+      eventually([&] { return read_file(log_path).find("connect failed") != std::string::npos; }));
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait(), 0) << read_file(log_path);
+
+  std::istringstream lines(read_file(log_path));
+  int parsed = 0;
+  bool saw_connect_failure = false;
+  for (std::string line; std::getline(lines, line);) {
+    ASSERT_GE(line.size(), 4U) << line;
+    ASSERT_EQ(line[0], '<') << line;
+    ASSERT_EQ(line[2], '>') << line;
+    const auto event = nlohmann::json::parse(line.substr(3));
+    ASSERT_TRUE(event.contains("time") && event.contains("level") && event.contains("component") &&
+                event.contains("message"))
+        << line;
+    ++parsed;
+    if (event["message"] == "connect failed") {
+      saw_connect_failure = true;
+      EXPECT_EQ(line.substr(0, 3), "<4>") << line;  // a warning
+      EXPECT_EQ(event["component"], "smpp") << line;
+      EXPECT_EQ(event["bind"], "sim") << line;
+      EXPECT_EQ(event["host"], "127.0.0.1") << line;
+    }
+  }
+  EXPECT_GT(parsed, 3);
+  EXPECT_TRUE(saw_connect_failure) << read_file(log_path);
 }
 
 TEST_F(DaemonProcess, SystemdUnitVerifies) {
