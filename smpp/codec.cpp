@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -460,35 +461,56 @@ class field_reader {
   std::span<const std::uint8_t> rest_;
 };
 
-// The number of optional parameters after the mandatory fields of a submit_sm/deliver_sm
-// (`sm`) or a bind response body: 0 when the mandatory part is malformed (the library
-// refuses that itself, naming the field), nullopt when the optional part is (a parameter
-// running past the end, or bytes too few for one): the library's trace of a broken
-// optional part can overrun too.
-std::optional<std::size_t> optional_parameter_count(std::span<const std::uint8_t> fields, bool sm) {
+// What the optional part after the mandatory fields of a submit_sm/deliver_sm or a bind
+// response body holds, checked before libsmpp34 sees it: its trace of a long or broken
+// optional part overruns its buffer.
+struct optional_part {
+  std::size_t count = 0;  ///< parameters; 0 too when the mandatory part is malformed (the
+                          ///< library refuses that itself, naming the field)
+  std::uint32_t status = status::ok;  ///< why the optional part is refused, if it is
+  std::string problem;
+};
+
+optional_part read_optional_part(std::uint32_t command_id, std::span<const std::uint8_t> fields) {
   field_reader r(fields);
-  if (sm) {
+  if (command_id == command::submit_sm || command_id == command::deliver_sm) {
     // service_type, source ton/npi/addr, dest ton/npi/addr, esm_class, protocol_id,
     // priority_flag, schedule_delivery_time, validity_period, registered_delivery,
     // replace_if_present_flag, data_coding, sm_default_msg_id, sm_length, short_message.
     if (!(r.cstring() && r.skip(2) && r.cstring() && r.skip(2) && r.cstring() && r.skip(3) &&
           r.cstring() && r.cstring() && r.skip(4))) {
-      return 0;
+      return {};
     }
     const std::size_t sm_length = r.peek();
-    if (!r.skip(1 + sm_length)) return 0;
+    if (!r.skip(1 + sm_length)) return {};
   } else if (!r.cstring()) {  // system_id
-    return 0;
+    return {};
   }
-  std::size_t count = 0;
+  optional_part out;
   auto rest = r.rest();
-  for (; rest.size() >= 4; ++count) {
+  for (; rest.size() >= 4; ++out.count) {
+    const auto tag = static_cast<std::uint16_t>((rest[0] << 8) | rest[1]);
     const std::size_t length = (std::size_t{rest[2]} << 8) | rest[3];
-    if (rest.size() < 4 + length) return std::nullopt;
+    if (rest.size() < 4 + length) {
+      return {out.count, status::invalid_optional_stream, "malformed optional parameters"};
+    }
+    // libsmpp34 reads an integer parameter by its type, whatever its length says, and would
+    // take the rest of its value for more parameters.
+    const int width = typed_width(command_id, tag);
+    if (width != 0 && length != static_cast<std::size_t>(width)) {
+      char problem[80];
+      std::snprintf(problem, sizeof problem, "optional parameter 0x%04X is %zu octets, not %d", tag,
+                    length, width);
+      return {out.count, status::invalid_parameter_length, problem};
+    }
     rest = rest.subspan(4 + length);
   }
-  if (!rest.empty()) return std::nullopt;
-  return count;
+  if (!rest.empty())
+    return {out.count, status::invalid_optional_stream, "malformed optional parameters"};
+  if (out.count > max_optional_parameters) {
+    return {out.count, status::invalid_optional_stream, "more than 20 optional parameters"};
+  }
+  return out;
 }
 
 tl::expected<pdu, decode_error> decode(std::span<const std::uint8_t> bytes) {
@@ -507,14 +529,9 @@ tl::expected<pdu, decode_error> decode(std::span<const std::uint8_t> bytes) {
                          h.command_id == command::bind_transmitter_resp ||
                          h.command_id == command::bind_receiver_resp;
   if (sm || bind_resp) {
-    const auto optional = optional_parameter_count(bytes.subspan(header_size), sm);
-    if (!optional) {
-      return tl::unexpected(
-          decode_error{h, status::invalid_optional_stream, "malformed optional parameters"});
-    }
-    if (*optional > max_optional_parameters) {
-      return tl::unexpected(
-          decode_error{h, status::invalid_optional_stream, "more than 20 optional parameters"});
+    auto optional = read_optional_part(h.command_id, bytes.subspan(header_size));
+    if (optional.status != status::ok) {
+      return tl::unexpected(decode_error{h, optional.status, std::move(optional.problem)});
     }
   }
   switch (h.command_id) {

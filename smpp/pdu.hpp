@@ -32,27 +32,28 @@ inline constexpr std::uint32_t response_bit = 0x80000000;
 /// command_status values smsgw acts on (SMPP 3.4 §5.1.3). Any 32-bit value may arrive.
 namespace status {
 inline constexpr std::uint32_t ok = 0x00;
-inline constexpr std::uint32_t invalid_message_length = 0x01;   // ESME_RINVMSGLEN
-inline constexpr std::uint32_t invalid_command_length = 0x02;   // ESME_RINVCMDLEN
-inline constexpr std::uint32_t invalid_command_id = 0x03;       // ESME_RINVCMDID
-inline constexpr std::uint32_t invalid_bind_status = 0x04;      // ESME_RINVBNDSTS
-inline constexpr std::uint32_t already_bound = 0x05;            // ESME_RALYBND
-inline constexpr std::uint32_t system_error = 0x08;             // ESME_RSYSERR
-inline constexpr std::uint32_t invalid_source_address = 0x0A;   // ESME_RINVSRCADR
-inline constexpr std::uint32_t invalid_dest_address = 0x0B;     // ESME_RINVDSTADR
-inline constexpr std::uint32_t bind_failed = 0x0D;              // ESME_RBINDFAIL
-inline constexpr std::uint32_t invalid_password = 0x0E;         // ESME_RINVPASWD
-inline constexpr std::uint32_t invalid_system_id = 0x0F;        // ESME_RINVSYSID
-inline constexpr std::uint32_t message_queue_full = 0x14;       // ESME_RMSGQFUL
-inline constexpr std::uint32_t invalid_source_ton = 0x48;       // ESME_RINVSRCTON
-inline constexpr std::uint32_t invalid_source_npi = 0x49;       // ESME_RINVSRCNPI
-inline constexpr std::uint32_t invalid_dest_ton = 0x50;         // ESME_RINVDSTTON
-inline constexpr std::uint32_t invalid_dest_npi = 0x51;         // ESME_RINVDSTNPI
-inline constexpr std::uint32_t throttled = 0x58;                // ESME_RTHROTTLED
-inline constexpr std::uint32_t temporary_app_error = 0x64;      // ESME_RX_T_APPN
-inline constexpr std::uint32_t permanent_app_error = 0x65;      // ESME_RX_P_APPN
-inline constexpr std::uint32_t invalid_optional_stream = 0xC0;  // ESME_RINVOPTPARSTREAM
-inline constexpr std::uint32_t unknown_error = 0xFF;            // ESME_RUNKNOWNERR
+inline constexpr std::uint32_t invalid_message_length = 0x01;    // ESME_RINVMSGLEN
+inline constexpr std::uint32_t invalid_command_length = 0x02;    // ESME_RINVCMDLEN
+inline constexpr std::uint32_t invalid_command_id = 0x03;        // ESME_RINVCMDID
+inline constexpr std::uint32_t invalid_bind_status = 0x04;       // ESME_RINVBNDSTS
+inline constexpr std::uint32_t already_bound = 0x05;             // ESME_RALYBND
+inline constexpr std::uint32_t system_error = 0x08;              // ESME_RSYSERR
+inline constexpr std::uint32_t invalid_source_address = 0x0A;    // ESME_RINVSRCADR
+inline constexpr std::uint32_t invalid_dest_address = 0x0B;      // ESME_RINVDSTADR
+inline constexpr std::uint32_t bind_failed = 0x0D;               // ESME_RBINDFAIL
+inline constexpr std::uint32_t invalid_password = 0x0E;          // ESME_RINVPASWD
+inline constexpr std::uint32_t invalid_system_id = 0x0F;         // ESME_RINVSYSID
+inline constexpr std::uint32_t message_queue_full = 0x14;        // ESME_RMSGQFUL
+inline constexpr std::uint32_t invalid_source_ton = 0x48;        // ESME_RINVSRCTON
+inline constexpr std::uint32_t invalid_source_npi = 0x49;        // ESME_RINVSRCNPI
+inline constexpr std::uint32_t invalid_dest_ton = 0x50;          // ESME_RINVDSTTON
+inline constexpr std::uint32_t invalid_dest_npi = 0x51;          // ESME_RINVDSTNPI
+inline constexpr std::uint32_t throttled = 0x58;                 // ESME_RTHROTTLED
+inline constexpr std::uint32_t temporary_app_error = 0x64;       // ESME_RX_T_APPN
+inline constexpr std::uint32_t permanent_app_error = 0x65;       // ESME_RX_P_APPN
+inline constexpr std::uint32_t invalid_optional_stream = 0xC0;   // ESME_RINVOPTPARSTREAM
+inline constexpr std::uint32_t invalid_parameter_length = 0xC2;  // ESME_RINVPARLEN
+inline constexpr std::uint32_t unknown_error = 0xFF;             // ESME_RUNKNOWNERR
 }  // namespace status
 
 /// `ESME_RTHROTTLED` for a known status, `0x00000400` (hex) for any other.

@@ -576,6 +576,44 @@ TEST(SmppDecode, MoreThanTwentyOptionalParametersAreRefusedBeforeLibsmpp34) {
                std::invalid_argument);
 }
 
+TEST(SmppDecode, AnIntegerParameterWhoseLengthIsNotItsWidthIsRefusedBeforeLibsmpp34) {
+  // libsmpp34 reads sar_total_segments as one octet whatever its length says, and takes the
+  // rest of the value for more parameters: 400 of them hidden in one overran its trace buffer
+  // (fuzz_pdu found it; fuzz/corpus/fuzz_pdu/typed-tlv-hides-400).
+  const smpp::pdu p{smpp::command::deliver_sm, smpp::status::ok, 7, small_sm_body()};
+  byte_vector wire = smpp::encode(p);
+  byte_vector hidden = {0x01};
+  for (int i = 0; i < 400; ++i) hidden.insert(hidden.end(), {0x02, 0x0E, 0x00, 0x01, 0x01});
+  const auto n = static_cast<std::uint16_t>(hidden.size());
+  wire.insert(wire.end(),
+              {0x02, 0x0E, static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)});
+  wire.insert(wire.end(), hidden.begin(), hidden.end());
+  const auto size = static_cast<std::uint32_t>(wire.size());
+  wire[2] = static_cast<std::uint8_t>(size >> 8);
+  wire[3] = static_cast<std::uint8_t>(size);
+  const auto r = smpp::decode(wire);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().status, smpp::status::invalid_parameter_length);
+  EXPECT_EQ(r.error().reason, "optional parameter 0x020E is 2001 octets, not 1");
+  EXPECT_EQ(smpp::error_response(r.error()).command_id, smpp::command::deliver_sm_resp);
+
+  // The same parameter at its width is read; two octets where the type has one are not.
+  for (const auto& [value, ok] :
+       std::vector<std::pair<byte_vector, bool>>{{{0x03}, true}, {{0x00, 0x03}, false}}) {
+    smpp::sm_body b = small_sm_body();
+    byte_vector w = smpp::encode({smpp::command::deliver_sm, smpp::status::ok, 7, b});
+    w.insert(w.end(), {0x02, 0x0E, 0x00, static_cast<std::uint8_t>(value.size())});
+    w.insert(w.end(), value.begin(), value.end());
+    w[3] = static_cast<std::uint8_t>(w.size());
+    const auto d = smpp::decode(w);
+    ASSERT_EQ(d.has_value(), ok) << value.size();
+    if (ok) {
+      ASSERT_EQ(std::get<smpp::sm_body>(d->body).tlvs.size(), 1U);
+      EXPECT_EQ(std::get<smpp::sm_body>(d->body).tlvs[0].value, "\x03");
+    }
+  }
+}
+
 TEST(SmppDecode, TruncatedDeliverSmBodyIsADecodeError) {
   byte_vector garbage = {0x00, 0x00, 0x00, 0x28, 0x00, 0x00, 0x00, 0x05,
                          0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x30};
