@@ -541,8 +541,11 @@ TEST_F(DaemonProcess, SystemdUnitVerifies) {
   for (std::size_t at; (at = text.find("/usr/bin/smsgwd")) != std::string::npos;)
     text.replace(at, 15, smsgwd_);
   std::ofstream(unit) << text;
-  const std::string cmd =
-      "systemd-analyze verify " + unit.string() + " > " + (dir_ / "verify.log").string() + " 2>&1";
+  // and its Documentation=man:smsgwd(8) to be installed: the one in the tree, on MANPATH.
+  fs::create_directories(dir_ / "man/man8");
+  fs::copy_file(fs::path(SMSGW_SOURCE_DIR) / "docs/man/smsgwd.8", dir_ / "man/man8/smsgwd.8");
+  const std::string cmd = "MANPATH=" + (dir_ / "man").string() + " systemd-analyze verify " +
+                          unit.string() + " > " + (dir_ / "verify.log").string() + " 2>&1";
   EXPECT_EQ(std::system(cmd.c_str()), 0) << read_file(dir_ / "verify.log");
 }
 

@@ -1,5 +1,6 @@
 #include "config/config.hpp"
 
+#include <fstream>
 #include <string>
 #include <tuple>
 
@@ -140,11 +141,28 @@ TEST(ConfigParse, DefaultsApplyWhenOptionalKeysAreAbsent) {
   EXPECT_EQ(c.level, config::log_level::info);
 }
 
-TEST(ConfigParse, ExampleFileParses) {
-  const auto result = config::load(SMSGW_SOURCE_DIR "/config/smsgw.example.yaml");
-  ASSERT_TRUE(result) << result.error().describe("smsgw.example.yaml");
-  EXPECT_EQ(result->smsc.size(), 2U);
-  EXPECT_TRUE(result->admin_port.tls);
+TEST(ConfigParse, ExampleFileParsesAsItIsAndWithEveryKey) {
+  // As installed (/etc/smsgw/smsgw.yaml), the keys naming files that must exist first are
+  // commented out with "#~ "; without the markers every key is in it.
+  const auto path = SMSGW_SOURCE_DIR "/config/smsgw.example.yaml";
+  const auto as_is = config::load(path);
+  ASSERT_TRUE(as_is) << as_is.error().describe("smsgw.example.yaml");
+  EXPECT_EQ(as_is->smsc.size(), 2U);
+  EXPECT_FALSE(as_is->admin_port.tls);
+  EXPECT_FALSE(as_is->smsc[0].tls);
+
+  std::ifstream in(path);
+  std::string text;
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with("#~ ")) line.erase(0, 3);
+    text += line + "\n";
+  }
+  const auto every = config::parse(text);
+  ASSERT_TRUE(every) << every.error().describe("smsgw.example.yaml without #~");
+  ASSERT_TRUE(every->admin_port.tls);
+  EXPECT_EQ(every->admin_port.tls->key, "/etc/smsgw/admin.key");
+  ASSERT_TRUE(every->smsc[0].tls);
+  EXPECT_EQ(every->smsc[0].tls->server_name, "smsc.carrier.example");
 }
 
 TEST(ConfigErrors, UnknownTopLevelKey) {
