@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <random>
 
 #include <fmt/format.h>
@@ -15,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/api.hpp"
+#include "config/reload.hpp"
 #include "admin/server.hpp"
 #include "store/runner.hpp"
 #include "daemon/dispatcher.hpp"
@@ -187,6 +189,96 @@ struct application::impl {
     return false;
   }
 
+  // Starts the sessions of bind `b`: one, or two for a receiver_transmitter bind (MOs
+  // arrive on one, submits leave on the other).
+  void start_bind(const config::smsc_bind& b) {
+    std::vector<smpp::bind_type> types{smpp::bind_type::transceiver};
+    if (b.mode == config::bind_mode::receiver_transmitter) {
+      types = {smpp::bind_type::receiver, smpp::bind_type::transmitter};
+    }
+    for (const auto type : types) {
+      auto options = to_session_options(b);
+      options.type = type;
+      auto s = std::make_shared<smpp::session>(
+          io.get_executor(), std::move(options),
+          [this, name = b.name](const smpp::sm_body& d) { return inbound.on_deliver(name, d); });
+      s->on_state_change([this](smpp::session_state state) {
+        if (ready_fired && on_status) on_status();
+        if (state == smpp::session_state::bound) out->wake();  // rows may wait for it
+      });
+      sessions.push_back(s);
+      out->add_session(s);
+      s->start();
+    }
+  }
+
+  // Takes bind `name` out of service (a reload removed or changed it): no new submits go to
+  // it, new MOs stay with the SMSC (ESME_RX_T_APPN, redelivered to whichever bind serves
+  // them next), the window and the MOs in hand get their answers within the bind's response
+  // timeout, then it unbinds. If the configuration still has the bind then (changed, or added
+  // again meanwhile), it starts again from there: one account is never bound twice by us.
+  net::awaitable<void> retire_bind(const std::string& name) {
+    std::vector<std::shared_ptr<smpp::session>> leaving;
+    std::erase_if(sessions, [&](const std::shared_ptr<smpp::session>& s) {
+      if (s->options().name != name) return false;
+      leaving.push_back(s);
+      return true;
+    });
+    if (leaving.empty()) co_return;  // already unbinding: that retirement starts it again
+    for (const auto& s : leaving) {
+      out->remove_session(s);
+      s->refuse_deliveries();
+      s->close_submits();
+      retiring.push_back(s);
+    }
+    if (ready_fired && on_status) on_status();
+    for (const auto& s : leaving) {
+      const auto drain =
+          std::chrono::duration_cast<std::chrono::milliseconds>(s->options().response_timeout);
+      co_await s->stop(drain);
+      std::erase(retiring, s);
+    }
+    log().info("bind out of service bind={}", name);
+    start_if_configured(name);
+  }
+
+  [[nodiscard]] bool in_service(const std::string& name) const {
+    const auto named = [&](const std::shared_ptr<smpp::session>& s) {
+      return s->options().name == name;
+    };
+    return std::any_of(sessions.begin(), sessions.end(), named) ||
+           std::any_of(retiring.begin(), retiring.end(), named);
+  }
+
+  // Starts bind `name` as the configuration now has it, unless it is not there, is running,
+  // is still unbinding (its retirement starts it when done), or the daemon is stopping.
+  void start_if_configured(const std::string& name) {
+    if (stopping || in_service(name)) return;
+    for (const auto& b : cfg.smsc) {
+      if (b.name != name) continue;
+      start_bind(b);
+      log().info("bind started bind={} host={}:{}", b.name, b.host, b.port);
+    }
+  }
+
+  // Applies the bind list of `cfg` (just replaced by a reload), as `plan` says.
+  void apply(const config::bind_plan& plan) {
+    for (const auto& b : plan.retuned) {
+      for (const auto& s : sessions) {
+        if (s->options().name == b.name)
+          s->set_limits(b.window, b.throughput, b.throughput_per_sender);
+      }
+    }
+    for (const auto& b : plan.added) start_if_configured(b.name);
+    std::vector<std::string> leaving = plan.removed;
+    for (const auto& b : plan.rebound) leaving.push_back(b.name);
+    for (const auto& name : leaving) {
+      net::co_spawn(
+          io, [this, name]() -> net::awaitable<void> { co_await retire_bind(name); },
+          net::detached);
+    }
+  }
+
   void check_ready() {
     if (!ready_fired && ready()) {
       ready_fired = true;
@@ -213,8 +305,9 @@ struct application::impl {
   store::db_runner admin_db;  // the API's own connections: API load never delays an MO
   admin::api api;
   admin::server http;
-  std::vector<std::shared_ptr<smpp::session>> sessions;
-  std::shared_ptr<store::listener> outbox_listener;  // wakes the dispatcher for queued sends
+  std::vector<std::shared_ptr<smpp::session>> sessions;  // the binds in service
+  std::vector<std::shared_ptr<smpp::session>> retiring;  // removed by a reload, unbinding
+  std::shared_ptr<store::listener> outbox_listener;      // wakes the dispatcher for queued sends
   std::function<void()> on_ready;
   std::function<void()> on_status;
   bool probe_pending = false;  // a ping() the store threads have not taken yet
@@ -285,27 +378,7 @@ net::awaitable<void> application::start() {
   }
   m.store_up = true;
 
-  for (const auto& b : m.cfg.smsc) {
-    // A receiver_transmitter bind is two sessions: MOs arrive on one, submits leave on the other.
-    std::vector<smpp::bind_type> types{smpp::bind_type::transceiver};
-    if (b.mode == config::bind_mode::receiver_transmitter) {
-      types = {smpp::bind_type::receiver, smpp::bind_type::transmitter};
-    }
-    for (const auto type : types) {
-      auto options = to_session_options(b);
-      options.type = type;
-      auto s = std::make_shared<smpp::session>(
-          m.io.get_executor(), std::move(options),
-          [&m, &b](const smpp::sm_body& d) { return m.inbound.on_deliver(b.name, d); });
-      s->on_state_change([&m](smpp::session_state state) {
-        if (m.ready_fired && m.on_status) m.on_status();
-        if (state == smpp::session_state::bound) m.out->wake();  // rows may wait for it
-      });
-      m.sessions.push_back(s);
-      m.out->add_session(s);
-      s->start();
-    }
-  }
+  for (const auto& b : m.cfg.smsc) m.start_bind(b);
   m.out->start();
   m.outbox_listener = std::make_shared<store::listener>(
       m.io.get_executor(), m.cfg.db.dsn, std::vector<std::string>{store::outbox_channel},
@@ -342,6 +415,7 @@ net::awaitable<void> application::stop(std::chrono::milliseconds bound) {
   const auto mos_in_hand = [&m] {
     std::size_t n = 0;
     for (const auto& s : m.sessions) n += s->deliveries_in_hand();
+    for (const auto& s : m.retiring) n += s->deliveries_in_hand();
     return n;
   };
   log().info("stopping bound_ms={} mos_in_hand={} submits_in_flight={}", bound.count(),
@@ -376,17 +450,46 @@ net::awaitable<void> application::stop(std::chrono::milliseconds bound) {
         },
         net::detached);
   }
-  while (*remaining > 0 && steady_clock::now() < deadline) co_await sleep();
+  // Binds a reload took out of service are unbinding on their own bound: within this one.
+  while ((*remaining > 0 || !m.retiring.empty()) && steady_clock::now() < deadline)
+    co_await sleep();
   const auto elapsed =
       std::chrono::duration_cast<std::chrono::milliseconds>(steady_clock::now() - started);
-  if (*remaining > 0 || mos_in_hand() > 0 || m.out->in_flight() > 0) {
+  if (*remaining > 0 || !m.retiring.empty() || mos_in_hand() > 0 || m.out->in_flight() > 0) {
     log().warn(
         "stopped at the bound elapsed_ms={} mos_in_hand={} submits_in_flight={} "
         "binds_not_unbound={}",
-        elapsed.count(), mos_in_hand(), m.out->in_flight(), *remaining);
+        elapsed.count(), mos_in_hand(), m.out->in_flight(), *remaining + m.retiring.size());
   } else {
     log().info("stopped elapsed_ms={}", elapsed.count());
   }
+}
+
+std::vector<std::string> application::reload(const config::daemon_config& next) {
+  auto& m = *impl_;
+  auto restart = config::restart_needed(m.cfg, next);
+  auto applied = config::after_reload(m.cfg, next);
+  const auto plan = config::plan_binds(m.cfg.smsc, applied.smsc);
+  m.cfg = std::move(applied);
+  // Before the store is up no bind has started: start() reads the new list.
+  if (m.store_up && !m.stopping) m.apply(plan);
+  const auto names = [](const std::vector<config::smsc_bind>& binds) {
+    std::vector<std::string> out;
+    out.reserve(binds.size());
+    for (const auto& b : binds) out.push_back(b.name);
+    return out;
+  };
+  log().info(
+      "reload applied binds_added=[{}] binds_removed=[{}] binds_rebound=[{}] "
+      "binds_retuned=[{}] reassembly_timeout_s={} stop_timeout_s={}",
+      fmt::join(names(plan.added), ","), fmt::join(plan.removed, ","),
+      fmt::join(names(plan.rebound), ","), fmt::join(names(plan.retuned), ","),
+      m.cfg.reassembly_timeout.count(), m.cfg.stop_timeout.count());
+  return restart;
+}
+
+const config::daemon_config& application::running_config() const {
+  return impl_->cfg;
 }
 
 void application::finish() {

@@ -34,6 +34,16 @@ class application {
   /// and be answered, lets the submits in the window be answered, unbinds every bind.
   net::awaitable<void> stop(std::chrono::milliseconds bound);
 
+  /// Applies a new configuration (SIGHUP), at once: the bind list (new binds start; removed
+  /// ones stop taking MOs and submits, let their window and MOs in hand be answered within
+  /// their response timeout, and unbind; changed hosts, credentials or other bind settings
+  /// do that and bind again; new windows and rates apply to the live binds), the reassembly
+  /// and stop timeouts. Keys only a restart applies keep their running values; their names
+  /// are returned (`store.dsn`, `admin.listen`, ...). `next` must have been validated.
+  std::vector<std::string> reload(const config::daemon_config& next);
+  /// The configuration running now (the last reload's, restart-only keys excepted).
+  [[nodiscard]] const config::daemon_config& running_config() const;
+
   /// Waits for the store work already queued (none is cut off mid-transaction). Call once the
   /// event loop has stopped, before its pending handlers are destroyed: a store job may point
   /// into a suspended coroutine's frame. The destructor calls it too.

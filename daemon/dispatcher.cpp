@@ -105,6 +105,14 @@ void dispatcher::add_session(std::shared_ptr<smpp::session> s) {
   sessions_.push_back(std::move(s));
 }
 
+void dispatcher::remove_session(const std::shared_ptr<smpp::session>& s) {
+  std::erase(sessions_, s);
+  served_.clear();
+  for (const auto& left : sessions_) {
+    if (left->can_submit()) served_.push_back(left->options().name);
+  }
+}
+
 void dispatcher::start() {
   net::co_spawn(
       executor_, [self = shared_from_this()] { return self->lease_loop(); }, net::detached);

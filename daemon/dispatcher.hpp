@@ -35,6 +35,9 @@ class dispatcher : public std::enable_shared_from_this<dispatcher> {
              store::delivery_policy policy);
 
   void add_session(std::shared_ptr<smpp::session> s);
+  /// Sends nothing more through `s` (a bind a reload removes); sends already on it finish.
+  /// The lease stops naming its bind, so its rows count as unserved unless a daemon serves it.
+  void remove_session(const std::shared_ptr<smpp::session>& s);
   /// Starts the lease and the claim loops. The claim loop claims while rows come back and
   /// then sleeps until woken (wake(), a send finishing with more rows due, this daemon's
   /// next retry, or the upkeep seeing due rows), at most a sixth of the lease.

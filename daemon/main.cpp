@@ -44,24 +44,24 @@ void setup_logging(config::log_level level, logging::format f) {
   spdlog::set_level(static_cast<spdlog::level::level_enum>(level));
 }
 
-// SIGHUP: re-reads the file; the log level applies at once, anything else needs a restart
-// (said in the log), and a file that no longer validates changes nothing.
-void reload(const std::string& path, const config::daemon_config& running) {
+// SIGHUP: re-reads the file and applies what can change live (RELOADING=1 until done, then
+// READY=1 again). A file that no longer validates changes nothing; keys only a restart
+// applies are named in the log.
+void reload(const std::string& path, daemon::application& app) {
+  daemon::notify::reloading();
   const auto next = config::load(path);
   if (!next) {
     spdlog::error("reload refused, config unchanged error=\"{}\"", next.error().describe(path));
-    return;
-  }
-  spdlog::set_level(static_cast<spdlog::level::level_enum>(next->level));
-  auto rest = *next;
-  rest.level = running.level;
-  if (rest == running) {
-    spdlog::info("reload done log_level={}", spdlog::level::to_string_view(spdlog::get_level()));
   } else {
-    spdlog::warn(
-        "reload applied log_level only; store, admin, smsc and default_country changes need a "
-        "restart");
+    spdlog::set_level(static_cast<spdlog::level::level_enum>(next->level));
+    const auto restart = app.reload(*next);
+    if (restart.empty()) {
+      spdlog::info("reload done log_level={}", spdlog::level::to_string_view(spdlog::get_level()));
+    } else {
+      spdlog::warn("reload done, restart needed to apply keys={}", fmt::join(restart, ","));
+    }
   }
+  daemon::notify::ready(app.status());
 }
 
 int run(const std::string& path, const config::daemon_config& cfg) {
@@ -74,7 +74,7 @@ int run(const std::string& path, const config::daemon_config& cfg) {
   std::function<void()> on_hangup = [&] {
     hangups.async_wait([&](const boost::system::error_code& ec, int) {
       if (ec) return;
-      reload(path, cfg);
+      reload(path, app);
       on_hangup();
     });
   };
@@ -84,7 +84,6 @@ int run(const std::string& path, const config::daemon_config& cfg) {
   // passing, ends the loop at once: the store work already started still finishes, and what
   // was not answered the SMSC redelivers.
   bool stopping = false;
-  const auto bound = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.stop_timeout);
   net::steady_timer at_the_bound(ioc);
   net::signal_set signals(ioc, SIGINT, SIGTERM);
   std::function<void()> on_signal = [&] {
@@ -98,7 +97,10 @@ int run(const std::string& path, const config::daemon_config& cfg) {
       stopping = true;
       on_signal();
       hangups.cancel();
-      spdlog::info("signal received signal={} stop_timeout_s={}", sig, cfg.stop_timeout.count());
+      // The bound a reload may have changed.
+      const auto timeout = app.running_config().stop_timeout;
+      const auto bound = std::chrono::duration_cast<std::chrono::milliseconds>(timeout);
+      spdlog::info("signal received signal={} stop_timeout_s={}", sig, timeout.count());
       daemon::notify::stopping();
       at_the_bound.expires_after(bound);
       at_the_bound.async_wait([&](const boost::system::error_code& e) {
@@ -108,7 +110,7 @@ int run(const std::string& path, const config::daemon_config& cfg) {
       });
       net::co_spawn(
           ioc,
-          [&]() -> net::awaitable<void> {
+          [&, bound]() -> net::awaitable<void> {
             // What is left of the bound after the drain is for the store work to finish.
             co_await app.stop(bound - std::min(bound / 10, std::chrono::milliseconds(500)));
             ioc.stop();

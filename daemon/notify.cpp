@@ -10,6 +10,9 @@ void ready(const std::string& s) {
 void status(const std::string& s) {
   sd_notify(0, ("STATUS=" + s).c_str());
 }
+void reloading() {
+  sd_notify(0, "RELOADING=1\nSTATUS=reloading");
+}
 void stopping() {
   sd_notify(0, "STOPPING=1\nSTATUS=stopping");
 }

@@ -11,6 +11,8 @@ namespace smsgw::daemon::notify {
 void ready(const std::string& status);
 /// STATUS= line.
 void status(const std::string& status);
+/// RELOADING=1: a reload runs until the next ready().
+void reloading();
 /// STOPPING=1.
 void stopping();
 /// WATCHDOG=1.

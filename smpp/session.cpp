@@ -99,13 +99,22 @@ struct session::pending {
   std::optional<std::string> unreadable;  // a response came, but could not be decoded
 };
 
+namespace {
+
+// The bind's send rate, with bursts of a tenth of a second's worth.
+token_bucket bind_bucket(std::uint32_t throughput) {
+  return token_bucket(throughput, std::max<std::uint32_t>(1, throughput / 10));
+}
+
+}  // namespace
+
 session::session(net::any_io_executor ex, session_options options, deliver_handler on_deliver)
     : executor_(std::move(ex)),
       options_(std::move(options)),
       on_deliver_(std::move(on_deliver)),
       backoff_timer_(executor_),
       label_(label(options_)),
-      rate_(options_.throughput, std::max<std::uint32_t>(1, options_.throughput / 10)),
+      rate_(bind_bucket(options_.throughput)),
       per_sender_(options_.throughput_per_sender),
       backoff_(options_.throttle_initial, options_.throttle_max) {
   if (options_.tls) {
@@ -469,6 +478,21 @@ net::awaitable<void> session::pace(const std::string& sender) {
     net::steady_timer t(executor_, at);
     co_await wait(t);
   }
+}
+
+void session::set_limits(std::uint32_t window, std::uint32_t throughput,
+                         std::uint32_t throughput_per_sender) {
+  if (throughput != options_.throughput) rate_ = bind_bucket(throughput);
+  if (throughput_per_sender != options_.throughput_per_sender) {
+    per_sender_ = sender_buckets(throughput_per_sender);
+  }
+  const bool wider = window > options_.window;
+  options_.window = window;
+  options_.throughput = throughput;
+  options_.throughput_per_sender = throughput_per_sender;
+  if (wider) wake_waiters();  // the new slots go to those waiting
+  log().info("limits applied bind={} window={} throughput={} throughput_per_sender={}", label_,
+             window, throughput, throughput_per_sender);
 }
 
 bool session::slot_free() const {

@@ -125,6 +125,10 @@ class session : public std::enable_shared_from_this<session> {
     submits_closed_ = true;
     wake_waiters();
   }
+  /// Applies a new window and send rates to the live bind (a reload): a wider window lets
+  /// waiting submits in at once, a narrower one writes none until fewer are outstanding.
+  void set_limits(std::uint32_t window, std::uint32_t throughput,
+                  std::uint32_t throughput_per_sender);
   /// deliver_sm taken and not answered yet.
   [[nodiscard]] std::uint32_t deliveries_in_hand() const { return inflight_mo_; }
 

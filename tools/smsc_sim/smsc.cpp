@@ -251,6 +251,7 @@ void smsc::handle(const std::shared_ptr<client>& c, smpp::pdu p) {
     case command::unbind: {
       // An unbound client gets no more deliver_sm, as SMPP 3.4 §4.2 has it.
       c->send(make_response(p, status::ok));
+      log().info("unbind system_id={}", c->system_id);
       const std::lock_guard lock(mutex_);
       if (c->bound) --bound_;
       c->bound = false;
