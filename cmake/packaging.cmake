@@ -37,14 +37,15 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_PACKAGE_CONTACT "smsgw team <smsgw-team@example.org>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "SMS gateway for inbound keyword programs over SMPP 3.4")
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "SMS gateway for inbound keyword programs over SMPP 3.4
- smsgwd binds to SMSCs over SMPP 3.4, matches every inbound SMS against the
- keywords of its numbers and short codes, keeps group membership in a
- PostgreSQL contact store, sends opt-in, opt-out and help replies and
- messages to groups, and serves a REST/JSON admin port with CSV import and
- export. An MO is acknowledged only once its effects are committed.
- .
- This package also has smsc-sim, an SMSC simulator for trying the gateway.")
+# The long description: cpack puts the summary first and indents each line itself; "."
+# alone is an empty line.
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "smsgwd binds to SMSCs over SMPP 3.4, matches every inbound SMS against the
+keywords of its numbers and short codes, keeps group membership in a
+PostgreSQL contact store, sends opt-in, opt-out and help replies and
+messages to groups, and serves a REST/JSON admin port with CSV import and
+export. An MO is acknowledged only once its effects are committed.
+.
+This package also has smsc-sim, an SMSC simulator for trying the gateway.")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
