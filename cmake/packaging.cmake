@@ -1,7 +1,7 @@
 # Install rules and the Debian package (`cpack -G DEB` in a Release build; ./dev package).
 # What a package installs: the two programs, the systemd unit with its sysusers and tmpfiles
-# entries, the example configuration as /etc/smsgw/smsgw.yaml (a conffile), man pages and
-# the documentation, laid out as Debian 12 expects.
+# entries, the example configuration as /etc/smsgw/smsgw.yaml (a conffile), the SQL
+# migrations, man pages and the documentation, laid out as Debian 12 expects.
 
 install(TARGETS smsgwd smsc-sim RUNTIME DESTINATION bin)
 install(FILES ${PROJECT_SOURCE_DIR}/systemd/smsgwd.service DESTINATION /lib/systemd/system)
@@ -11,6 +11,11 @@ install(FILES ${PROJECT_SOURCE_DIR}/systemd/smsgw.tmpfiles DESTINATION lib/tmpfi
   RENAME smsgw.conf)
 install(FILES ${PROJECT_SOURCE_DIR}/config/smsgw.example.yaml DESTINATION /etc/smsgw
   RENAME smsgw.yaml)
+
+# The schema the daemon applies itself at start (embedded in it), for DBAs to read or apply
+# ahead: the files in order are the migrations.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/store/migrations/ DESTINATION share/smsgw/migrations
+  FILES_MATCHING PATTERN "*.sql")
 
 # Man pages and the changelog compressed as Debian wants them (gzip -9n: no name, no time).
 set(SMSGW_GZIPPED)

@@ -290,8 +290,22 @@ struct application::impl {
   [[nodiscard]] std::string status() const {
     std::size_t up = 0;
     for (const auto& s : sessions) up += s->state() == smpp::session_state::bound ? 1 : 0;
-    return fmt::format("binds up {}/{}, outbox in flight {}", up, sessions.size(),
-                       out->in_flight());
+    return fmt::format("binds up {}/{}, outbox pending {}, in flight {}, MOs {:.1f}/s", up,
+                       sessions.size(), out->pending(), out->in_flight(), mo_rate());
+  }
+
+  // MOs per second since the previous sample, sampled at most once a second (status() is
+  // asked at every beat and every bind state change).
+  [[nodiscard]] double mo_rate() const {
+    const auto now = std::chrono::steady_clock::now();
+    const std::chrono::duration<double> elapsed = now - rate_sampled;
+    if (elapsed >= std::chrono::seconds(1)) {
+      const auto total = counters.mos();
+      last_rate = static_cast<double>(total - mos_at_sample) / elapsed.count();
+      mos_at_sample = total;
+      rate_sampled = now;
+    }
+    return last_rate;
   }
 
   net::io_context& io;
@@ -310,6 +324,9 @@ struct application::impl {
   std::shared_ptr<store::listener> outbox_listener;      // wakes the dispatcher for queued sends
   std::function<void()> on_ready;
   std::function<void()> on_status;
+  mutable std::chrono::steady_clock::time_point rate_sampled = std::chrono::steady_clock::now();
+  mutable std::uint64_t mos_at_sample = 0;
+  mutable double last_rate = 0;
   bool probe_pending = false;  // a ping() the store threads have not taken yet
   std::chrono::steady_clock::time_point probe_sent{};
   bool store_up = false;

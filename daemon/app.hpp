@@ -65,7 +65,8 @@ class application {
   [[nodiscard]] bool ready() const;
   /// True while every bind (both sessions of a receiver_transmitter bind) is bound.
   [[nodiscard]] bool binds_bound() const;
-  /// `binds up 1/1, outbox in flight 0`: for sd_notify STATUS= and logs.
+  /// `binds up 1/1, outbox pending 0, in flight 0, MOs 12.5/s`: for sd_notify STATUS= and
+  /// logs (the rate since the previous call at least a second ago).
   [[nodiscard]] std::string status() const;
   /// The admin port actually bound (useful when the config says port 0).
   [[nodiscard]] std::uint16_t admin_port() const;

@@ -50,6 +50,8 @@ class dispatcher : public std::enable_shared_from_this<dispatcher> {
   net::awaitable<void> stop(std::chrono::milliseconds drain);
 
   [[nodiscard]] std::size_t in_flight() const { return in_flight_; }
+  /// Outbox rows queued or being submitted, all daemons, as the last upkeep saw them.
+  [[nodiscard]] std::int64_t pending() const { return pending_.load(); }
   [[nodiscard]] const std::string& claimer() const { return claimer_; }
   /// The outbox as last seen by the upkeep (every lease renewal), for /metrics.
   [[nodiscard]] std::string render_gauges() const;

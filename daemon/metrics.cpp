@@ -8,6 +8,14 @@ void metrics::mo(std::size_t decision_index) {
   if (decision_index < mo_.size()) mo_[decision_index].fetch_add(1, std::memory_order_relaxed);
 }
 
+std::uint64_t metrics::mos() const {
+  std::uint64_t n = 0;
+  for (std::size_t i = 0; i < mo_.size(); ++i) {
+    if (i != receipt) n += mo_[i].load(std::memory_order_relaxed);
+  }
+  return n;
+}
+
 void metrics::mo_latency(std::uint64_t micros) {
   const double ms = static_cast<double>(micros) / 1000.0;
   std::size_t i = 0;

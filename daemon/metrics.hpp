@@ -34,6 +34,9 @@ class metrics {
   static constexpr std::size_t unrouted = 7;
   static constexpr std::size_t receipt = 8;
 
+  /// MOs handled so far, whatever their decision (receipts excepted).
+  [[nodiscard]] std::uint64_t mos() const;
+
   /// Renders every counter; `extra` (already formatted lines) is appended.
   [[nodiscard]] std::string render(const std::string& extra) const;
 

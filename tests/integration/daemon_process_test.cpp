@@ -9,7 +9,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <atomic>
+#include <cctype>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -51,28 +54,16 @@ bool eventually(const std::function<bool()>& done, std::chrono::milliseconds tim
   return done();
 }
 
-// A child process with stdout and stderr in one file and stdin from a file.
+// A child process with stdout and stderr in one file (or one descriptor) and stdin from a file.
 class process {
  public:
   process(const std::vector<std::string>& argv, const fs::path& output,
-          const std::vector<std::string>& extra_env = {}, const fs::path& input = "/dev/null") {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, input.c_str(), O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    std::vector<std::string> env_strings(extra_env);
-    for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
-    std::vector<char*> env;
-    for (auto& e : env_strings) env.push_back(e.data());
-    env.push_back(nullptr);
-    if (posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), env.data()) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&actions);
-  }
+          const std::vector<std::string>& extra_env = {}, const fs::path& input = "/dev/null")
+      : process(argv, output, -1, extra_env, input) {}
+  /// Output to the descriptor `output_fd` (a pipe's end, say) instead of a file.
+  process(const std::vector<std::string>& argv, int output_fd,
+          const std::vector<std::string>& extra_env = {})
+      : process(argv, "", output_fd, extra_env, "/dev/null") {}
   ~process() {
     if (pid_ > 0 && !exit_code_) {
       ::kill(pid_, SIGKILL);
@@ -97,6 +88,30 @@ class process {
   }
 
  private:
+  process(const std::vector<std::string>& argv, const fs::path& output, int output_fd,
+          const std::vector<std::string>& extra_env, const fs::path& input) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, input.c_str(), O_RDONLY, 0);
+    if (output_fd >= 0) {
+      posix_spawn_file_actions_adddup2(&actions, output_fd, 1);
+    } else {
+      posix_spawn_file_actions_addopen(&actions, 1, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                       0644);
+    }
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    std::vector<std::string> env_strings(extra_env);
+    for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+    std::vector<char*> env;
+    for (auto& e : env_strings) env.push_back(e.data());
+    env.push_back(nullptr);
+    if (posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), env.data()) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&actions);
+  }
+
   pid_t pid_ = -1;
   std::optional<int> exit_code_;
 };
@@ -201,6 +216,25 @@ class DaemonProcess : public ::testing::Test {
                "boot.log", password) == 0 &&
            run({smsgwd_, "--config", cfg, "demo", "--company", "Demo"}, "demo.log") == 0;
   }
+  /// The config for `db` and the two ports, with the demo added; "" (and a failure) if not.
+  std::string demo_config(const test_database& db, std::uint16_t smsc_port,
+                          std::uint16_t admin_port) {
+    const auto cfg = config(db.dsn(), smsc_port, admin_port).string();
+    if (add_demo(cfg)) return cfg;
+    ADD_FAILURE() << read_file(dir_ / "boot.log") << read_file(dir_ / "demo.log");
+    return "";
+  }
+  /// The simulator on `port` generating `count` MOVIE MOs to 4040 from new senders, with
+  /// `options` (rate, window, response delay), printing only its summary.
+  [[nodiscard]] std::vector<std::string> mo_load(std::uint16_t port, long long count,
+                                                 const std::vector<std::string>& options) const {
+    std::vector<std::string> argv = {
+        sim_,     "--port",     std::to_string(port),  "--system-id", "smsgw", "--password",
+        "secret", "--mo-count", std::to_string(count), "--mo-to",     "4040",  "--mo-text",
+        "MOVIE",  "--quiet"};
+    argv.insert(argv.end(), options.begin(), options.end());
+    return argv;
+  }
   int run(const std::vector<std::string>& argv, const std::string& log,
           const fs::path& input = "/dev/null") {
     process p(argv, dir_ / log, {}, input);
@@ -255,6 +289,18 @@ TEST_F(DaemonProcess, NotifiesReadyAnswersTheDemoServesOpsAndStopsCleanly) {
 
   ASSERT_TRUE(notify.wait_for("READY=1")) << read_file(dir_ / "daemon.log");
   EXPECT_TRUE(notify.wait_for("STATUS=binds up 1/1")) << notify.seen();
+  {  // STATUS=binds up 1/1, outbox pending N, in flight N, MOs N.N/s
+    const auto& seen = notify.seen();
+    const auto at = seen.find("STATUS=binds up 1/1, outbox pending ");
+    ASSERT_NE(at, std::string::npos) << seen;
+    const auto line = seen.substr(at, seen.find('\n', at) - at);
+    std::string shape;  // digits as 9
+    for (const char c : line) shape += std::isdigit(static_cast<unsigned char>(c)) ? '9' : c;
+    shape.erase(std::unique(shape.begin(), shape.end(),
+                            [](char a, char b) { return a == '9' && b == '9'; }),
+                shape.end());
+    EXPECT_EQ(shape, "STATUS=binds up 9/9, outbox pending 9, in flight 9, MOs 9.9/s") << line;
+  }
   ASSERT_TRUE(eventually([&] {
     return read_file(dir_ / "sim.log").find("submit_sm from=4040 to=61400000009") !=
            std::string::npos;
@@ -430,6 +476,15 @@ TEST_F(DaemonProcess, SighupAppliesTheBindListLiveAndNamesWhatNeedsARestart) {
            std::string::npos;
   })) << log();
   EXPECT_NE(log().find("stop_timeout_s=3"), std::string::npos) << log();
+  const auto count = [](const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  // `b` was untouched by this reload: still the session it got when it moved (started when
+  // added, again when moved; unbound once, at the move).
+  EXPECT_EQ(count(log(), "bind started bind=b"), 2U) << log();
+  EXPECT_EQ(count(log(), "unbound bind=b"), 1U) << log();
   EXPECT_NE(http_get(admin_port, "/healthz").find("200 OK"), std::string::npos);
   EXPECT_EQ(http_get(other_admin, "/healthz"), "");
 
@@ -466,20 +521,15 @@ TEST_F(DaemonProcess, DrainsOnSigtermUnderAStreamOfMos) {
   test_database db;
   const auto sim_port = free_port();
   const auto admin_port = free_port();
-  const auto cfg = config(db.dsn(), sim_port, admin_port).string();
+  const auto cfg = demo_config(db, sim_port, admin_port);
+  ASSERT_FALSE(cfg.empty());
   std::ofstream(cfg, std::ios::app) << "stop_timeout: 6\n";
-  ASSERT_TRUE(add_demo(cfg)) << read_file(dir_ / "boot.log") << read_file(dir_ / "demo.log");
 
   // MOVIE from 2,000 senders at 400/s; each joins and gets a reply, which the SMSC answers
   // after 300 ms, so the drain has replies in the window while MOs keep coming.
   constexpr long long total = 2000;
-  process sim({sim_,          "--port",     std::to_string(sim_port),
-               "--system-id", "smsgw",      "--password",
-               "secret",      "--mo-count", std::to_string(total),
-               "--mo-to",     "4040",       "--mo-text",
-               "MOVIE",       "--mo-rate",  "400",
-               "--mo-window", "32",         "--response-delay-ms",
-               "300",         "--quiet"},
+  process sim(mo_load(sim_port, total,
+                      {"--mo-rate", "400", "--mo-window", "32", "--response-delay-ms", "300"}),
               dir_ / "sim.log");
   notify_socket notify(dir_ / "notify.sock");
   process daemon({smsgwd_, "--config", cfg}, dir_ / "daemon.log", {notify.env()});
@@ -522,11 +572,9 @@ TEST_F(DaemonProcess, ASecondSigtermOrTheBoundEndsADrainThatCannotFinish) {
   test_database db;
   const auto sim_port = free_port();
   const auto admin_port = free_port();
-  const auto cfg = config(db.dsn(), sim_port, admin_port).string();
-  ASSERT_TRUE(add_demo(cfg)) << read_file(dir_ / "boot.log") << read_file(dir_ / "demo.log");
-  process sim({sim_, "--port", std::to_string(sim_port), "--system-id", "smsgw", "--password",
-               "secret", "--mo-count", "100000", "--mo-to", "4040", "--mo-text", "MOVIE",
-               "--mo-rate", "100", "--response-delay-ms", "60000", "--quiet"},
+  const auto cfg = demo_config(db, sim_port, admin_port);
+  ASSERT_FALSE(cfg.empty());
+  process sim(mo_load(sim_port, 100000, {"--mo-rate", "100", "--response-delay-ms", "60000"}),
               dir_ / "sim.log");
   const auto replies_waiting = [&] {
     return std::stoll(db.scalar("SELECT count(*) FROM outbox WHERE status = 'submitting'")) >= 10;
@@ -575,16 +623,13 @@ TEST_F(DaemonProcess, WatchdogBeatsOnlyWhileTheStoreThreadsMove) {
   test_database db;
   const auto sim_port = free_port();
   const auto admin_port = free_port();
-  const auto cfg = config(db.dsn(), sim_port, admin_port).string();  // store.pool_size 2
-  ASSERT_TRUE(add_demo(cfg)) << read_file(dir_ / "boot.log") << read_file(dir_ / "demo.log");
+  const auto cfg = demo_config(db, sim_port, admin_port);  // store.pool_size 2
+  ASSERT_FALSE(cfg.empty());
   auto blocker = db.connect();
   auto hold = std::make_unique<pqxx::work>(blocker);
   hold->exec0("LOCK TABLE inbound_log IN ACCESS EXCLUSIVE MODE");
 
-  process sim(
-      {sim_, "--port", std::to_string(sim_port), "--system-id", "smsgw", "--password", "secret",
-       "--mo-count", "4", "--mo-window", "4", "--mo-to", "4040", "--mo-text", "MOVIE", "--quiet"},
-      dir_ / "sim.log");
+  process sim(mo_load(sim_port, 4, {"--mo-window", "4"}), dir_ / "sim.log");
   notify_socket notify(dir_ / "notify.sock");
   process daemon({smsgwd_, "--config", cfg}, dir_ / "daemon.log",
                  {notify.env(), "WATCHDOG_USEC=1000000"});  // a beat every 500 ms
@@ -605,6 +650,50 @@ TEST_F(DaemonProcess, WatchdogBeatsOnlyWhileTheStoreThreadsMove) {
   })) << read_file(dir_ / "sim.log");
   daemon.signal(SIGTERM);
   EXPECT_EQ(daemon.wait(), 0) << read_file(dir_ / "daemon.log");
+  sim.signal(SIGTERM);
+  EXPECT_EQ(sim.wait(), 0);
+}
+
+TEST_F(DaemonProcess, WatchdogStopsWhileTheEventLoopIsBlocked) {
+  // The daemon's stderr is a pipe nobody reads: once it is full, the event loop blocks on
+  // its next log line (as it would behind a stuck log collector). The beat runs on the loop,
+  // so WATCHDOG=1 stops (systemd would restart the daemon); reading the pipe unblocks it.
+  test_database db;
+  const auto sim_port = free_port();
+  const auto admin_port = free_port();
+  const auto cfg = demo_config(db, sim_port, admin_port);
+  ASSERT_FALSE(cfg.empty());
+  process sim(mo_load(sim_port, 1000000, {"--mo-rate", "500"}), dir_ / "sim.log");
+  std::array<int, 2> pipe_fds{};
+  ASSERT_EQ(::pipe2(pipe_fds.data(), O_CLOEXEC), 0);
+  notify_socket notify(dir_ / "notify.sock");
+  process daemon({smsgwd_, "--config", cfg}, pipe_fds[1],
+                 {notify.env(), "WATCHDOG_USEC=1000000"});  // a beat every 500 ms
+  ::close(pipe_fds[1]);
+  ASSERT_TRUE(notify.wait_for("READY=1"));
+  // MOs log a line each: the pipe's 64 KiB fill within a few seconds, and the beats stop.
+  bool stopped = false;
+  for (int i = 0; i < 20 && !stopped; ++i) {
+    notify.clear();
+    stopped = !notify.wait_for("WATCHDOG=1", 1500ms);
+  }
+  ASSERT_TRUE(stopped) << notify.seen();
+
+  std::atomic<bool> done{false};
+  std::thread reader([&] {
+    std::ofstream out(dir_ / "daemon.log");
+    std::array<char, 65536> buf{};
+    for (ssize_t n; (n = ::read(pipe_fds[0], buf.data(), buf.size())) > 0;)
+      out.write(buf.data(), n);
+    done = true;
+  });
+  EXPECT_TRUE(notify.wait_for("WATCHDOG=1", 5s)) << notify.seen();
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait(), 0);
+  reader.join();  // the pipe ends with the daemon
+  EXPECT_TRUE(done);
+  EXPECT_NE(read_file(dir_ / "daemon.log").find("decision=opt_in"), std::string::npos);
+  EXPECT_GT(fs::file_size(dir_ / "daemon.log"), 65536U);  // it had filled the pipe
   sim.signal(SIGTERM);
   EXPECT_EQ(sim.wait(), 0);
 }
