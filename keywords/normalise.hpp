@@ -10,7 +10,9 @@ namespace smsgw::keywords {
 /// Normalises an MO text (UTF-8) for matching: Unicode-aware trim, runs of whitespace
 /// collapsed to one ASCII space, full Unicode case folding then upper-cased ASCII letters
 /// (so `stop`, `STOP`, `Stop` compare equal), punctuation at the start and end of every
-/// word removed (`STOP.`, `stop!`, `"movie"`). Invalid UTF-8 bytes become U+FFFD.
+/// word removed (`STOP.`, `stop!`, `"movie"`), invisible characters dropped (zero-width
+/// spaces and joiners, BOM, soft hyphens, NUL padding and other controls). Invalid UTF-8
+/// bytes become U+FFFD.
 std::string normalise(std::string_view utf8);
 
 /// Splits a normalised text into its words.

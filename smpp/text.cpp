@@ -151,12 +151,32 @@ std::u32string utf8_to_utf32(std::string_view s) {
   return out;
 }
 
-std::string decode_text(std::uint8_t data_coding, std::string_view octets) {
-  // Coding group 1111 (0xF0-0xFF): bit 2 clear = GSM 7-bit, set = 8-bit data.
-  if ((data_coding & 0xF0) == 0xF0) {
-    data_coding = (data_coding & 0x04) != 0 ? coding::latin1 : coding::smsc_default;
+std::uint8_t alphabet_of(std::uint8_t data_coding) {
+  // 0x00-0x0F are SMPP 3.4's own values (§5.2.19); above them the scheme is GSM's
+  // (3GPP TS 23.038 §4), each group naming its alphabet.
+  if (data_coding < 0x10) return data_coding;
+  const auto by_bits = [](std::uint8_t bits) {  // 00 GSM 7-bit, 01 8-bit, 10 UCS-2, 11 reserved
+    switch (bits & 0x03) {
+      case 1: return coding::latin1;
+      case 2: return coding::ucs2;
+      default: return coding::smsc_default;
+    }
+  };
+  if (data_coding < 0x80) {
+    // General data coding (00xx) and automatic deletion (01xx): bits 3-2 are the alphabet,
+    // unless bit 5 says the text is compressed, which no one sends and we cannot read.
+    if ((data_coding & 0x20) != 0) return coding::latin1;
+    return by_bits(static_cast<std::uint8_t>(data_coding >> 2));
   }
-  switch (data_coding) {
+  if (data_coding < 0xC0) return coding::latin1;        // reserved groups
+  if (data_coding < 0xE0) return coding::smsc_default;  // message waiting, GSM 7-bit
+  if (data_coding < 0xF0) return coding::ucs2;          // message waiting, UCS-2
+  // Data coding / message class: bit 2 clear = GSM 7-bit, set = 8-bit data.
+  return (data_coding & 0x04) != 0 ? coding::latin1 : coding::smsc_default;
+}
+
+std::string decode_text(std::uint8_t data_coding, std::string_view octets) {
+  switch (alphabet_of(data_coding)) {
     case coding::smsc_default: return decode_gsm(octets);
     case coding::ucs2: return decode_ucs2(octets);
     case coding::ia5: {

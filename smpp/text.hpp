@@ -15,8 +15,14 @@ inline constexpr std::uint8_t latin1 = 0x03;
 inline constexpr std::uint8_t ucs2 = 0x08;
 }  // namespace coding
 
-/// Decodes octets in `data_coding` to UTF-8. Never throws: bytes that are not valid in
-/// the coding become U+FFFD. Unknown codings are read as Latin-1.
+/// The SMPP data_coding whose alphabet `data_coding` uses: itself for SMPP's own values
+/// (0x00-0x0F); for GSM 03.38's coding groups above them, `smsc_default` (GSM 7-bit),
+/// `ucs2` or `latin1` (8-bit data, compressed text and reserved groups), as each group says
+/// (0x11 and 0xF0 are GSM, 0x18 and 0xE0 UCS-2, 0x15 and 0xF4 8-bit).
+std::uint8_t alphabet_of(std::uint8_t data_coding);
+
+/// Decodes octets in `data_coding` (by its alphabet_of) to UTF-8. Never throws: bytes that
+/// are not valid in the coding become U+FFFD. Unknown codings are read as Latin-1.
 std::string decode_text(std::uint8_t data_coding, std::string_view octets);
 
 /// Text encoded for one submit: GSM 03.38 when every character fits, else UCS-2.

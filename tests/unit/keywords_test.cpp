@@ -75,6 +75,22 @@ TEST(Normalise, TrimsAndCollapsesUnicodeWhitespace) {
             "A B C");  // U+2028, em space
 }
 
+TEST(Normalise, IgnoresWhatHandsetsAddWithoutShowingIt) {
+  EXPECT_EQ(kw::normalise("STOP\xE2\x80\x8B"), "STOP");                          // zero-width space
+  EXPECT_EQ(kw::normalise("\xEF\xBB\xBFmovie"), "MOVIE");                        // BOM
+  EXPECT_EQ(kw::normalise("mo\xE2\x80\x8Dvie\xE2\x80\x8C stop"), "MOVIE STOP");  // ZWJ, ZWNJ
+  EXPECT_EQ(kw::normalise("MO\xC2\xADVIE"), "MOVIE");                            // soft hyphen
+  EXPECT_EQ(kw::normalise(std::string("HELP\0\0\0", 7)), "HELP");                // NUL padding
+  EXPECT_EQ(kw::normalise("\x01stop\x7F"), "STOP");                              // other controls
+  EXPECT_EQ(kw::normalise("movie\xE2\x80\x8B stop"), "MOVIE STOP");  // a space still splits
+  EXPECT_EQ(kw::normalise("\xE2\x80\x8B\xEF\xBB\xBF"), "");          // nothing visible
+  // Gone before composition: what they separated composes, as it will when read again
+  // (found by the fuzz test: S, ZWSP, U+0301 normalised to S + U+0301, then to Ś).
+  EXPECT_EQ(kw::normalise("s\xE2\x80\x8B\xCC\x81"), "\xC5\x9A");
+  EXPECT_EQ(kw::normalise(kw::normalise("ss\xE2\x80\x8B\xCC\x81")),
+            kw::normalise("ss\xE2\x80\x8B\xCC\x81"));
+}
+
 TEST(Normalise, CaseInsensitive) {
   EXPECT_EQ(kw::normalise("stop"), "STOP");
   EXPECT_EQ(kw::normalise("Stop"), "STOP");

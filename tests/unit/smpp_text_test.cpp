@@ -114,6 +114,26 @@ TEST(SmppDecodeText, CodingGroupF4AndF5AreEightBitReadAsLatin1) {
   EXPECT_EQ(smpp::decode_text(0xF5, raw({0xA3, 'x'})), "£x");
 }
 
+TEST(SmppDecodeText, EveryGsmCodingGroupIsReadByItsAlphabet) {
+  // 3GPP TS 23.038 §4: what handsets and SMSCs send above SMPP's own 0x00-0x0F.
+  const auto ucs2_stop = raw({0x00, 'S', 0x00, 't', 0x00, 'o', 0x00, 'p'});
+  for (const std::uint8_t dcs : {0x18, 0x19, 0x1A, 0x1B, 0x08 | 0x40, 0x58, 0xE0, 0xE8, 0xEF}) {
+    EXPECT_EQ(smpp::alphabet_of(dcs), smpp::coding::ucs2) << int{dcs};
+    EXPECT_EQ(smpp::decode_text(dcs, ucs2_stop), "Stop") << int{dcs};
+  }
+  for (const std::uint8_t dcs :
+       {0x10, 0x11, 0x12, 0x13, 0x40, 0x50, 0xC0, 0xC8, 0xD0, 0xDB, 0xF0, 0xF3, 0x1C}) {
+    EXPECT_EQ(smpp::alphabet_of(dcs), smpp::coding::smsc_default) << int{dcs};
+    EXPECT_EQ(smpp::decode_text(dcs, raw({0x00, 'x'})), "@x") << int{dcs};
+  }
+  for (const std::uint8_t dcs : {0x14, 0x15, 0x16, 0x17, 0x44, 0x54, 0xF4, 0xF7, 0x30, 0x90}) {
+    EXPECT_EQ(smpp::alphabet_of(dcs), smpp::coding::latin1) << int{dcs};
+    EXPECT_EQ(smpp::decode_text(dcs, raw({0xE9})), "é") << int{dcs};
+  }
+  // SMPP's own values stay themselves.
+  for (std::uint8_t dcs = 0; dcs < 0x10; ++dcs) EXPECT_EQ(smpp::alphabet_of(dcs), dcs);
+}
+
 TEST(SmppDecodeText, UnknownCodingIsReadAsLatin1) {
   EXPECT_EQ(smpp::decode_text(0x02, raw({0xE9})), "é");
 }
