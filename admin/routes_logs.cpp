@@ -22,7 +22,8 @@ http_response inbound(call& k) {
                               {"text", e.text},
                               {"decision", e.decision},
                               {"keyword_id", e.keyword_id},
-                              {"received_at", e.received_at}};
+                              {"received_at", e.received_at},
+                              {"reason", e.reason}};
       });
 }
 

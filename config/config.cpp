@@ -281,10 +281,13 @@ std::vector<smsc_bind> read_binds(const field& self) {
 }
 
 store read_store(const field& self) {
-  const map_reader r(self, {"dsn", "pool_size"});
+  const map_reader r(self, {"dsn", "pool_size", "connect_timeout", "statement_timeout_ms"});
   store s;
   r.required("dsn", s.dsn, any_text);
   r.optional("pool_size", s.pool_size, integer<std::uint32_t>(1, 64));
+  r.optional("connect_timeout", s.connect_timeout, integer<std::chrono::seconds>(1, 300));
+  r.optional("statement_timeout_ms", s.statement_timeout,
+             integer<std::chrono::milliseconds>(100, 600'000));
   return s;
 }
 
@@ -319,8 +322,19 @@ outbox read_outbox(const field& self) {
   return o;
 }
 
+inbound read_inbound(const field& self) {
+  const map_reader r(self,
+                     {"batch_size", "batch_wait_us", "commits_in_flight", "redelivery_window"});
+  inbound i;
+  r.optional("batch_size", i.batch_size, integer<std::uint32_t>(1, 10000));
+  r.optional("batch_wait_us", i.batch_wait, integer<std::chrono::microseconds>(0, 100'000));
+  r.optional("commits_in_flight", i.commits_in_flight, integer<std::uint32_t>(1, 64));
+  r.optional("redelivery_window", i.redelivery_window, integer<std::chrono::seconds>(60, 604'800));
+  return i;
+}
+
 daemon_config read_config(const field& self) {
-  const map_reader r(self, {"store", "admin", "smsc", "outbox", "default_country",
+  const map_reader r(self, {"store", "admin", "smsc", "outbox", "inbound", "default_country",
                             "reassembly_timeout", "stop_timeout", "log_level"});
   daemon_config c;
   r.required("store", c.db, read_store);
@@ -330,6 +344,7 @@ daemon_config read_config(const field& self) {
              text_if(is_country, "must be two upper-case letters"));
   r.optional("reassembly_timeout", c.reassembly_timeout, integer<std::chrono::seconds>(10, 86'400));
   r.optional("outbox", c.delivery, read_outbox);
+  r.optional("inbound", c.mo, read_inbound);
   r.optional("stop_timeout", c.stop_timeout, integer<std::chrono::seconds>(1, 300));
   r.optional("log_level", c.level, one_of(log_levels));
   return c;

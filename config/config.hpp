@@ -78,6 +78,8 @@ struct admin {
 struct store {
   std::string dsn;              ///< libpq connection string; "" uses the PG* environment
   std::uint32_t pool_size = 4;  ///< connections, 1..64
+  std::chrono::seconds connect_timeout{5};            ///< to open a connection, 1..300 s
+  std::chrono::milliseconds statement_timeout{5000};  ///< each MO-path statement, 100..600000 ms
   friend bool operator==(const store&, const store&) = default;
 };
 
@@ -88,6 +90,19 @@ struct outbox {
   friend bool operator==(const outbox&, const outbox&) = default;
 };
 
+/// How MOs and receipts are committed (those that arrive together share a transaction),
+/// and how long a redelivered MO is recognised.
+struct inbound {
+  std::uint32_t batch_size = 100;  ///< MOs and receipts in one transaction, 1..10000
+  /// How long a batch waits for more while another commit is in flight, 0..100000 us.
+  std::chrono::microseconds batch_wait{0};
+  /// Transactions at once, 1..64; store.pool_size bounds it too (the outbox needs some).
+  std::uint32_t commits_in_flight = 2;
+  /// How long after an MO the same MO again is a redelivery, 60..604800 s.
+  std::chrono::seconds redelivery_window{86'400};
+  friend bool operator==(const inbound&, const inbound&) = default;
+};
+
 /// The whole file.
 struct daemon_config {
   store db;
@@ -96,6 +111,7 @@ struct daemon_config {
   std::string default_country = "US";            ///< ISO 3166 alpha-2, for national numbers
   std::chrono::seconds reassembly_timeout{600};  ///< an incomplete multipart MO expires
   outbox delivery;
+  inbound mo;
   std::chrono::seconds stop_timeout{10};  ///< SIGTERM: drain, unbind and exit within it
   log_level level = log_level::info;
   friend bool operator==(const daemon_config&, const daemon_config&) = default;

@@ -43,6 +43,8 @@ std::vector<std::string> restart_needed(const daemon_config& running, const daem
   };
   check(running.db.dsn != next.db.dsn, "store.dsn");
   check(running.db.pool_size != next.db.pool_size, "store.pool_size");
+  check(running.db.connect_timeout != next.db.connect_timeout, "store.connect_timeout");
+  check(running.db.statement_timeout != next.db.statement_timeout, "store.statement_timeout_ms");
   const auto& a = running.admin_port;
   const auto& b = next.admin_port;
   check(a.listen != b.listen, "admin.listen");
@@ -55,6 +57,10 @@ std::vector<std::string> restart_needed(const daemon_config& running, const daem
   check(running.default_country != next.default_country, "default_country");
   check(running.delivery.max_attempts != next.delivery.max_attempts, "outbox.max_attempts");
   check(running.delivery.validity != next.delivery.validity, "outbox.validity");
+  check(running.mo.batch_size != next.mo.batch_size, "inbound.batch_size");
+  check(running.mo.batch_wait != next.mo.batch_wait, "inbound.batch_wait_us");
+  check(running.mo.commits_in_flight != next.mo.commits_in_flight, "inbound.commits_in_flight");
+  check(running.mo.redelivery_window != next.mo.redelivery_window, "inbound.redelivery_window");
   return keys;
 }
 
@@ -63,6 +69,7 @@ daemon_config after_reload(const daemon_config& running, daemon_config next) {
   next.admin_port = running.admin_port;
   next.default_country = running.default_country;
   next.delivery = running.delivery;
+  next.mo = running.mo;
   return next;
 }
 

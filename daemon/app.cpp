@@ -23,7 +23,9 @@
 #include "daemon/inbound.hpp"
 #include "daemon/metrics.hpp"
 #include "smpp/session.hpp"
+#include "store/inbound.hpp"
 #include "store/listener.hpp"
+#include "store/pool.hpp"
 #include "store/migrate.hpp"
 #include "logging/component.hpp"
 
@@ -83,13 +85,17 @@ struct application::impl {
         cfg(std::move(c)),
         instance_name(instance.empty() ? default_instance_name() : std::move(instance)),
         claimer(claimer_name(instance_name)),
-        db(cfg.db.dsn, cfg.db.pool_size),
+        dsn(store::with_connect_timeout(cfg.db.dsn, cfg.db.connect_timeout)),
+        // An MO transaction may take twice its statement bound before its link is cut.
+        db(dsn, cfg.db.pool_size, 2 * cfg.db.statement_timeout),
         out(std::make_shared<dispatcher>(
             io.get_executor(), db, counters, claimer,
             store::delivery_policy{static_cast<int>(cfg.delivery.max_attempts),
                                    cfg.delivery.validity})),
-        inbound(db, *out, counters, claimer, cfg.default_country),
-        admin_db(cfg.db.dsn, cfg.admin_port.pool_size),
+        commits(io.get_executor(), db, commit_options(cfg, routes)),
+        inbound(db, commits, routes, *out, counters, claimer, cfg.default_country,
+                cfg.mo.redelivery_window),
+        admin_db(dsn, cfg.admin_port.pool_size),
         api(io.get_executor(), admin_db,
             admin::api_options{cfg.default_country,
                                std::max<std::size_t>(cfg.admin_port.pool_size - 1, 1)},
@@ -97,6 +103,19 @@ struct application::impl {
         http(
             io.get_executor(), [this](const admin::http_request& r) { return api.handle(r); },
             server_options(cfg.admin_port, api)) {}
+
+  // Each transaction bounds its statements and checks the routes first.
+  static store::group_commit_options commit_options(const config::daemon_config& c,
+                                                    store::route_cache& routes) {
+    store::group_commit_options o;
+    o.max_batch = c.mo.batch_size;
+    o.max_wait = c.mo.batch_wait;
+    o.max_in_flight = std::min<std::size_t>(c.mo.commits_in_flight, c.db.pool_size);
+    o.on_begin = [&routes, bound = c.db.statement_timeout](pqxx::transaction_base& t) {
+      routes.sync(store::begin_inbound(t, bound));
+    };
+    return o;
+  }
 
   static admin::server_options server_options(const config::admin& a, const admin::api& api) {
     admin::server_options o;
@@ -141,6 +160,25 @@ struct application::impl {
                              smpp::label(s->options()), s->outstanding());
       }
       extra += out->render_gauges();
+      const auto& batched = commits.stats();
+      const auto cached = routes.stats();
+      extra += fmt::format(
+          "# HELP smsgw_mo_batches_total Transactions that committed more than one MO or "
+          "receipt.\n# TYPE smsgw_mo_batches_total counter\nsmsgw_mo_batches_total {}\n"
+          "# HELP smsgw_mo_batched_total MOs and receipts committed in those.\n"
+          "# TYPE smsgw_mo_batched_total counter\nsmsgw_mo_batched_total {}\n"
+          "# HELP smsgw_mo_batch_fallbacks_total Batch transactions rolled back (a piece, the "
+          "commit or the connection failed); their pieces ran again.\n"
+          "# TYPE smsgw_mo_batch_fallbacks_total counter\nsmsgw_mo_batch_fallbacks_total {}\n"
+          "# HELP smsgw_route_lookups_total Route lookups, from memory (hit) or the store.\n"
+          "# TYPE smsgw_route_lookups_total counter\n"
+          "smsgw_route_lookups_total{{result=\"hit\"}} {}\n"
+          "smsgw_route_lookups_total{{result=\"miss\"}} {}\n"
+          "# HELP smsgw_store_jobs_cut_total MO transactions whose connection was cut for "
+          "outrunning twice store.statement_timeout_ms (a store that hangs).\n"
+          "# TYPE smsgw_store_jobs_cut_total counter\nsmsgw_store_jobs_cut_total {}\n",
+          batched.batches, batched.pieces, batched.fallbacks, cached.hits, cached.misses,
+          db.cuts());
       extra += fmt::format(
           "# HELP smsgw_admin_connections Open admin port connections.\n"
           "# TYPE smsgw_admin_connections gauge\nsmsgw_admin_connections {}\n",
@@ -312,9 +350,12 @@ struct application::impl {
   config::daemon_config cfg;
   std::string instance_name;
   std::string claimer;  // the instance name made unique to this process, in outbox claims
+  std::string dsn;      // the configured one, with the connect timeout
   metrics counters;
   store::db_runner db;
   std::shared_ptr<dispatcher> out;
+  store::route_cache routes;    // checked against the store's route version once per transaction
+  store::group_commit commits;  // MOs and receipts that arrive together share a transaction
   inbound_pipeline inbound;
   store::db_runner admin_db;  // the API's own connections: API load never delays an MO
   admin::api api;
@@ -398,7 +439,7 @@ net::awaitable<void> application::start() {
   for (const auto& b : m.cfg.smsc) m.start_bind(b);
   m.out->start();
   m.outbox_listener = std::make_shared<store::listener>(
-      m.io.get_executor(), m.cfg.db.dsn, std::vector<std::string>{store::outbox_channel},
+      m.io.get_executor(), m.dsn, std::vector<std::string>{store::outbox_channel},
       [&m](const std::string&) { m.out->wake(); });
   m.outbox_listener->start();
   net::co_spawn(
@@ -410,6 +451,7 @@ net::awaitable<void> application::start() {
           co_await m.housekeeping.async_wait(net::redirect_error(net::use_awaitable, ec));
           if (ec || m.stopping) co_return;
           co_await m.inbound.expire_parts(m.cfg.reassembly_timeout);
+          co_await m.inbound.prune_redelivery();
         }
       },
       net::detached);

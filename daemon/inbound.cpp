@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <optional>
+#include <string_view>
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -36,14 +38,20 @@ struct outcome {
 };
 
 // Decides and writes the effects of a whole MO (inside the caller's transaction).
-outcome apply(pqxx::transaction_base& w, const store::inbound_mo& mo, const std::string& instance) {
+outcome apply(pqxx::transaction_base& w, store::route_cache& routes, const store::inbound_mo& mo,
+              const std::string& instance, std::chrono::seconds redelivery_window) {
   outcome result;
-  const auto route = store::find_route(w, mo.destination);
-  result.routed = route.has_value();
+  const auto route = routes.find(w, mo.destination);
+  result.routed = route != nullptr;
   if (route) result.decision = keywords::decide(mo.text, route->rules);
   result.written =
-      store::apply_decision(w, mo, route ? &*route : nullptr, result.decision, instance);
+      store::apply_decision(w, mo, route.get(), result.decision, instance, redelivery_window);
   return result;
+}
+
+// The first line of an error, for a log field and the inbound log's reason.
+std::string first_line(std::string_view what) {
+  return std::string(what.substr(0, what.find('\n')));
 }
 
 // The receipt states as the store records them.
@@ -79,6 +87,7 @@ store::inbound_mo to_inbound(const std::string& bind, const smpp::sm_body& deliv
   mo.destination = deliver.destination.value;
   mo.data_coding = deliver.data_coding;
   mo.text = smpp::decode_text(deliver.data_coding, octets);
+  mo.octets = octets;
   if (mo.text.find("\xEF\xBF\xBD") != std::string::npos) {  // U+FFFD: bytes the coding lacks
     log().info("mo text had undecodable bytes bind={} from={} data_coding={}", bind, mo.source,
                deliver.data_coding);
@@ -110,13 +119,18 @@ std::vector<std::string> receipt_id_forms(const std::string& id) {
   return forms;
 }
 
-inbound_pipeline::inbound_pipeline(store::db_runner& db, dispatcher& out, metrics& m,
-                                   std::string instance, std::string default_region)
+inbound_pipeline::inbound_pipeline(store::db_runner& db, store::group_commit& commits,
+                                   store::route_cache& routes, dispatcher& out, metrics& m,
+                                   std::string instance, std::string default_region,
+                                   std::chrono::seconds redelivery_window)
     : db_(db),
+      commits_(commits),
+      routes_(routes),
       out_(out),
       metrics_(m),
       instance_(std::move(instance)),
-      default_region_(std::move(default_region)) {}
+      default_region_(std::move(default_region)),
+      redelivery_window_(redelivery_window) {}
 
 struct inbound_pipeline::sender_turn {
   explicit sender_turn(const net::any_io_executor& ex)
@@ -172,13 +186,11 @@ net::awaitable<std::uint32_t> inbound_pipeline::on_receipt(const std::string& bi
       boost::system::error_code ec;
       co_await again.async_wait(net::redirect_error(net::use_awaitable, ec));
     }
+    const store::group_commit::work record = [&](pqxx::transaction_base& w) {
+      row = store::record_receipt(w, bind, forms, state, r->error);
+    };
     try {
-      row = co_await db_.run([&](pqxx::connection& c) {
-        pqxx::work w(c);
-        auto matched = store::record_receipt(w, bind, forms, state, r->error);
-        w.commit();
-        return matched;
-      });
+      co_await commits_.run(record);
     } catch (const std::exception& e) {
       metrics_.mo_failed();
       log().error("receipt not stored bind={} smsc_id={} error=\"{}\"", bind, r->message_id,
@@ -198,7 +210,7 @@ net::awaitable<std::uint32_t> inbound_pipeline::on_deliver(const std::string& bi
 
   const auto read = smpp::read_octets(deliver);
   if (!read.value) {
-    metrics_.mo_failed();
+    metrics_.mo(metrics::refused);
     log().warn("mo refused bind={} from={} reason={}", bind, deliver.source.value,
                read.error == smpp::octets_error::bad_sar ? "bad_sar" : "bad_udh");
     co_return smpp::status::permanent_app_error;
@@ -212,46 +224,64 @@ net::awaitable<std::uint32_t> inbound_pipeline::on_deliver(const std::string& bi
     ~turn_end() { p.end_turn(sender); }
   } end_of_turn{*this, single.source};
   outcome o;
-  try {
-    o = co_await db_.run([&](pqxx::connection& c) {
-      pqxx::work w(c);
-      outcome result;
-      if (!octets.part) {
-        result = apply(w, single, instance_);
-      } else {
-        // Store the part first; the transaction that completes the message handles it.
-        const store::part_key key{bind, single.source, single.destination, octets.part->reference,
-                                  octets.part->total};
-        const auto parts =
-            store::store_part(w, key, octets.part->index, deliver.data_coding, octets.octets);
-        std::vector<smpp::message_octets> pieces;
-        pieces.reserve(parts.size());
-        for (const auto& p : parts) {
-          pieces.push_back({p.octets, smpp::part_info{key.reference, key.total, p.index}});
-        }
-        const auto whole = smpp::assemble(pieces);
-        if (!whole) {
-          result.whole = false;
-        } else {
-          auto mo = single;
-          mo.data_coding = parts.front().data_coding;
-          mo.text = smpp::decode_text(mo.data_coding, *whole);
-          store::delete_parts(w, key);
-          result = apply(w, mo, instance_);
-        }
-      }
-      w.commit();
-      return result;
-    });
-  } catch (const std::exception& e) {
-    metrics_.mo_failed();
-    log().error("mo not stored bind={} from={} to={} error=\"{}\"", bind, single.source,
-                single.destination, e.what());
-    co_return smpp::status::temporary_app_error;  // the SMSC redelivers later
+  const store::inbound_mo* whole = &single;  // the MO its transaction applies
+  store::inbound_mo assembled;
+  std::optional<store::part_key> key;
+  if (octets.part) {
+    key = store::part_key{bind, single.source, single.destination, octets.part->reference,
+                          octets.part->total};
   }
+  const store::group_commit::work work = [&](pqxx::transaction_base& w) {
+    outcome result;
+    if (!key) {
+      result = apply(w, routes_, single, instance_, redelivery_window_);
+    } else {
+      // Store the part first; the transaction that completes the message handles it.
+      const auto parts =
+          store::store_part(w, *key, octets.part->index, deliver.data_coding, octets.octets);
+      std::vector<smpp::message_octets> pieces;
+      pieces.reserve(parts.size());
+      for (const auto& p : parts) {
+        pieces.push_back({p.octets, smpp::part_info{key->reference, key->total, p.index}});
+      }
+      const auto whole_octets = smpp::assemble(pieces);
+      if (!whole_octets) {
+        result.whole = false;
+      } else {
+        assembled = single;
+        assembled.data_coding = parts.front().data_coding;
+        assembled.text = smpp::decode_text(assembled.data_coding, *whole_octets);
+        assembled.octets = *whole_octets;
+        assembled.parts = fmt::format("{}/{}", key->reference, key->total);
+        whole = &assembled;
+        store::delete_parts(w, *key);
+        result = apply(w, routes_, assembled, instance_, redelivery_window_);
+      }
+    }
+    o = std::move(result);
+  };
+  std::optional<std::string> refusal;
+  try {
+    co_await commits_.run(work);
+  } catch (const std::exception& e) {
+    if (store::retry_can_fix(e)) {
+      metrics_.mo_failed();
+      log().error("mo not stored bind={} from={} to={} error=\"{}\"", bind, single.source,
+                  single.destination, first_line(e.what()));
+      co_return smpp::status::temporary_app_error;  // the SMSC redelivers later
+    }
+    refusal = first_line(e.what());
+  }
+  if (refusal) co_return co_await refuse(*whole, key, *refusal);
   if (!o.whole) {
     log().info("mo part stored bind={} from={} to={} ref={} part={}/{}", bind, single.source,
                single.destination, octets.part->reference, octets.part->index, octets.part->total);
+    co_return smpp::status::ok;
+  }
+  if (o.written.redelivered) {
+    metrics_.mo(metrics::redelivered);
+    log().info("mo redelivered bind={} from={} to={} inbound_id={}", bind, single.source,
+               single.destination, o.written.inbound_id);
     co_return smpp::status::ok;
   }
   metrics_.mo(o.routed ? metrics::index_of(o.decision.what) : metrics::unrouted);
@@ -265,6 +295,41 @@ net::awaitable<std::uint32_t> inbound_pipeline::on_deliver(const std::string& bi
              o.written.replies.size());
   out_.send_now(std::move(o.written.replies));
   co_return smpp::status::ok;
+}
+
+net::awaitable<std::uint32_t> inbound_pipeline::refuse(const store::inbound_mo& mo,
+                                                       const std::optional<store::part_key>& parts,
+                                                       const std::string& reason) {
+  // What the data breaks breaks again on every redelivery: logged with the reason and
+  // refused for good, so the SMSC stops redelivering it; a long message's parts go with it.
+  const store::group_commit::work record = [&](pqxx::transaction_base& w) {
+    if (parts) store::delete_parts(w, *parts);
+    store::record_refused(w, mo, routes_.find(w, mo.destination).get(), reason);
+  };
+  try {
+    co_await commits_.run(record);
+  } catch (const std::exception& e) {
+    metrics_.mo_failed();
+    log().error("mo not stored bind={} from={} to={} error=\"{}\" refusal_not_logged=\"{}\"",
+                mo.bind, mo.source, mo.destination, reason, first_line(e.what()));
+    co_return smpp::status::temporary_app_error;
+  }
+  metrics_.mo(metrics::refused);
+  log().warn("mo refused bind={} from={} to={} reason=\"{}\"", mo.bind, mo.source, mo.destination,
+             reason);
+  co_return smpp::status::permanent_app_error;
+}
+
+net::awaitable<void> inbound_pipeline::prune_redelivery() {
+  try {
+    co_await db_.run([&](pqxx::connection& c) {
+      pqxx::work w(c);
+      store::prune_redelivery(w, redelivery_window_);
+      w.commit();
+    });
+  } catch (const std::exception& e) {
+    log().error("pruning seen mos failed error=\"{}\"", first_line(e.what()));
+  }
 }
 
 net::awaitable<void> inbound_pipeline::expire_parts(std::chrono::seconds age) {

@@ -1,5 +1,7 @@
 #include "daemon/metrics.hpp"
 
+#include <iterator>
+
 #include <fmt/format.h>
 
 namespace smsgw::daemon {
@@ -25,9 +27,10 @@ void metrics::mo_latency(std::uint64_t micros) {
 }
 
 std::string metrics::render(const std::string& extra) const {
-  static constexpr const char* decisions[] = {"company_stop", "company_start", "opt_in",
-                                              "opt_out",      "keyword_help",  "company_help",
-                                              "unmatched",    "unrouted",      "receipt"};
+  static constexpr const char* decisions[] = {
+      "company_stop", "company_start", "opt_in",  "opt_out",     "keyword_help", "company_help",
+      "unmatched",    "unrouted",      "receipt", "redelivered", "refused"};
+  static_assert(std::size(decisions) == std::tuple_size_v<decltype(mo_)>);
   static constexpr const char* results[] = {"accepted",   "retried",  "failed",
                                             "unanswered", "in_doubt", "expired"};
   std::string out;
@@ -36,7 +39,8 @@ std::string metrics::render(const std::string& extra) const {
     out += fmt::format("smsgw_mo_total{{decision=\"{}\"}} {}\n", decisions[i], mo_[i].load());
   }
   out +=
-      "# HELP smsgw_mo_failed_total MOs answered with a temporary error (store failure).\n"
+      "# HELP smsgw_mo_failed_total MOs answered with a temporary error (what a retry can "
+      "fix: store down, timeouts, serialization failures).\n"
       "# TYPE smsgw_mo_failed_total counter\n";
   out += fmt::format("smsgw_mo_failed_total {}\n", mo_failed_.load());
   out +=

@@ -29,10 +29,14 @@ class metrics {
   /// The latency of one MO from deliver_sm to deliver_sm_resp, in microseconds.
   void mo_latency(std::uint64_t micros);
 
-  /// Index of a decision for mo(): keyword actions first, then `unrouted`, then `receipt`.
+  /// Index of a decision for mo(): keyword actions first, then `unrouted`, `receipt`,
+  /// `redelivered` (the SMSC sent an MO again: nothing doubled) and `refused` (an MO no
+  /// redelivery can fix, answered ESME_RX_P_APPN).
   static std::size_t index_of(keywords::action a) { return static_cast<std::size_t>(a); }
   static constexpr std::size_t unrouted = 7;
   static constexpr std::size_t receipt = 8;
+  static constexpr std::size_t redelivered = 9;
+  static constexpr std::size_t refused = 10;
 
   /// MOs handled so far, whatever their decision (receipts excepted).
   [[nodiscard]] std::uint64_t mos() const;
@@ -42,7 +46,7 @@ class metrics {
 
  private:
   static constexpr std::array<double, 8> latency_buckets_ms{1, 2, 5, 10, 25, 50, 100, 1000};
-  std::array<std::atomic<std::uint64_t>, 9> mo_{};
+  std::array<std::atomic<std::uint64_t>, 11> mo_{};
   std::atomic<std::uint64_t> mo_failed_{0};
   std::array<std::atomic<std::uint64_t>, 6> mt_{};
   std::array<std::atomic<std::uint64_t>, 9> latency_buckets_{};  // last one: +Inf

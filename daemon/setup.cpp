@@ -8,6 +8,7 @@
 #include "store/directory.hpp"
 #include "store/migrate.hpp"
 #include "store/password.hpp"
+#include "store/pool.hpp"
 
 namespace smsgw::daemon {
 namespace {
@@ -87,7 +88,7 @@ int run_setup_command(const config::daemon_config& cfg, const std::vector<std::s
                  "NAME`\n";
     return 2;
   }
-  pqxx::connection c(cfg.db.dsn);
+  pqxx::connection c(store::with_connect_timeout(cfg.db.dsn, cfg.db.connect_timeout));
   store::migrate(c);
   if (args[0] == "bootstrap" && opts->contains("admin")) {
     return bootstrap(c, opts->at("company"), opts->at("admin"), in, out);

@@ -2,7 +2,9 @@
 // suppression change, consent audit, replies in the outbox.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -22,21 +24,51 @@ struct inbound_mo {
   std::string destination;
   std::string text;
   std::uint8_t data_coding = 0;
+  /// For a message reassembled from parts, `reference/total` (a handset numbers each long
+  /// message anew; a redelivery keeps the number); empty for a single SMS.
+  std::string parts;
+  /// Its bytes as the SMSC sent them (without UDH; a long message's parts joined).
+  std::string octets;
 };
 
 /// What was written: the inbound log row and the replies queued, already claimed by the
 /// caller (`claimed_by`) so that it can submit them right after commit.
 struct inbound_outcome {
   id inbound_id = 0;
+  bool redelivered = false;  ///< the MO was seen already: logged as such, nothing else done
   std::vector<outbox_row> replies;
 };
 
-/// Applies `d` (taken on `r`, or nullptr when no company owns the destination). Idempotent
-/// for a redelivered MO: membership and suppression changes are set-based, consent is
-/// recorded only when it changes, and a reply identical to one queued for the same number
-/// in the last 30 seconds is not queued again. Replies never go to a suppressed number,
-/// the confirmation of a new company stop excepted.
+/// Starts an MO transaction, in one round trip: bounds each of its statements by
+/// `statement_timeout` (a store that stalls gives the MO a temporary error within the
+/// bound, never silence) and returns the route version (for route_cache::sync).
+std::int64_t begin_inbound(pqxx::transaction_base& t, std::chrono::milliseconds statement_timeout);
+
+/// Applies `d` (taken on `r`, or nullptr when no company owns the destination). Every
+/// effect is idempotent: membership and suppression changes are set-based, consent is
+/// recorded only when it changes. An MO that is the very one (bind, source, destination,
+/// data coding, parts, bytes) this source last sent to this destination, within
+/// `redelivery_window` of that one, and whose effects change nothing, is a redelivery:
+/// logged with the decision `redelivered`, no reply. HELP is answered every time. Replies
+/// never go to a suppressed number, the confirmation of a new company stop and HELP
+/// excepted.
 inbound_outcome apply_decision(pqxx::transaction_base& t, const inbound_mo& mo, const route* r,
-                               const keywords::decision& d, const std::string& claimed_by);
+                               const keywords::decision& d, const std::string& claimed_by,
+                               std::chrono::seconds redelivery_window);
+
+/// Logs an MO that no redelivery can fix with the decision `refused` and `reason` (in a
+/// transaction of its own: the MO's own failed).
+id record_refused(pqxx::transaction_base& t, const inbound_mo& mo, const route* r,
+                  const std::string& reason);
+
+/// Forgets the MOs seen longer than `window` ago: a redelivery can no longer match them.
+void prune_redelivery(pqxx::transaction_base& t, std::chrono::seconds window);
+
+/// Whether retrying can fix what `e` reports. Not for what the data itself breaks (SQLSTATE
+/// classes 22, data exceptions, and 23, integrity constraints, but for a foreign or unique
+/// key that a concurrent change broke): the same MO fails the same way however often the
+/// SMSC redelivers it. Everything else (the store down, timeouts, serialization failures
+/// and deadlocks, resources, our own faults) may pass next time.
+bool retry_can_fix(const std::exception& e);
 
 }  // namespace smsgw::store

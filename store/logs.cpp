@@ -120,7 +120,7 @@ std::vector<inbound_entry> list_inbound(pqxx::transaction_base& t, id actor_user
   for (const auto& r : t.exec_params(
            "SELECT id, bind, source, destination, text, decision, keyword_id, " +
                iso("received_at") +
-               " FROM inbound_log WHERE company_id = $1 AND id > $2 "
+               ", reason FROM inbound_log WHERE company_id = $1 AND id > $2 "
                "AND ($3::timestamptz IS NULL OR received_at >= $3::timestamptz) "
                "AND ($4::text[] IS NULL OR " +
                (own ? "destination" : "source") + " = ANY ($4::text[])) ORDER BY id LIMIT $5",
@@ -128,7 +128,8 @@ std::vector<inbound_entry> list_inbound(pqxx::transaction_base& t, id actor_user
     out.push_back({r[0].as<id>(), r[1].as<std::string>(), r[2].as<std::string>(),
                    r[3].as<std::string>(), r[4].as<std::string>(), r[5].as<std::string>(),
                    r[6].is_null() ? std::nullopt : std::optional(r[6].as<id>()),
-                   r[7].as<std::string>()});
+                   r[7].as<std::string>(),
+                   r[8].is_null() ? std::nullopt : std::optional(r[8].as<std::string>())});
   }
   return out;
 }

@@ -25,7 +25,8 @@ struct inbound_entry {
   id entry_id = 0;
   std::string bind, source, destination, text, decision;
   std::optional<id> keyword_id;
-  std::string received_at;  ///< ISO 8601, UTC
+  std::string received_at;            ///< ISO 8601, UTC
+  std::optional<std::string> reason;  ///< why a `refused` MO was refused
   bool operator==(const inbound_entry&) const = default;
 };
 

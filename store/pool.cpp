@@ -1,11 +1,72 @@
 #include "store/pool.hpp"
 
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <numeric>
 
-namespace smsgw::store {
+#include <spdlog/spdlog.h>
 
-pool::pool(std::string dsn, std::size_t size) : dsn_(std::move(dsn)), slots_(size), free_(size) {
+#include "logging/component.hpp"
+
+namespace smsgw::store {
+namespace {
+
+spdlog::logger& log() {
+  static const auto logger = logging::component("store");
+  return *logger;
+}
+
+}  // namespace
+
+std::string with_connect_timeout(const std::string& dsn, std::chrono::seconds timeout) {
+  if (dsn.find("connect_timeout") != std::string::npos) return dsn;
+  const auto value =
+      "connect_timeout=" + std::to_string(std::max<std::int64_t>(timeout.count(), 1));
+  if (dsn.starts_with("postgresql://") || dsn.starts_with("postgres://")) {
+    return dsn + (dsn.find('?') == std::string::npos ? "?" : "&") + value;
+  }
+  return dsn.empty() ? value : dsn + " " + value;
+}
+
+pool::pool(std::string dsn, std::size_t size, std::chrono::milliseconds job_bound)
+    : dsn_(std::move(dsn)), job_bound_(job_bound), slots_(size), free_(size), jobs_(size) {
   std::iota(free_.rbegin(), free_.rend(), std::size_t{0});
+  if (job_bound_.count() > 0) watchdog_ = std::thread([this] { watchdog(); });
+}
+
+pool::~pool() {
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  stop_.notify_all();
+  if (watchdog_.joinable()) watchdog_.join();
+}
+
+std::uint64_t pool::cuts() const {
+  const std::lock_guard lock(mutex_);
+  return cuts_;
+}
+
+void pool::watchdog() {
+  const auto tick =
+      std::clamp(job_bound_ / 4, std::chrono::milliseconds(10), std::chrono::milliseconds(250));
+  std::unique_lock lock(mutex_);
+  while (!stop_.wait_for(lock, tick, [this] { return stopping_; })) {
+    const auto now = std::chrono::steady_clock::now();
+    for (std::size_t slot = 0; slot < jobs_.size(); ++slot) {
+      auto& j = jobs_[slot];
+      if (!j.running || j.cut || now - j.since < job_bound_) continue;
+      // The connection stays open until its job ends (under this mutex), so the socket is
+      // still its own: shutting it down wakes the job's blocked read with an error.
+      ::shutdown(j.socket, SHUT_RDWR);
+      j.cut = true;
+      ++cuts_;
+      log().warn("store job outran its bound, connection cut bound_ms={} slot={}",
+                 job_bound_.count(), slot);
+    }
+  }
 }
 
 pool::lease::lease(pool& p) : pool_(p) {
@@ -27,6 +88,21 @@ pqxx::connection& pool::lease::connection() {
   if (slot && !slot->is_open()) slot.reset();
   if (!slot) slot = std::make_unique<pqxx::connection>(pool_.dsn_);
   return *slot;
+}
+
+pool::watched::watched(pool& p, lease& l, pqxx::connection& c, bool bounded)
+    : pool_(p), lease_(l), bounded_(bounded && p.job_bound_.count() > 0) {
+  if (!bounded_) return;
+  const std::lock_guard lock(pool_.mutex_);
+  pool_.jobs_[lease_.slot()] = job{true, false, c.sock(), std::chrono::steady_clock::now()};
+}
+
+pool::watched::~watched() {
+  if (!bounded_) return;
+  const std::lock_guard lock(pool_.mutex_);
+  auto& j = pool_.jobs_[lease_.slot()];
+  if (j.cut) lease_.discard();
+  j = job{};
 }
 
 }  // namespace smsgw::store

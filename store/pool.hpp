@@ -1,11 +1,14 @@
 // A fixed set of PostgreSQL connections, each used by one thread at a time.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -13,19 +16,33 @@
 
 namespace smsgw::store {
 
+/// `dsn` with libpq's `connect_timeout` set to `timeout` (whole seconds, at least 1), unless
+/// it already sets one; for a `key=value` string and for a `postgresql://` URI alike.
+std::string with_connect_timeout(const std::string& dsn, std::chrono::seconds timeout);
+
 /// Connections are opened lazily and replaced when they break: a call that fails with
 /// `pqxx::broken_connection` drops its connection, and the next call opens a new one.
 class pool {
  public:
-  /// `dsn` is a libpq connection string ("" uses the PG* environment variables).
-  pool(std::string dsn, std::size_t size);
+  /// `dsn` is a libpq connection string ("" uses the PG* environment variables). With a
+  /// `job_bound`, a bounded job that runs longer has its connection cut (its socket shut
+  /// down): a database that hangs without closing the connection — frozen, or unreachable
+  /// behind a dead link — fails the job with `pqxx::broken_connection` within the bound,
+  /// where statement_timeout (enforced by the server) could not.
+  pool(std::string dsn, std::size_t size, std::chrono::milliseconds job_bound = {});
+  ~pool();
+  pool(const pool&) = delete;
+  pool& operator=(const pool&) = delete;
 
-  /// Runs `f(connection&)` on a free connection, waiting for one if all are busy.
+  /// Runs `f(connection&)` on a free connection, waiting for one if all are busy; with
+  /// `bounded`, within the pool's job bound.
   template <class F>
-  auto with(F&& f) -> std::invoke_result_t<F, pqxx::connection&> {
+  auto with(F&& f, bool bounded = false) -> std::invoke_result_t<F, pqxx::connection&> {
     lease l(*this);
     try {
-      return f(l.connection());
+      auto& c = l.connection();
+      const watched w(*this, l, c, bounded);
+      return f(c);
     } catch (const pqxx::broken_connection&) {
       l.discard();
       throw;
@@ -37,6 +54,8 @@ class pool {
 
   [[nodiscard]] std::size_t size() const { return slots_.size(); }
   [[nodiscard]] const std::string& dsn() const { return dsn_; }
+  /// Connections cut so far for outrunning the job bound.
+  [[nodiscard]] std::uint64_t cuts() const;
 
  private:
   class lease {
@@ -47,6 +66,7 @@ class pool {
     lease& operator=(const lease&) = delete;
     pqxx::connection& connection();
     void discard() { discard_ = true; }
+    [[nodiscard]] std::size_t slot() const { return slot_; }
 
    private:
     pool& pool_;
@@ -54,11 +74,39 @@ class pool {
     bool discard_ = false;
   };
 
+  // A job in progress on a slot, as the bound's watchdog sees it (only when bounded).
+  class watched {
+   public:
+    watched(pool& p, lease& l, pqxx::connection& c, bool bounded);
+    ~watched();  ///< a connection that was cut is discarded, even if its job got through
+    watched(const watched&) = delete;
+    watched& operator=(const watched&) = delete;
+
+   private:
+    pool& pool_;
+    lease& lease_;
+    bool bounded_;
+  };
+
+  struct job {
+    bool running = false;
+    bool cut = false;
+    int socket = -1;
+    std::chrono::steady_clock::time_point since;
+  };
+  void watchdog();
+
   std::string dsn_;
-  std::mutex mutex_;
+  std::chrono::milliseconds job_bound_;
+  mutable std::mutex mutex_;
   std::condition_variable available_;
   std::vector<std::unique_ptr<pqxx::connection>> slots_;
   std::vector<std::size_t> free_;
+  std::vector<job> jobs_;  // by slot
+  std::uint64_t cuts_ = 0;
+  bool stopping_ = false;
+  std::condition_variable stop_;
+  std::thread watchdog_;  // only with a job bound
 };
 
 }  // namespace smsgw::store

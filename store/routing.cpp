@@ -45,4 +45,42 @@ std::optional<route> find_route(pqxx::transaction_base& t, const std::string& de
   return r;
 }
 
+void route_cache::sync(std::int64_t version) {
+  const std::lock_guard lock(mutex_);
+  if (version_ != version) {
+    // (Also when another thread synced to a newer version first: forgetting is always safe.)
+    routes_.clear();
+    version_ = version;
+    ++generation_;
+  }
+}
+
+route_cache::entry route_cache::find(pqxx::transaction_base& t, const std::string& destination) {
+  std::uint64_t generation = 0;
+  {
+    const std::lock_guard lock(mutex_);
+    if (const auto it = routes_.find(destination); it != routes_.end()) {
+      ++stats_.hits;
+      return it->second;
+    }
+    ++stats_.misses;
+    generation = generation_;
+  }
+  auto found = find_route(t, destination);
+  entry e = found ? std::make_shared<const route>(std::move(*found)) : nullptr;
+  const std::lock_guard lock(mutex_);
+  // Read while another thread moved to another version: use it this once, hold it only if
+  // nothing was forgotten meanwhile.
+  if (version_ && generation == generation_) {
+    if (routes_.size() >= max_entries) routes_.clear();
+    routes_.emplace(destination, e);
+  }
+  return e;
+}
+
+route_cache::counters route_cache::stats() const {
+  const std::lock_guard lock(mutex_);
+  return stats_;
+}
+
 }  // namespace smsgw::store

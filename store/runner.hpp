@@ -3,6 +3,8 @@
 // blocks on PostgreSQL.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -19,17 +21,20 @@ namespace net = boost::asio;
 
 class db_runner {
  public:
-  /// `threads` connections to `dsn`, opened on first use.
-  db_runner(std::string dsn, std::size_t threads)
-      : pool_(std::move(dsn), threads), threads_(threads) {}
+  /// `threads` connections to `dsn`, opened on first use; bounded jobs that outrun
+  /// `job_bound` have their connection cut (see pool).
+  db_runner(std::string dsn, std::size_t threads, std::chrono::milliseconds job_bound = {})
+      : pool_(std::move(dsn), threads, job_bound), threads_(threads) {}
   ~db_runner() { threads_.join(); }
   db_runner(const db_runner&) = delete;
   db_runner& operator=(const db_runner&) = delete;
 
   /// Runs `f(pqxx::connection&)` on a database thread; its result or exception comes back
-  /// to the caller. A broken connection is replaced on the next call.
+  /// to the caller. A broken connection is replaced on the next call. A `bounded` job
+  /// fails with pqxx::broken_connection once it outruns the job bound.
   template <class F>
-  auto run(F f) -> net::awaitable<std::invoke_result_t<F&, pqxx::connection&>> {
+  auto run(F f, bool bounded = false)
+      -> net::awaitable<std::invoke_result_t<F&, pqxx::connection&>> {
     // Not a coroutine itself: co_spawn moves `f` into the job, and GCC 12 mishandles
     // by-value lambda parameters of coroutines (a bitwise copy, seen under ASan).
     static_assert(std::is_trivially_destructible_v<F>,
@@ -38,7 +43,9 @@ class db_runner {
     using result = std::invoke_result_t<F&, pqxx::connection&>;
     return net::co_spawn(
         threads_.get_executor(),
-        [this, f = std::move(f)]() mutable -> net::awaitable<result> { co_return pool_.with(f); },
+        [this, bounded, f = std::move(f)]() mutable -> net::awaitable<result> {
+          co_return pool_.with(f, bounded);
+        },
         net::use_awaitable);
   }
 
@@ -51,6 +58,9 @@ class db_runner {
 
   /// Waits for every job queued so far (an outbox update must not be dropped at exit).
   void stop() { threads_.join(); }
+
+  /// Connections cut for outrunning the job bound.
+  [[nodiscard]] std::uint64_t cuts() const { return pool_.cuts(); }
 
  private:
   store::pool pool_;

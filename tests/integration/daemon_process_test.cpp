@@ -625,6 +625,12 @@ TEST_F(DaemonProcess, WatchdogBeatsOnlyWhileTheStoreThreadsMove) {
   const auto admin_port = free_port();
   const auto cfg = demo_config(db, sim_port, admin_port);  // store.pool_size 2
   ASSERT_FALSE(cfg.empty());
+  // Statements wait for the lock (the bound that would answer them ESME_RX_T_APPN is
+  // tested elsewhere), and each MO has a transaction of its own (together they would share
+  // one), so the MOs take both threads and keep them.
+  std::string text = read_file(cfg);
+  text.replace(text.find("pool_size: 2"), 12, "pool_size: 2\n  statement_timeout_ms: 600000");
+  write("smsgw.yaml", text + "inbound:\n  batch_size: 1\n");
   auto blocker = db.connect();
   auto hold = std::make_unique<pqxx::work>(blocker);
   hold->exec0("LOCK TABLE inbound_log IN ACCESS EXCLUSIVE MODE");

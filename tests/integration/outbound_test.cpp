@@ -22,7 +22,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::harness;
-using testing::http_client;
+using testing::metric;
 using testing::test_database;
 
 store::id seed_company(const test_database& db) {
@@ -71,14 +71,6 @@ udh concat_header(const sim::received_submit& s) {
   if ((s.esm_class & smpp::esm_udhi) == 0 || m.size() < 6 || m[1] != 0 || m[2] != 3) return {};
   return {static_cast<unsigned char>(m[3]), static_cast<unsigned char>(m[4]),
           static_cast<unsigned char>(m[5])};
-}
-
-double metric(std::uint16_t admin_port, const std::string& series) {
-  http_client c(admin_port);
-  const auto body = c.get("/metrics").body;
-  const auto at = body.find("\n" + series + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(body.substr(at + series.size() + 2));
 }
 
 TEST(Outbound, AnUnreadableSubmitResponseLeavesTheRowInDoubtSentOnce) {

@@ -1,7 +1,14 @@
 // The whole inbound path over loopback: SMSC simulator → smsgwd (in-process) → PostgreSQL
 // → reply submitted back to the simulator.
+#include <unistd.h>
+
 #include <atomic>
+#include <chrono>
+#include <csignal>
+#include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
@@ -11,12 +18,14 @@
 #include "smpp/text.hpp"
 #include "store/directory.hpp"
 #include "tests/support/harness.hpp"
+#include "tests/support/http_client.hpp"
 #include "tests/support/pg.hpp"
 
 namespace smsgw {
 namespace {
 
 using testing::harness;
+using testing::metric;
 using testing::test_database;
 
 constexpr const char* optin_text = "Welcome to Movie News! Reply MOVIE STOP to leave.";
@@ -120,6 +129,138 @@ TEST(Pipeline, KeywordStopHelpAndCompanyStopEachAnswerFromTheShortCode) {
   EXPECT_EQ(db.scalar("SELECT count(*) FROM suppressions WHERE number = '+61400000002'"), "1");
 }
 
+TEST(Pipeline, TextAsHandsetsSendItMatchesItsKeyword) {
+  // UCS-2 under a GSM coding group (0x18, message class 0), a trailing zero-width space, and
+  // NUL padding in 8-bit text: each matches as what the person typed.
+  test_database db;
+  seed_demo(db);
+  harness h(db.dsn());
+  ASSERT_TRUE(h.wait_ready());
+  smpp::sm_body b;
+  b.source = {1, 1, "61400000021"};
+  b.destination = {0, 0, "4040"};
+  b.data_coding = 0x18;
+  b.short_message = std::string{0x00, 'M', 0x00, 'o', 0x00, 'v', 0x00, 'i', 0x00, 'e'};
+  EXPECT_EQ(h.deliver_pdu(b).status, smpp::status::ok);
+  b.data_coding = 0x03;
+  b.short_message = std::string("MOVIE HELP\0\0\0", 13);
+  EXPECT_EQ(h.deliver_pdu(b).status, smpp::status::ok);
+  EXPECT_EQ(h.deliver("+61400000021", "4040", "MOVIE STOP\xE2\x80\x8B").status, smpp::status::ok);
+  ASSERT_TRUE(harness::eventually([&] { return h.smsc().submits().size() == 3; }));
+  const auto s = h.smsc().submits();
+  EXPECT_EQ(s[0].text, optin_text);
+  EXPECT_EQ(s[1].text, "Movie News help.");
+  EXPECT_EQ(s[2].text, "You left Movie News.");
+  EXPECT_EQ(db.scalar("SELECT string_agg(decision, ',' ORDER BY id) FROM inbound_log"),
+            "opt_in,keyword_help,opt_out");
+}
+
+TEST(Pipeline, MosThatArriveTogetherCommitTogetherAndABadOneFailsAlone) {
+  test_database db;
+  seed_demo(db);
+  harness h(db.dsn());
+  ASSERT_TRUE(h.wait_ready());
+  std::vector<smpp::sm_body> bodies(40);
+  for (std::size_t i = 0; i < bodies.size(); ++i) {
+    bodies[i].source = {1, 1, "614000001" + std::to_string(10 + i)};
+    bodies[i].destination = {0, 0, "4040"};
+    bodies[i].short_message = "MOVIE";
+  }
+  // An alphanumeric sender opting in: no contact can have it as its number, so its
+  // transaction fails whatever batch it is in.
+  bodies[17].source = {5, 0, "ACME"};
+  const auto results = h.deliver_together(bodies);
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    ASSERT_TRUE(results[i].answered) << i;
+    // What no redelivery can fix is refused for good, so the SMSC stops redelivering it.
+    EXPECT_EQ(results[i].status, i == 17 ? smpp::status::permanent_app_error : smpp::status::ok)
+        << i;
+  }
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM group_contacts"), "39");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM inbound_log WHERE decision = 'opt_in'"), "39");
+  // Logged with the reason, under the company that owns the number.
+  EXPECT_EQ(db.scalar("SELECT decision || ' ' || (company_id IS NOT NULL)::text || ' ' || "
+                      "(reason LIKE '%contacts_number_check%')::text FROM inbound_log "
+                      "WHERE source = 'ACME'"),
+            "refused true true");
+  ASSERT_TRUE(harness::eventually([&] { return h.smsc().submits().size() == 39; }));
+  // 40 MOs at once, at most two transactions at a time: they shared transactions.
+  const auto port = h.app().admin_port();
+  EXPECT_GE(metric(port, "smsgw_mo_batches_total"), 1);
+  EXPECT_LT(metric(port, "smsgw_mo_batches_total"), 39);
+  EXPECT_EQ(metric(port, "smsgw_mo_total{decision=\"refused\"}"), 1);
+}
+
+TEST(Pipeline, AnMoRedeliveredMinutesLaterHasOneEffectAndOneReply) {
+  test_database db;
+  seed_demo(db);
+  harness h(db.dsn());
+  ASSERT_TRUE(h.wait_ready());
+  EXPECT_EQ(h.deliver("+61400000041", "4040", "MOVIE").status, smpp::status::ok);
+  ASSERT_TRUE(harness::eventually([&] { return h.smsc().submits().size() == 1; }));
+  // Our deliver_sm_resp was lost: the SMSC delivers the MO again two minutes later.
+  (void)db.scalar("UPDATE mo_last SET received_at = received_at - interval '2 minutes'");
+  EXPECT_EQ(h.deliver("+61400000041", "4040", "MOVIE").status, smpp::status::ok);
+  EXPECT_EQ(db.scalar("SELECT string_agg(decision, ',' ORDER BY id) FROM inbound_log"),
+            "opt_in,redelivered");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM consent_audit"), "1");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM outbox"), "1");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(h.smsc().submits().size(), 1U);
+  EXPECT_EQ(metric(h.app().admin_port(), "smsgw_mo_total{decision=\"redelivered\"}"), 1);
+}
+
+TEST(Pipeline, RoutesAreHeldInMemoryAndAChangeIsLiveForTheNextMo) {
+  test_database db;
+  seed_demo(db);
+  harness h(db.dsn());
+  ASSERT_TRUE(h.wait_ready());
+  const auto port = h.app().admin_port();
+  int sender = 0;
+  // MOVIE HELP from a number not seen before; the text of its reply.
+  const auto help = [&]() -> std::string {
+    const auto before = h.smsc().submits().size();
+    const auto r = h.deliver("+614000003" + std::to_string(100 + sender++), "4040", "MOVIE HELP");
+    EXPECT_EQ(r.status, smpp::status::ok);
+    if (!harness::eventually([&] { return h.smsc().submits().size() == before + 1; })) return "";
+    return h.smsc().submits().back().text;
+  };
+  // The route is read once, then held.
+  EXPECT_EQ(help(), "Movie News help.");
+  EXPECT_EQ(help(), "Movie News help.");
+  EXPECT_GE(metric(port, "smsgw_route_lookups_total{result=\"hit\"}"), 1);
+  const auto misses = metric(port, "smsgw_route_lookups_total{result=\"miss\"}");
+  EXPECT_EQ(help(), "Movie News help.");
+  EXPECT_EQ(metric(port, "smsgw_route_lookups_total{result=\"miss\"}"), misses);
+
+  // Changed in plain SQL, as a DBA might: live for the very next MO.
+  {
+    auto c = db.connect();
+    pqxx::work w(c);
+    w.exec0("UPDATE keywords SET help_message = 'New help.'");
+    w.commit();
+  }
+  EXPECT_EQ(help(), "New help.");
+  EXPECT_GT(metric(port, "smsgw_route_lookups_total{result=\"miss\"}"), misses);
+  // A number that routed nowhere (and was held so) routes once it is added.
+  EXPECT_EQ(h.deliver("+61400000398", "4041", "HELP").status, smpp::status::ok);
+  EXPECT_EQ(h.deliver("+61400000398", "4041", "HELP").status, smpp::status::ok);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM inbound_log WHERE destination = '4041'"), "2");
+  {
+    auto c = db.connect();
+    pqxx::work w(c);
+    w.exec0(
+        "INSERT INTO numbers (company_id, number, kind) SELECT id, '4041', 'short_code' "
+        "FROM companies");
+    w.commit();
+  }
+  const auto before = h.smsc().submits().size();
+  EXPECT_EQ(h.deliver("+61400000399", "4041", "HELP").status, smpp::status::ok);
+  ASSERT_TRUE(harness::eventually([&] { return h.smsc().submits().size() == before + 1; }));
+  EXPECT_NE(h.smsc().submits().back().text.find("Demo"), std::string::npos)
+      << h.smsc().submits().back().text;
+}
+
 TEST(Pipeline, StoreOutageAnswersTemporaryErrorThenRecovers) {
   test_database db;
   seed_demo(db);
@@ -147,6 +288,79 @@ TEST(Pipeline, StoreOutageAnswersTemporaryErrorThenRecovers) {
       [&] { return h.deliver("+61400000003", "4040", "MOVIE").status == smpp::status::ok; },
       std::chrono::seconds(10)));
   EXPECT_EQ(members_with_number(db, "+61400000003"), "1");
+}
+
+// The daemon with its MO statements bounded by `bound` (and so its MO jobs by twice that).
+void bounded(config::daemon_config& c, std::chrono::milliseconds bound) {
+  c.db.statement_timeout = bound;
+}
+
+TEST(Pipeline, AStoreThatWaitsOnALockAnswersTemporaryErrorsWithinTheBound) {
+  test_database db;
+  seed_demo(db);
+  harness h(db.dsn(), "test", {}, std::nullopt,
+            [](config::daemon_config& c) { bounded(c, std::chrono::milliseconds(500)); });
+  ASSERT_TRUE(h.wait_ready());
+  auto blocker = db.connect();
+  auto hold = std::make_unique<pqxx::work>(blocker);
+  hold->exec0("LOCK TABLE inbound_log IN ACCESS EXCLUSIVE MODE");
+  const auto held = h.deliver("+61400000051", "4040", "MOVIE");
+  EXPECT_TRUE(held.answered);
+  EXPECT_EQ(held.status, smpp::status::temporary_app_error);  // the SMSC will redeliver
+  EXPECT_LT(held.latency, std::chrono::seconds(5));
+  hold.reset();
+  EXPECT_EQ(h.deliver("+61400000051", "4040", "MOVIE").status, smpp::status::ok);
+  EXPECT_EQ(members_with_number(db, "+61400000051"), "1");
+}
+
+// Stops (SIGSTOP) every backend of the database but the caller's own: a server that hangs
+// without closing its connections. Continued again when it goes.
+class frozen_backends {
+ public:
+  explicit frozen_backends(const test_database& db) {
+    auto c = db.connect();
+    pqxx::nontransaction t(c);
+    for (const auto& row :
+         t.exec("SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()")) {
+      const auto pid = row[0].as<int>();
+      if (::kill(pid, SIGSTOP) == 0) pids_.push_back(pid);
+    }
+  }
+  ~frozen_backends() {
+    for (const auto pid : pids_) ::kill(pid, SIGCONT);
+  }
+  frozen_backends(const frozen_backends&) = delete;
+  frozen_backends& operator=(const frozen_backends&) = delete;
+  [[nodiscard]] std::size_t count() const { return pids_.size(); }
+
+ private:
+  std::vector<int> pids_;
+};
+
+TEST(Pipeline, AFrozenStoreAnswersTemporaryErrorsWithinTheBoundAndRecovers) {
+  if (::geteuid() != 0) GTEST_SKIP() << "stopping PostgreSQL's backends needs root";
+  test_database db;
+  seed_demo(db);
+  harness h(db.dsn(), "test", {}, std::nullopt,
+            [](config::daemon_config& c) { bounded(c, std::chrono::milliseconds(500)); });
+  ASSERT_TRUE(h.wait_ready());
+  ASSERT_EQ(h.deliver("+61400000052", "4040", "MOVIE").status, smpp::status::ok);
+  {
+    const frozen_backends frozen(db);
+    ASSERT_GT(frozen.count(), 0U);
+    // Nothing answers on the daemon's connections: statement_timeout, which the server
+    // enforces, cannot fire; the daemon cuts the connection once the job outruns its bound.
+    const auto r = h.deliver("+61400000053", "4040", "MOVIE");
+    EXPECT_TRUE(r.answered);
+    EXPECT_EQ(r.status, smpp::status::temporary_app_error);
+    EXPECT_LT(r.latency, std::chrono::seconds(5));
+    EXPECT_GE(metric(h.app().admin_port(), "smsgw_store_jobs_cut_total"), 1);
+  }
+  // The SMSC redelivers; new connections serve it.
+  ASSERT_TRUE(harness::eventually(
+      [&] { return h.deliver("+61400000053", "4040", "MOVIE").status == smpp::status::ok; }));
+  EXPECT_EQ(members_with_number(db, "+61400000053"), "1");
 }
 
 TEST(Pipeline, TwoDaemonsStartingOnOneDatabaseMigrateOnceAndBothWork) {

@@ -95,8 +95,10 @@ const std::string sender = "+61411111111";
 /// An MO from `source` to `destination`, on bind `smsc-a`.
 store::inbound_mo mo(const std::string& source, const std::string& text,
                      const std::string& destination = "4040") {
-  return store::inbound_mo{"smsc-a", source, destination, text, 0};
+  return store::inbound_mo{"smsc-a", source, destination, text, 0, "", text};
 }
+
+constexpr std::chrono::seconds redelivery_window{86'400};
 
 /// Handles an MO as the daemon does: route, decide, apply, commit.
 store::inbound_outcome deliver(pqxx::connection& c, const store::inbound_mo& m,
@@ -104,7 +106,7 @@ store::inbound_outcome deliver(pqxx::connection& c, const store::inbound_mo& m,
   pqxx::work t(c);
   const auto r = store::find_route(t, m.destination);
   const auto d = r ? kw::decide(m.text, r->rules) : kw::decision{};
-  auto out = store::apply_decision(t, m, r ? &*r : nullptr, d, claimed_by);
+  auto out = store::apply_decision(t, m, r ? &*r : nullptr, d, claimed_by, redelivery_window);
   t.commit();
   return out;
 }
@@ -548,8 +550,86 @@ TEST_F(ApplyDecisionTest, RedeliveredOptInDoesNotDoubleItsEffects) {
   EXPECT_EQ(count(db, "group_contacts"), 1);
   EXPECT_EQ(count(db, "consent_audit"), 1);
   EXPECT_EQ(count(db, "outbox"), 1);
-  EXPECT_EQ(query(db, "SELECT decision, keyword_id FROM inbound_log ORDER BY id"),
-            (rows{{"opt_in", std::to_string(f.keyword)}, {"opt_in", std::to_string(f.keyword)}}));
+  EXPECT_EQ(
+      query(db, "SELECT decision, keyword_id FROM inbound_log ORDER BY id"),
+      (rows{{"opt_in", std::to_string(f.keyword)}, {"redelivered", std::to_string(f.keyword)}}));
+  EXPECT_TRUE(again.redelivered);
+}
+
+TEST_F(ApplyDecisionTest, AnMoRedeliveredMinutesLaterDoublesNothing) {
+  f.send("MOVIE");
+  // As SMSCs do: the same MO again, minutes later (our deliver_sm_resp was lost).
+  exec(db, "UPDATE mo_last SET received_at = received_at - interval '2 minutes'");
+  const auto again = f.send("MOVIE");
+  EXPECT_TRUE(again.redelivered);
+  EXPECT_TRUE(again.replies.empty());
+  EXPECT_EQ(count(db, "group_contacts"), 1);
+  EXPECT_EQ(count(db, "consent_audit"), 1);
+  EXPECT_EQ(count(db, "outbox"), 1);
+}
+
+TEST_F(ApplyDecisionTest, TheSameTextAfterAnotherMoOrPastTheWindowIsANewMo) {
+  f.send("MOVIE");
+  f.send("MOVIE STOP");
+  const auto back = f.send("MOVIE");  // a person changing their mind, not a redelivery
+  EXPECT_FALSE(back.redelivered);
+  EXPECT_EQ(back.replies.size(), 1U);
+  EXPECT_EQ(count(db, "group_contacts"), 1);
+  EXPECT_EQ(count(db, "consent_audit"), 3);
+  exec(db, "UPDATE mo_last SET received_at = received_at - interval '25 hours'");
+  const auto later = f.send("MOVIE");  // past the window: answered again
+  EXPECT_FALSE(later.redelivered);
+  EXPECT_EQ(later.replies.size(), 1U);
+}
+
+TEST_F(ApplyDecisionTest, ARepeatThatChangesSomethingIsANewMoAndHelpIsAlwaysAnswered) {
+  EXPECT_EQ(f.send("STOP").replies.size(), 1U);
+  exec(db, "DELETE FROM suppressions");  // lifted meanwhile (an admin, an opt-in elsewhere)
+  const auto again = f.send("STOP");     // the same text, a new intent: applied, confirmed
+  EXPECT_FALSE(again.redelivered);
+  EXPECT_EQ(again.replies.size(), 1U);
+  EXPECT_EQ(count(db, "suppressions"), 1);
+  EXPECT_EQ(count(db, "consent_audit"), 2);
+  // HELP is answered every time (carrier rules; an auditor texts it twice).
+  EXPECT_EQ(f.send("HELP").replies.size(), 1U);
+  EXPECT_EQ(f.send("HELP").replies.size(), 1U);
+  EXPECT_EQ(f.send("MOVIE HELP").replies.size(), 1U);
+  EXPECT_EQ(f.send("MOVIE HELP").replies.size(), 1U);
+}
+
+TEST_F(ApplyDecisionTest, TheIdentityIsTheBindSourceDestinationCodingPartsAndBytes) {
+  auto m = mo(sender, "hello there");
+  const auto send = [&](const store::inbound_mo& x) { return deliver(f.conn, x); };
+  EXPECT_FALSE(send(m).redelivered);
+  EXPECT_TRUE(send(m).redelivered);
+  auto other_bind = m;
+  other_bind.bind = "smsc-b";
+  EXPECT_FALSE(send(other_bind).redelivered);
+  auto other_coding = m;
+  other_coding.data_coding = 8;
+  EXPECT_FALSE(send(other_coding).redelivered);
+  auto long_one = m;
+  long_one.parts = "7/2";
+  EXPECT_FALSE(send(long_one).redelivered);
+  EXPECT_TRUE(send(long_one).redelivered);
+  long_one.parts = "8/2";  // the handset's next long message
+  EXPECT_FALSE(send(long_one).redelivered);
+  auto other_bytes = long_one;  // the same text from other bytes (a byte no coding reads)
+  other_bytes.octets = "hello there\xFF";
+  EXPECT_FALSE(send(other_bytes).redelivered);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM inbound_log WHERE decision = 'redelivered'"), "2");
+}
+
+TEST_F(ApplyDecisionTest, PruningForgetsOnlyWhatIsPastTheWindow) {
+  f.send("MOVIE");
+  deliver(f.conn, mo("+61400000999", "MOVIE"));
+  exec(db,
+       "UPDATE mo_last SET received_at = received_at - interval '2 days' "
+       "WHERE source = '+61400000999'");
+  pqxx::work t(f.conn);
+  store::prune_redelivery(t, redelivery_window);
+  t.commit();
+  EXPECT_EQ(query(db, "SELECT source FROM mo_last"), (rows{{sender}}));
 }
 
 TEST_F(ApplyDecisionTest, KeywordStopLeavesOnlyThatGroup) {
@@ -762,9 +842,10 @@ TEST_F(ApplyDecisionTest, EverythingHappensInTheCallersTransaction) {
       const auto m = mo(sender, text);
       const auto r = store::find_route(t, m.destination);
       ASSERT_TRUE(r.has_value());
-      store::apply_decision(t, m, &*r, kw::decide(m.text, r->rules), "daemon-1");
+      store::apply_decision(t, m, &*r, kw::decide(m.text, r->rules), "daemon-1", redelivery_window);
     }
-    store::apply_decision(t, mo(sender, "MOVIE", "9999"), nullptr, kw::decision{}, "daemon-1");
+    store::apply_decision(t, mo(sender, "MOVIE", "9999"), nullptr, kw::decision{}, "daemon-1",
+                          redelivery_window);
     // Visible inside the transaction...
     EXPECT_EQ(t.exec1("SELECT count(*) FROM inbound_log")[0].as<int>(), 5);
     EXPECT_GT(t.exec1("SELECT count(*) FROM outbox")[0].as<int>(), 0);

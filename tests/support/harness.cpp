@@ -1,5 +1,7 @@
 #include "tests/support/harness.hpp"
 
+#include <future>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_future.hpp>
@@ -84,6 +86,24 @@ sim::deliver_result harness::deliver_pdu(const smpp::sm_body& body) {
       },
       net::use_future);
   return result.get();
+}
+
+std::vector<sim::deliver_result> harness::deliver_together(
+    const std::vector<smpp::sm_body>& bodies) {
+  std::vector<std::future<sim::deliver_result>> pending;
+  pending.reserve(bodies.size());
+  for (const auto& body : bodies) {
+    pending.push_back(net::co_spawn(
+        io_,
+        [s = smsc_, &body]() -> net::awaitable<sim::deliver_result> {
+          co_return co_await s->deliver_pdu(body);
+        },
+        net::use_future));
+  }
+  std::vector<sim::deliver_result> results;
+  results.reserve(pending.size());
+  for (auto& p : pending) results.push_back(p.get());
+  return results;
 }
 
 bool harness::eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout) {

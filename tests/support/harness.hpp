@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -46,6 +47,9 @@ class harness {
                               const std::string& text);
   /// Injects one deliver_sm body as given and waits for its deliver_sm_resp.
   sim::deliver_result deliver_pdu(const smpp::sm_body& body);
+  /// Injects every body at once (none waits for another's response) and waits for all
+  /// their deliver_sm_resp; results in the order given.
+  std::vector<sim::deliver_result> deliver_together(const std::vector<smpp::sm_body>& bodies);
   /// Polls `done` every 10 ms until true or `timeout`.
   static bool eventually(const std::function<bool()>& done,
                          std::chrono::milliseconds timeout = std::chrono::seconds(10));

@@ -154,4 +154,12 @@ std::string raw_exchange(std::uint16_t port, const std::string& bytes,
   return out;
 }
 
+double metric(std::uint16_t admin_port, const std::string& series) {
+  http_client c(admin_port);
+  const auto body = c.get("/metrics").body;
+  const auto at = body.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(body.substr(at + series.size() + 2));
+}
+
 }  // namespace smsgw::testing

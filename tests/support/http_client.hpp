@@ -58,6 +58,10 @@ class http_client {
   std::string authorization_;
 };
 
+/// The value of one series (`name{labels}` exactly as written) in the daemon's /metrics on
+/// `admin_port`; -1 when it is not there.
+double metric(std::uint16_t admin_port, const std::string& series);
+
 /// Connects to `port`, writes `bytes`, and returns everything read until the server closes
 /// the connection or `wait` passes.
 std::string raw_exchange(std::uint16_t port, const std::string& bytes,

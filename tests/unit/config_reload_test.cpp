@@ -101,17 +101,26 @@ TEST(ConfigReload, StoreAdminCountryAndOutboxNeedARestartAndKeepRunning) {
   next.default_country = "GB";
   next.delivery.max_attempts = 3;
   next.delivery.validity = seconds(3600);
+  next.db.connect_timeout = seconds(1);
+  next.db.statement_timeout = std::chrono::milliseconds(100);
+  next.mo.batch_size = 1;
+  next.mo.batch_wait = std::chrono::microseconds(1);
+  next.mo.commits_in_flight = 1;
+  next.mo.redelivery_window = seconds(60);
   EXPECT_EQ(
       config::restart_needed(running, next),
-      (std::vector<std::string>{"store.dsn", "store.pool_size", "admin.listen", "admin.tls",
-                                "admin.pool_size", "admin.max_connections", "admin.idle_timeout",
-                                "admin.read_timeout", "admin.upload_limit_mb", "default_country",
-                                "outbox.max_attempts", "outbox.validity"}));
+      (std::vector<std::string>{
+          "store.dsn", "store.pool_size", "store.connect_timeout", "store.statement_timeout_ms",
+          "admin.listen", "admin.tls", "admin.pool_size", "admin.max_connections",
+          "admin.idle_timeout", "admin.read_timeout", "admin.upload_limit_mb", "default_country",
+          "outbox.max_attempts", "outbox.validity", "inbound.batch_size", "inbound.batch_wait_us",
+          "inbound.commits_in_flight", "inbound.redelivery_window"}));
   const auto applied = config::after_reload(running, next);
   EXPECT_EQ(applied.db, running.db);
   EXPECT_EQ(applied.admin_port, running.admin_port);
   EXPECT_EQ(applied.default_country, running.default_country);
   EXPECT_EQ(applied.delivery, running.delivery);
+  EXPECT_EQ(applied.mo, running.mo);
   EXPECT_EQ(applied.level, config::log_level::debug);
   EXPECT_EQ(applied.smsc, next.smsc);
   // Nothing else is left behind: once the restart keys are put back, it is the new file.

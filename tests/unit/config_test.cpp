@@ -80,6 +80,11 @@ default_country: AU
 outbox:
   max_attempts: 3
   validity: 3600
+inbound:
+  batch_size: 50
+  batch_wait_us: 200
+  commits_in_flight: 3
+  redelivery_window: 600
 log_level: debug
 )");
   ASSERT_TRUE(result) << result.error().describe("test");
@@ -111,6 +116,10 @@ log_level: debug
   EXPECT_EQ(c.default_country, "AU");
   EXPECT_EQ(c.delivery.max_attempts, 3U);
   EXPECT_EQ(c.delivery.validity, seconds(3600));
+  EXPECT_EQ(c.mo.batch_size, 50U);
+  EXPECT_EQ(c.mo.batch_wait, std::chrono::microseconds(200));
+  EXPECT_EQ(c.mo.commits_in_flight, 3U);
+  EXPECT_EQ(c.mo.redelivery_window, seconds(600));
   EXPECT_EQ(c.level, config::log_level::debug);
 }
 
@@ -244,6 +253,39 @@ TEST(ConfigErrors, OutboxLimits) {
   EXPECT_EQ(error_of(base + "  validity: 59\n"),
             (error_fields{"outbox.validity", 9, "must be between 60 and 2592000"}));
   EXPECT_EQ(error_of(base + "  retries: 3\n"), (error_fields{"outbox.retries", 9, "unknown key"}));
+}
+
+TEST(ConfigParse, StoreAndInboundDefaults) {
+  const auto c = config::parse(minimal);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->db.connect_timeout, seconds(5));
+  EXPECT_EQ(c->db.statement_timeout, milliseconds(5000));
+  EXPECT_EQ(c->mo.batch_size, 100U);
+  EXPECT_EQ(c->mo.batch_wait, std::chrono::microseconds(0));
+  EXPECT_EQ(c->mo.commits_in_flight, 2U);
+  EXPECT_EQ(c->mo.redelivery_window, seconds(86400));
+  const auto set = config::parse(
+      "store:\n  dsn: x\n  connect_timeout: 2\n  statement_timeout_ms: 750\nsmsc:\n"
+      "  - name: a\n    host: h\n    system_id: s\n    password: p\n");
+  ASSERT_TRUE(set) << set.error().describe("test");
+  EXPECT_EQ(set->db.connect_timeout, seconds(2));
+  EXPECT_EQ(set->db.statement_timeout, milliseconds(750));
+}
+
+TEST(ConfigErrors, InboundAndStoreLimits) {
+  const std::string base = std::string(minimal) + "inbound:\n";
+  EXPECT_EQ(error_of(base + "  batch_size: 0\n"),
+            (error_fields{"inbound.batch_size", 9, "must be between 1 and 10000"}));
+  EXPECT_EQ(error_of(base + "  batch_wait_us: 100001\n"),
+            (error_fields{"inbound.batch_wait_us", 9, "must be between 0 and 100000"}));
+  EXPECT_EQ(error_of(base + "  commits_in_flight: 65\n"),
+            (error_fields{"inbound.commits_in_flight", 9, "must be between 1 and 64"}));
+  EXPECT_EQ(error_of(base + "  redelivery_window: 59\n"),
+            (error_fields{"inbound.redelivery_window", 9, "must be between 60 and 604800"}));
+  EXPECT_EQ(error_of("store:\n  dsn: x\n  statement_timeout_ms: 99\n"),
+            (error_fields{"store.statement_timeout_ms", 3, "must be between 100 and 600000"}));
+  EXPECT_EQ(error_of("store:\n  dsn: x\n  connect_timeout: 0\n"),
+            (error_fields{"store.connect_timeout", 3, "must be between 1 and 300"}));
 }
 
 TEST(ConfigErrors, PoolSizeOutOfRange) {

@@ -1,0 +1,140 @@
+#include "store/group_commit.hpp"
+
+#include <algorithm>
+#include <cstddef>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace smsgw::store {
+
+struct group_commit::pending {
+  const work* w;
+  net::steady_timer* done;
+  std::exception_ptr error;
+  bool finished = false;
+
+  void finish(std::exception_ptr e) {
+    error = std::move(e);
+    finished = true;
+    done->cancel();
+  }
+};
+
+group_commit::group_commit(net::any_io_executor ex, db_runner& db, group_commit_options options)
+    : executor_(std::move(ex)), db_(db), options_(options) {
+  options_.max_batch = std::max<std::size_t>(options_.max_batch, 1);
+  options_.max_in_flight = std::max<std::size_t>(options_.max_in_flight, 1);
+}
+
+net::awaitable<void> group_commit::run(const work& w) {
+  net::steady_timer done(executor_, std::chrono::steady_clock::time_point::max());
+  pending p{&w, &done, nullptr};
+  queue_.push_back(&p);
+  start_batches();
+  while (!p.finished) {
+    boost::system::error_code ec;
+    co_await done.async_wait(net::redirect_error(net::use_awaitable, ec));
+  }
+  if (p.error) std::rethrow_exception(p.error);
+}
+
+void group_commit::start_batches() {
+  // A batch takes its pieces when it starts: spawn only as many as the queue fills.
+  while (in_flight_ < options_.max_in_flight && queue_.size() > starting_ * options_.max_batch) {
+    ++in_flight_;
+    ++starting_;
+    net::co_spawn(
+        executor_, [this]() -> net::awaitable<void> { co_await run_batch(); }, net::detached);
+  }
+}
+
+net::awaitable<void> group_commit::run_batch() {
+  if (options_.max_wait.count() > 0 && in_flight_ > 1 && queue_.size() < options_.max_batch) {
+    // Another transaction is in flight: what arrives meanwhile may as well join this one
+    // (until that transaction ends: then the store is idle, and this one goes).
+    net::steady_timer wait(executor_, options_.max_wait);
+    waiting_.push_back(&wait);
+    boost::system::error_code ec;
+    co_await wait.async_wait(net::redirect_error(net::use_awaitable, ec));
+    std::erase(waiting_, &wait);
+  }
+  --starting_;
+  std::vector<pending*> batch;
+  while (!queue_.empty() && batch.size() < options_.max_batch) {
+    batch.push_back(queue_.front());
+    queue_.pop_front();
+  }
+  while (batch.size() > 1) {
+    std::size_t at = 0;  // the piece running when it failed; batch.size(): the commit
+    std::exception_ptr failed;
+    bool in_doubt = false;
+    bool broken = false;
+    try {
+      co_await db_.run(
+          [this, &batch, &at](pqxx::connection& c) {
+            pqxx::work t(c);
+            if (options_.on_begin) options_.on_begin(t);
+            for (at = 0; at < batch.size(); ++at) (*batch[at]->w)(t);
+            t.commit();
+          },
+          true);
+    } catch (const pqxx::in_doubt_error&) {
+      // The commit may have happened: running the pieces again could apply them twice.
+      failed = std::current_exception();
+      in_doubt = true;
+    } catch (const pqxx::broken_connection&) {
+      failed = std::current_exception();
+      broken = true;
+    } catch (...) {
+      failed = std::current_exception();
+    }
+    if (!failed) {
+      ++stats_.batches;
+      stats_.pieces += batch.size();
+      for (auto* p : batch) p->finish(nullptr);
+      batch.clear();
+    } else if (in_doubt) {
+      for (auto* p : batch) p->finish(failed);
+      batch.clear();
+    } else if (at < batch.size() && !broken) {
+      // One bad piece must not fail the rest: it runs alone (what failed may have been the
+      // batch's doing, a deadlock), the others, rolled back with it, go again together.
+      ++stats_.fallbacks;
+      auto* const bad = batch[at];
+      batch.erase(batch.begin() + static_cast<std::ptrdiff_t>(at));
+      co_await run_alone(*bad);
+    } else {
+      // The commit or the connection failed: no piece to blame; each again, alone.
+      ++stats_.fallbacks;
+      for (auto* p : batch) co_await run_alone(*p);
+      batch.clear();
+    }
+  }
+  if (batch.size() == 1) co_await run_alone(*batch.front());
+  --in_flight_;
+  for (auto* w : waiting_) w->cancel();
+  start_batches();
+}
+
+net::awaitable<void> group_commit::run_alone(pending& p) {
+  std::exception_ptr failed;
+  try {
+    co_await db_.run(
+        [this, &p](pqxx::connection& c) {
+          pqxx::work t(c);
+          if (options_.on_begin) options_.on_begin(t);
+          (*p.w)(t);
+          t.commit();
+        },
+        true);
+  } catch (...) {
+    failed = std::current_exception();
+  }
+  p.finish(failed);
+}
+
+}  // namespace smsgw::store

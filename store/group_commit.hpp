@@ -1,0 +1,77 @@
+// Group commit: store work that arrives together shares one transaction, so a burst of MOs
+// pays one BEGIN, one COMMIT and one fsync instead of one each. Each caller still learns
+// its own outcome, and only after the commit that holds its effects; a piece of work that
+// fails does not fail the others (the batch is rolled back, the piece that threw runs
+// alone, the others again together; a failed commit or connection runs each alone).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <pqxx/pqxx>
+
+#include "store/runner.hpp"
+
+namespace smsgw::store {
+
+namespace net = boost::asio;
+
+struct group_commit_options {
+  std::size_t max_batch = 100;  ///< pieces of work in one transaction, at least 1
+  /// How long the first piece of a batch waits for company while another batch is in
+  /// flight; 0 starts a batch with whatever is waiting (batches still form under load,
+  /// from the work that arrives while a commit is in flight).
+  std::chrono::microseconds max_wait{0};
+  std::size_t max_in_flight = 2;  ///< transactions at once, at least 1
+  /// Run first in every transaction (a batch's, or a piece's alone), if set.
+  std::function<void(pqxx::transaction_base&)> on_begin;
+};
+
+class group_commit {
+ public:
+  /// A piece of work: runs inside a transaction it shares; may run a second time (alone,
+  /// in a new transaction) when its batch fails, so it keeps its results by assignment.
+  using work = std::function<void(pqxx::transaction_base&)>;
+
+  /// Runs batches on `db`, as bounded jobs (see db_runner::run); completions are delivered
+  /// on `ex` (a single-threaded executor).
+  group_commit(net::any_io_executor ex, db_runner& db, group_commit_options options);
+  group_commit(const group_commit&) = delete;
+  group_commit& operator=(const group_commit&) = delete;
+
+  /// Runs `w` in a shared transaction and returns once that transaction committed; throws
+  /// what `w` (or its commit) threw when it fails alone. `w` must outlive the awaitable.
+  net::awaitable<void> run(const work& w);
+
+  struct counters {
+    std::uint64_t batches = 0;    ///< transactions committed with more than one piece
+    std::uint64_t pieces = 0;     ///< pieces committed in those
+    std::uint64_t fallbacks = 0;  ///< batches rolled back and run again
+  };
+  [[nodiscard]] const counters& stats() const { return stats_; }
+
+ private:
+  struct pending;
+  void start_batches();
+  net::awaitable<void> run_batch();
+  net::awaitable<void> run_alone(pending& p);
+
+  net::any_io_executor executor_;
+  db_runner& db_;
+  group_commit_options options_;
+  std::deque<pending*> queue_;
+  std::size_t in_flight_ = 0;  ///< batches spawned and not yet finished
+  std::size_t starting_ = 0;   ///< of those, the ones that have not taken their pieces yet
+  std::vector<net::steady_timer*> waiting_;  ///< batches waiting max_wait for company
+  counters stats_;
+};
+
+}  // namespace smsgw::store
