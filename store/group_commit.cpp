@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <utility>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -25,7 +26,7 @@ struct group_commit::pending {
 };
 
 group_commit::group_commit(net::any_io_executor ex, db_runner& db, group_commit_options options)
-    : executor_(std::move(ex)), db_(db), options_(options) {
+    : executor_(std::move(ex)), db_(db), options_(std::move(options)) {
   options_.max_batch = std::max<std::size_t>(options_.max_batch, 1);
   options_.max_in_flight = std::max<std::size_t>(options_.max_in_flight, 1);
 }
