@@ -52,12 +52,15 @@ start_sim() {
 # "mo_per_s reply_per_s p50_us p99_us": MO -> reply/s from the first reply to the last
 # (polled every 20 ms: about 1 % at 10 s).
 measure() {
-  local count=$1 summary="" first="" last="" replies=0
+  local count=$1 summary="" first="" last="" replies=0 seen=-1 still=0
   for _ in $(seq 30000); do
     replies=$(wc -l < "$tmp/submits")
     [ -z "$first" ] && [ "$replies" -gt 0 ] && first=$(date +%s.%N) && first_count=$replies
     summary=$(grep -m1 '^load ' "$tmp/sim.log" || true)
     [ -n "$summary" ] && [ "$replies" -ge "$count" ] && break
+    # Every MO answered and no reply for 10 s: the rest are not coming.
+    if [ "$replies" -eq "$seen" ]; then still=$((still + 1)); else still=0; seen=$replies; fi
+    [ -n "$summary" ] && [ "$still" -ge 500 ] && break
     sleep 0.02
   done
   last=$(date +%s.%N)
@@ -164,6 +167,10 @@ run_kannel() {
   start_sim "$count" --mo-window "$window" "$@"
   bearerbox "$tmp/kannel.conf" > /dev/null 2>&1 &
   pids+=($!)
+  for _ in $(seq 100); do  # smsbox gives up at once when bearerbox is not listening yet
+    (exec 3<>"/dev/tcp/127.0.0.1/$((KANNEL_PORT + 1))") 2>/dev/null && break
+    sleep 0.1
+  done
   smsbox "$tmp/kannel.conf" > /dev/null 2>&1 &
   pids+=($!)
   measure "$count"
