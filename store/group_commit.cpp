@@ -75,14 +75,7 @@ net::awaitable<void> group_commit::run_batch() {
     bool in_doubt = false;
     bool broken = false;
     try {
-      co_await db_.run(
-          [this, &batch, &at](pqxx::connection& c) {
-            pqxx::work t(c);
-            if (options_.on_begin) options_.on_begin(t);
-            for (at = 0; at < batch.size(); ++at) (*batch[at]->w)(t);
-            t.commit();
-          },
-          true);
+      co_await commit(batch, at);
     } catch (const pqxx::in_doubt_error&) {
       // The commit may have happened: running the pieces again could apply them twice.
       failed = std::current_exception();
@@ -121,17 +114,23 @@ net::awaitable<void> group_commit::run_batch() {
   start_batches();
 }
 
+net::awaitable<void> group_commit::commit(const std::vector<pending*>& pieces, std::size_t& at) {
+  return db_.run(
+      [this, &pieces, &at](pqxx::connection& c) {
+        pqxx::work t(c);
+        if (options_.on_begin) options_.on_begin(t);
+        for (at = 0; at < pieces.size(); ++at) (*pieces[at]->w)(t);
+        t.commit();
+      },
+      true);
+}
+
 net::awaitable<void> group_commit::run_alone(pending& p) {
   std::exception_ptr failed;
+  const std::vector<pending*> alone{&p};
+  std::size_t at = 0;
   try {
-    co_await db_.run(
-        [this, &p](pqxx::connection& c) {
-          pqxx::work t(c);
-          if (options_.on_begin) options_.on_begin(t);
-          (*p.w)(t);
-          t.commit();
-        },
-        true);
+    co_await commit(alone, at);
   } catch (...) {
     failed = std::current_exception();
   }

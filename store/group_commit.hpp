@@ -63,6 +63,9 @@ class group_commit {
   void start_batches();
   net::awaitable<void> run_batch();
   net::awaitable<void> run_alone(pending& p);
+  /// One transaction of `pieces`, bounded; `at` says which piece was running when it threw
+  /// (pieces.size(): the commit). Both must outlive the awaitable.
+  net::awaitable<void> commit(const std::vector<pending*>& pieces, std::size_t& at);
 
   net::any_io_executor executor_;
   db_runner& db_;
