@@ -18,6 +18,7 @@
 
 #include "admin/auth.hpp"
 #include "admin/call.hpp"
+#include "admin/console.hpp"
 #include "admin/import_jobs.hpp"
 #include "admin/target.hpp"
 #include "admin/upload.hpp"
@@ -105,6 +106,9 @@ struct api::impl : std::enable_shared_from_this<impl> {
   net::awaitable<http_response> dispatch(const http_request& r, std::size_t& route) {
     const auto where = parse_target(r.target);
     if (!where) co_return error_body(400, "bad_request", where.error());
+    if (auto page = serve_console(r, std::string_view(r.target).substr(0, r.target.find('?')))) {
+      co_return std::move(*page);
+    }
     const auto found = table.paths.match(r.method, where->segments);
     if (std::holds_alternative<no_route>(found)) {
       co_return error_body(404, "not_found", "no such path");
@@ -137,7 +141,7 @@ struct api::impl : std::enable_shared_from_this<impl> {
     if (!where) return false;
     const auto found = table.paths.match(method, where->segments);
     const auto* m = std::get_if<route_match>(&found);
-    return m != nullptr && table.kinds[m->route] != route_table::kind::json;
+    return m != nullptr && route_table::takes_upload(table.kinds[m->route]);
   }
 
   http_response execute(pqxx::connection& c, const http_request& r, const target& where,
@@ -145,7 +149,7 @@ struct api::impl : std::enable_shared_from_this<impl> {
     try {
       const auto kind = table.kinds[m.route];
       std::optional<upload_form> form;
-      if (kind != route_table::kind::json) form = read_upload(r);
+      if (route_table::takes_upload(kind)) form = read_upload(r);
       for (int attempt = 1;; ++attempt) {
         try {
           pqxx::work w(c);
@@ -153,7 +157,8 @@ struct api::impl : std::enable_shared_from_this<impl> {
               kind == route_table::kind::upload_form_login && !r.header("authorization")
                   ? auth.check_password(w, form->field("username").value_or(""),
                                         form->field("password").value_or(""), r.client)
-                  : auth.authenticate(w, r);
+              : kind == route_table::kind::sign_in ? sign_in(w, r)
+                                                   : auth.authenticate(w, r);
           if (!who.caller) {
             w.commit();
             auth_failures.fetch_add(1, std::memory_order_relaxed);
@@ -164,13 +169,21 @@ struct api::impl : std::enable_shared_from_this<impl> {
               res.headers.emplace_back("Retry-After", std::to_string(who.retry_after.count()));
               return res;
             }
+            if (who.status == 403) return error_body(403, "forbidden", who.reason);
             auto res = error_body(401, "unauthorized", "valid credentials required");
-            res.headers.emplace_back("WWW-Authenticate", R"(Basic realm="smsgw", charset="UTF-8")");
+            // The challenge makes a browser ask for a password in its own dialog: not for the
+            // console, which has its own sign-in page.
+            if (kind != route_table::kind::sign_in && !r.header("cookie") &&
+                !r.header("x-requested-with")) {
+              res.headers.emplace_back("WWW-Authenticate",
+                                       R"(Basic realm="smsgw", charset="UTF-8")");
+            }
             return res;
           }
           call k{r, where, m.params, w, *who.caller, options.default_region, db};
           if (form) k.form = &*form;
           k.imports = &imports;
+          k.sessions = &auth.sessions();
           auto res = table.handlers[m.route](k);
           w.commit();
           return res;
@@ -229,6 +242,25 @@ struct api::impl : std::enable_shared_from_this<impl> {
                   e.sqlstate(), e.what());
       return error_body(500, "internal", "internal error");
     }
+  }
+
+  // The console's sign-in: `username` and `password` in a JSON body.
+  auth_result sign_in(pqxx::transaction_base& t, const http_request& r) {
+    nlohmann::json body;
+    try {
+      body = nlohmann::json::parse(r.body);
+    } catch (const nlohmann::json::exception&) {
+      throw api_error(400, "bad_request", "the body is not JSON");
+    }
+    std::vector<store::field_issue> missing;
+    for (const char* f : {"username", "password"}) {
+      if (!body.is_object() || !body.contains(f) || !body[f].is_string()) {
+        missing.push_back({f, "is required"});
+      }
+    }
+    if (!missing.empty()) throw store::validation_error(std::move(missing));
+    return auth.check_password(t, body["username"].get<std::string>(),
+                               body["password"].get<std::string>(), r.client);
   }
 
   http_response ops(const std::string& pattern) {

@@ -124,8 +124,9 @@ void login_limiter::succeeded(std::string_view username) {
   counts_.erase("u:" + std::string(username));
 }
 
-authenticator::authenticator()
-    : cache_(verified_ttl, max_verified),
+authenticator::authenticator(store::session_limits sessions)
+    : sessions_(sessions),
+      cache_(verified_ttl, max_verified),
       limiter_(failures_per_user, failures_per_address, failure_window) {}
 
 auth_result authenticator::check_password(pqxx::transaction_base& t, const std::string& username,
@@ -151,9 +152,49 @@ auth_result authenticator::check_password(pqxx::transaction_base& t, const std::
   return {found, 200, {}, ""};
 }
 
+auth_result authenticator::by_session(pqxx::transaction_base& t, const http_request& r,
+                                      const std::string& secret) {
+  // Sessions are 256 random bits: unguessable, so failures are counted by address only
+  // against floods, as for tokens.
+  const std::string key = "session@" + r.client;
+  if (const auto wait = limiter_.blocked(key, r.client)) {
+    return {std::nullopt, 429, *wait, "too many failed logins"};
+  }
+  auto found = store::find_session(t, secret, sessions_);
+  if (!found) {
+    limiter_.failed(key, r.client);
+    return {std::nullopt, 401, {}, "unknown or expired session"};
+  }
+  if (r.method == "GET" || r.method == "HEAD" || r.method == "OPTIONS") {
+    return {std::move(found), 200, {}, ""};
+  }
+  // A change made with the cookie must come from the console itself: the browser sends the
+  // cookie with any request to this host (SameSite=Strict already keeps other sites' own
+  // requests out), but only the console's script knows the token.
+  const auto sent = r.header(csrf_header).value_or("");
+  const auto expected = store::csrf_token(secret);
+  if (sent.size() != expected.size() ||
+      sodium_memcmp(sent.data(), expected.data(), expected.size()) != 0) {
+    return {std::nullopt, 403, {}, "missing or wrong CSRF token"};
+  }
+  if (const auto origin = r.header("origin")) {
+    const auto host = r.header("host").value_or("");
+    const auto scheme_end = origin->find("://");
+    if (scheme_end == std::string_view::npos || origin->substr(scheme_end + 3) != host) {
+      return {std::nullopt, 403, {}, "cross-origin request"};
+    }
+  }
+  return {std::move(found), 200, {}, ""};
+}
+
 auth_result authenticator::authenticate(pqxx::transaction_base& t, const http_request& r) {
   const auto header = r.header("authorization");
-  if (!header) return {std::nullopt, 401, {}, "no credentials"};
+  if (!header) {
+    if (const auto cookies = r.header("cookie")) {
+      if (auto secret = parse_cookie(*cookies, session_cookie)) return by_session(t, r, *secret);
+    }
+    return {std::nullopt, 401, {}, "no credentials"};
+  }
   if (auto basic = parse_basic(*header)) {
     return check_password(t, basic->username, basic->password, r.client);
   }

@@ -1,6 +1,7 @@
-// Who is calling: HTTP Basic against the users' Argon2id hashes, or a personal API token
-// (`Authorization: Bearer`). A keep-alive script must not pay a full Argon2id per request,
-// so verified credentials are remembered for a while under a keyed hash that also covers
+// Who is calling: HTTP Basic against the users' Argon2id hashes, a personal API token
+// (`Authorization: Bearer`), or the web console's session cookie (with its CSRF token on
+// every request that changes something). A keep-alive script must not pay a full Argon2id per
+// request, so verified credentials are remembered for a while under a keyed hash that also covers
 // the stored hash (a password change anywhere invalidates them); failed logins are limited
 // per user and per client address.
 #pragma once
@@ -16,6 +17,7 @@
 #include "admin/authorization.hpp"
 #include "admin/http.hpp"
 #include "store/id.hpp"
+#include "store/tokens.hpp"
 #include "store/users.hpp"
 
 namespace smsgw::admin {
@@ -68,10 +70,15 @@ class login_limiter {
   std::unordered_map<std::string, window_count> counts_;
 };
 
+/// The web console's session cookie.
+inline constexpr std::string_view session_cookie = "smsgw_session";
+/// The header in which the console sends its session's CSRF token.
+inline constexpr std::string_view csrf_header = "x-csrf-token";
+
 /// The outcome of authenticating one request.
 struct auth_result {
   std::optional<store::credentials> caller;  ///< set when authenticated
-  int status = 401;                          ///< 401 or 429 otherwise
+  int status = 401;                          ///< 401, 403 (CSRF) or 429 otherwise
   std::chrono::seconds retry_after{0};       ///< with 429
   const char* reason = "";                   ///< for the log, never with a secret
 };
@@ -79,14 +86,21 @@ struct auth_result {
 /// Authenticates requests against the store (run on a database thread: Argon2id is slow).
 class authenticator {
  public:
-  authenticator();
-  /// Checks the Authorization header of `r`.
+  explicit authenticator(store::session_limits sessions = {});
+  /// Checks the Authorization header of `r` or, without one, its session cookie; a request
+  /// that changes something (not GET, HEAD or OPTIONS) on a session must also carry the
+  /// session's CSRF token and, if it names an Origin, come from this host.
   auth_result authenticate(pqxx::transaction_base& t, const http_request& r);
   /// Checks a username and password (the manual's `/import` form fields).
   auth_result check_password(pqxx::transaction_base& t, const std::string& username,
                              const std::string& password, const std::string& client);
 
+  [[nodiscard]] const store::session_limits& sessions() const { return sessions_; }
+
  private:
+  auth_result by_session(pqxx::transaction_base& t, const http_request& r,
+                         const std::string& secret);
+  store::session_limits sessions_;
   credential_cache cache_;
   login_limiter limiter_;
 };

@@ -49,4 +49,22 @@ std::optional<std::string> parse_bearer(std::string_view authorization) {
   return std::string(token);
 }
 
+std::optional<std::string> parse_cookie(std::string_view header, std::string_view name) {
+  std::optional<std::string> found;
+  while (!header.empty()) {
+    const auto end = header.find(';');
+    const auto pair = trim(header.substr(0, end));
+    header = end == std::string_view::npos ? std::string_view{} : header.substr(end + 1);
+    const auto eq = pair.find('=');
+    if (eq == std::string_view::npos || trim(pair.substr(0, eq)) != name) continue;
+    if (found) return std::nullopt;
+    auto value = trim(pair.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    found = std::string(value);
+  }
+  return found;
+}
+
 }  // namespace smsgw::admin

@@ -109,6 +109,11 @@ class body_fields {
 
 struct upload_form;  // admin/upload.hpp
 class import_jobs;   // admin/import_jobs.hpp
+}  // namespace smsgw::admin
+namespace smsgw::store {
+struct session_limits;  // store/tokens.hpp
+}  // namespace smsgw::store
+namespace smsgw::admin {
 
 /// One request being handled.
 struct call {
@@ -129,6 +134,8 @@ struct call {
   const upload_form* form = nullptr;
   /// The daemon's running imports (set by the api for every request).
   import_jobs* imports = nullptr;
+  /// The console sessions' lifetimes (set by the api for every request).
+  const store::session_limits* sessions = nullptr;
 
   /// The caller's user id (the store's `actor_user`).
   [[nodiscard]] store::id actor() const { return caller.user_id; }
@@ -190,7 +197,9 @@ struct route_table {
   /// How a route takes its request: JSON with the Authorization header, or an upload (the
   /// body spooled by the transport and read as a form) whose caller may also sign in with
   /// the form's `username` and `password` fields (the manual's HTTP POST import).
-  enum class kind { json, upload, upload_form_login };
+  /// `sign_in`: JSON whose `username` and `password` authenticate it (the console's sign-in).
+  enum class kind { json, upload, upload_form_login, sign_in };
+  static bool takes_upload(kind k) { return k == kind::upload || k == kind::upload_form_login; }
   router paths;
   std::vector<route_fn> handlers;  ///< by route number; empty for routes the api answers
                                    ///< itself (ops endpoints)

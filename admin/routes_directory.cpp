@@ -1,6 +1,8 @@
-// /api/v1/me, /api/v1/company, /api/v1/users and /api/v1/tokens.
+// /api/v1/me, /api/v1/session (the web console's sign-in), /api/v1/company, /api/v1/users
+// and /api/v1/tokens.
 #include <pqxx/pqxx>
 
+#include "admin/auth.hpp"
 #include "admin/call.hpp"
 #include "store/company.hpp"
 #include "store/directory.hpp"
@@ -51,6 +53,62 @@ http_response me(call& k) {
   const auto company = store::get_company(k.tx, k.actor());
   body["company"] = {{"id", company.company_id}, {"name", company.name}};
   return json_answer(200, body);
+}
+
+// The session cookie: HttpOnly (no script reads it), SameSite=Strict (no other site's page
+// makes the browser send it), Secure when the port speaks TLS, and no longer-lived than the
+// session itself.
+std::string session_cookie_header(const call& k, const std::string& value, long max_age) {
+  return std::string(session_cookie) + "=" + value +
+         "; Path=/; Max-Age=" + std::to_string(max_age) + "; HttpOnly; SameSite=Strict" +
+         (k.request.secure ? "; Secure" : "");
+}
+
+nlohmann::json session_body(call& k, const std::string& csrf) {
+  nlohmann::json body = nlohmann::json::object();
+  body["user"] = to_json(store::get_user(k.tx, k.actor(), k.actor()));
+  const auto company = store::get_company(k.tx, k.actor());
+  body["user"]["company"] = {{"id", company.company_id}, {"name", company.name}};
+  body["csrf_token"] = csrf;
+  return body;
+}
+
+// POST /api/v1/session: the caller proved their password (route kind sign_in).
+http_response sign_in(call& k) {
+  const auto session = store::begin_session(k.tx, k.actor(), *k.sessions);
+  auto res = json_answer(201, session_body(k, session.csrf));
+  res.headers.emplace_back("Set-Cookie",
+                           session_cookie_header(k, session.secret, k.sessions->lifetime.count()));
+  res.headers.emplace_back("Cache-Control", "no-store");
+  return res;
+}
+
+std::optional<std::string> session_secret(const call& k) {
+  const auto cookies = k.request.header("cookie");
+  return cookies ? parse_cookie(*cookies, session_cookie) : std::nullopt;
+}
+
+// GET /api/v1/session: who is signed in, and the token the console sends with changes.
+http_response get_session(call& k) {
+  const auto secret = session_secret(k);
+  if (!secret || k.request.header("authorization")) {
+    throw api_error(404, "not_found", "this request was not made with a console session");
+  }
+  auto res = json_answer(200, session_body(k, store::csrf_token(*secret)));
+  res.headers.emplace_back("Cache-Control", "no-store");
+  return res;
+}
+
+// DELETE /api/v1/session: signs out; the browser forgets the cookie.
+http_response sign_out(call& k) {
+  const auto secret = session_secret(k);
+  if (!secret || k.request.header("authorization")) {
+    throw api_error(404, "not_found", "this request was not made with a console session");
+  }
+  store::end_session(k.tx, *secret);
+  auto res = no_content();
+  res.headers.emplace_back("Set-Cookie", session_cookie_header(k, "", 0));
+  return res;
 }
 
 http_response get_company(call& k) {
@@ -151,6 +209,9 @@ http_response revoke_token(call& k) {
 
 void add_directory_routes(route_table& t) {
   t.add("GET", "/api/v1/me", me);
+  t.add("POST", "/api/v1/session", sign_in, route_table::kind::sign_in);
+  t.add("GET", "/api/v1/session", get_session);
+  t.add("DELETE", "/api/v1/session", sign_out);
   t.add("GET", "/api/v1/company", get_company);
   t.add("PATCH", "/api/v1/company", patch_company);
   t.add("GET", "/api/v1/users", list_users);

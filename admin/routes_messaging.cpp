@@ -2,6 +2,8 @@
 #include <pqxx/pqxx>
 
 #include "admin/call.hpp"
+#include "smpp/concat.hpp"
+#include "smpp/text.hpp"
 #include "store/access.hpp"
 #include "store/expansion.hpp"
 #include "store/numbers.hpp"
@@ -214,6 +216,27 @@ http_response send(call& k) {
                              {"duplicate", q.left.duplicate}}}});
 }
 
+// How the gateway will send a text: its alphabet, length and parts, computed by the same
+// encoder and splitter the dispatcher uses (the console's live counter asks here rather than
+// keeping a copy of GSM 03.38). Parts as an 8-bit concatenation reference splits them.
+http_response preview(call& k) {
+  body_fields b(k.json());
+  const auto text = b.required("text", b.text("text"));
+  b.finish();
+  const auto encoded = smpp::encode_text(text);
+  const bool gsm = encoded.data_coding == smpp::coding::smsc_default;
+  std::size_t parts = 0;
+  try {
+    parts = encoded.units == 0 ? 1 : smpp::split(encoded, {}).size();
+  } catch (const std::length_error&) {
+    throw store::validation_error("text", "is longer than 255 SMS parts");
+  }
+  return json_answer(200, {{"encoding", gsm ? "gsm" : "ucs2"},
+                           {"units", encoded.units},
+                           {"parts", parts},
+                           {"per_part", parts <= 1 ? (gsm ? 160 : 70) : (gsm ? 153 : 67)}});
+}
+
 }  // namespace
 
 void add_messaging_routes(route_table& t) {
@@ -231,6 +254,7 @@ void add_messaging_routes(route_table& t) {
   t.add("POST", "/api/v1/suppressions", add_suppression);
   t.add("DELETE", "/api/v1/suppressions/{number}", lift_suppression);
   t.add("POST", "/api/v1/messages", send);
+  t.add("POST", "/api/v1/messages/preview", preview);
   add_log_routes(t);
 }
 

@@ -55,5 +55,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (const auto token = smsgw::admin::parse_bearer(header))
     smsgw::fuzz::check(!token->empty(), "!token->empty()");
+  if (const auto cookie = smsgw::admin::parse_cookie(header, "smsgw_session")) {
+    smsgw::fuzz::check(cookie->size() < header.size(), "cookie->size() < header.size()");
+    smsgw::fuzz::check(cookie->find(';') == std::string::npos, "a cookie value holds a ';'");
+  }
   return 0;
 }

@@ -4,6 +4,7 @@
 // once, when it is created.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,37 @@
 #include "store/users.hpp"
 
 namespace smsgw::store {
+
+/// Web console sessions (migration 008): what a signed-in browser holds in its cookie instead
+/// of the password. Made like a token (32 random bytes, only a hash stored), and ended by
+/// sign-out, idleness, an absolute lifetime, a new password or the user's deletion.
+struct session_limits {
+  std::chrono::seconds idle{std::chrono::hours(2)};       ///< ends this long after last use
+  std::chrono::seconds lifetime{std::chrono::hours(12)};  ///< ends this long after sign-in
+};
+
+/// A session just begun: the secret (for the cookie) is only ever here.
+struct new_session {
+  std::string secret;  ///< `smsgws_` and 43 characters of URL-safe base64
+  std::string csrf;    ///< the session's CSRF token (csrf_token(secret))
+};
+
+/// Begins a session for a user who just proved their password, audited (`session.begin`).
+/// Ends the user's expired sessions and, past 20 live ones, the oldest.
+new_session begin_session(pqxx::transaction_base& t, id user, const session_limits& limits);
+
+/// The user of a live session, or nullopt (unknown, malformed, idle too long, expired), with
+/// an empty password_hash. Records the use at most once a minute.
+std::optional<credentials> find_session(pqxx::transaction_base& t, std::string_view secret,
+                                        const session_limits& limits);
+
+/// Ends a session (sign-out); false when it was not live.
+bool end_session(pqxx::transaction_base& t, std::string_view secret);
+
+/// The CSRF token of a session: derived from its secret by a one-way hash, so the console's
+/// script can hold it (and send it in a header) while the secret stays in an HttpOnly
+/// cookie, and no other site can know it.
+std::string csrf_token(std::string_view secret);
 
 /// A token just created: the secret itself is only ever here.
 struct new_token {

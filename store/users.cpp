@@ -228,6 +228,7 @@ user_info update_user(pqxx::transaction_base& t, id actor_user, id user, const u
     // old one (perhaps by that someone) stop working with it.
     const auto revoked = t.exec_params0(
         "UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", user);
+    t.exec_params0("DELETE FROM console_sessions WHERE user_id = $1", user);
     changed["password"] = true;
     if (revoked.affected_rows() > 0) changed["tokens_revoked"] = revoked.affected_rows();
   }

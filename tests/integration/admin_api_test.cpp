@@ -189,6 +189,100 @@ TEST_F(AdminApi, ANewPasswordRevokesTheTokens) {
   EXPECT_EQ(as_admin()->get("/api/v1/me").status, 401);
 }
 
+// The web console's session: signed in with the password in a body, then a cookie that
+// changes nothing without the session's CSRF token, ends when idle, signed out or when the
+// password changes; every answer carries the port's protections.
+TEST_F(AdminApi, ConsoleSessionsAndTheirCsrfToken) {
+  http_client browser(port_);
+  const auto wrong = browser.post("/api/v1/session", {{"username", "admin"}, {"password", "x"}});
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(wrong.headers.count("www-authenticate"), 0U) << "a browser would show its dialog";
+  EXPECT_EQ(browser.post("/api/v1/session", {{"username", "admin"}}).status, 422);
+  const auto signed_in =
+      browser.post("/api/v1/session", {{"username", "admin"}, {"password", admin_password}});
+  ASSERT_EQ(signed_in.status, 201) << signed_in.body;
+  const auto cookie = signed_in.headers.at("set-cookie");
+  for (const char* flag : {"HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=43200"}) {
+    EXPECT_NE(cookie.find(flag), std::string::npos) << cookie;
+  }
+  EXPECT_EQ(cookie.find("Secure"), std::string::npos) << "plain HTTP: the cookie would be lost";
+  const auto secret = cookie.substr(0, cookie.find(';'));
+  const auto csrf = signed_in.json().at("csrf_token").get<std::string>();
+  EXPECT_EQ(signed_in.json().at("user").at("username"), "admin");
+  for (const char* h : {"content-security-policy", "x-content-type-options", "x-frame-options"}) {
+    EXPECT_EQ(signed_in.headers.count(h), 1U) << h;
+  }
+
+  browser.header("Cookie", secret);
+  EXPECT_EQ(browser.get("/api/v1/me").status, 200);
+  EXPECT_EQ(browser.get("/api/v1/session").json().at("csrf_token"), csrf);
+  // A change on the cookie alone, or with another session's token, or from another origin.
+  EXPECT_EQ(browser.post("/api/v1/groups", {{"name", "Forged"}}).status, 403);
+  browser.header("X-CSRF-Token", csrf.substr(1) + "x");
+  EXPECT_EQ(browser.post("/api/v1/groups", {{"name", "Forged"}}).status, 403);
+  browser.header("X-CSRF-Token", csrf);
+  browser.header("Origin", "http://evil.example");
+  EXPECT_EQ(browser.post("/api/v1/groups", {{"name", "Forged"}}).status, 403);
+  EXPECT_EQ(db_.scalar("SELECT count(*) FROM groups WHERE name = 'Forged'"), "0");
+  browser.header("Origin", "http://127.0.0.1:" + std::to_string(port_));
+  EXPECT_EQ(browser.post("/api/v1/groups", {{"name", "Made in the console"}}).status, 201);
+
+  // Idle too long: gone (the clock moved by SQL).
+  (void)db_.scalar("UPDATE console_sessions SET last_seen_at = now() - interval '3 hours'");
+  EXPECT_EQ(browser.get("/api/v1/me").status, 401);
+
+  // Signed in again: the sign-out ends it, and so does a new password.
+  browser.header("Cookie", "");
+  auto again =
+      browser.post("/api/v1/session", {{"username", "admin"}, {"password", admin_password}});
+  ASSERT_EQ(again.status, 201);
+  browser.header(
+      "Cookie", again.headers.at("set-cookie").substr(0, again.headers.at("set-cookie").find(';')));
+  browser.header("X-CSRF-Token", again.json().at("csrf_token").get<std::string>());
+  const auto out = browser.del("/api/v1/session");
+  EXPECT_EQ(out.status, 204);
+  EXPECT_NE(out.headers.at("set-cookie").find("Max-Age=0"), std::string::npos);
+  EXPECT_EQ(browser.get("/api/v1/me").status, 401);
+  browser.header("Cookie", "");
+  again = browser.post("/api/v1/session", {{"username", "admin"}, {"password", admin_password}});
+  browser.header(
+      "Cookie", again.headers.at("set-cookie").substr(0, again.headers.at("set-cookie").find(';')));
+  browser.header("X-CSRF-Token", again.json().at("csrf_token").get<std::string>());
+  ASSERT_EQ(browser.get("/api/v1/me").status, 200);
+  ASSERT_EQ(as_admin()
+                ->patch("/api/v1/users/" + std::to_string(admin_), {{"password", "a-new-password"}})
+                .status,
+            200);
+  EXPECT_EQ(browser.get("/api/v1/me").status, 401);
+  // Basic-authenticated requests have no session to read.
+  EXPECT_EQ(as("admin", "a-new-password")->get("/api/v1/session").status, 404);
+}
+
+// The console's live counter: the gateway's own encoder and splitter answer.
+TEST_F(AdminApi, PreviewCountsATextAsTheGatewayWillSendIt) {
+  auto admin = as_admin();
+  const auto preview = [&](const std::string& text) {
+    const auto r = admin->post("/api/v1/messages/preview", {{"text", text}});
+    EXPECT_EQ(r.status, 200) << r.body;
+    const auto j = r.json();
+    return j.at("encoding").get<std::string>() + " " + std::to_string(j.at("units").get<int>()) +
+           " " + std::to_string(j.at("parts").get<int>()) + " " +
+           std::to_string(j.at("per_part").get<int>());
+  };
+  EXPECT_EQ(preview(""), "gsm 0 1 160");
+  EXPECT_EQ(preview("Hello"), "gsm 5 1 160");
+  EXPECT_EQ(preview("Price: 5\u20ac"), "gsm 10 1 160");  // the euro sign is an escape: two
+  EXPECT_EQ(preview(std::string(160, 'a')), "gsm 160 1 160");
+  EXPECT_EQ(preview(std::string(161, 'a')), "gsm 161 2 153");
+  EXPECT_EQ(preview("\u041f\u0440\u0438\u0432\u0435\u0442"), "ucs2 6 1 70");
+  std::string long_ucs2;
+  for (int i = 0; i < 71; ++i) long_ucs2 += "\u0416";
+  EXPECT_EQ(preview(long_ucs2), "ucs2 71 2 67");
+  EXPECT_EQ(admin->post("/api/v1/messages/preview", nlohmann::json::object()).status, 422);
+  EXPECT_EQ(admin->post("/api/v1/messages/preview", {{"text", std::string(153 * 256, 'a')}}).status,
+            422);
+}
+
 // The manual's example, through HTTP only: Bob's VIP contact Donald in the Shared group
 // "Tsunami Alerts" is invisible to Mary in lists, search, member lists, reads and sends.
 TEST_F(AdminApi, BobMaryDonaldThroughHttp) {

@@ -28,6 +28,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/files.hpp"
 #include "tests/support/pg.hpp"
 
 extern char** environ;
@@ -39,12 +40,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using testing::test_database;
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::read_file;
 
 bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = 20s) {
   const auto until = std::chrono::steady_clock::now() + timeout;

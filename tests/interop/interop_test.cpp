@@ -7,14 +7,13 @@
 
 #include <csignal>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "store/directory.hpp"
 #include "tests/support/harness.hpp"
+#include "tests/support/files.hpp"
 #include "tests/support/pg.hpp"
 
 extern char** environ;
@@ -26,12 +25,7 @@ namespace fs = std::filesystem;
 using testing::harness;
 using testing::test_database;
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::read_file;
 
 std::size_t count(const std::string& haystack, const std::string& needle) {
   std::size_t n = 0;

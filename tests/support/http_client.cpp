@@ -107,8 +107,9 @@ http_result http_client::request(const std::string& method, const std::string& t
         impl_->connected = true;
       }
       http::request<http::string_body> req{http::string_to_verb(method), target, 11};
-      req.set(http::field::host, "127.0.0.1");
+      req.set(http::field::host, "127.0.0.1:" + std::to_string(impl_->port));  // as browsers do
       if (!authorization_.empty()) req.set(http::field::authorization, authorization_);
+      for (const auto& [name, value] : headers_) req.set(name, value);
       if (!body.empty()) req.set(http::field::content_type, content_type);
       req.body() = body;
       req.prepare_payload();

@@ -7,6 +7,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -35,6 +37,11 @@ class http_client {
   void bearer(const std::string& token);
   /// Sends no Authorization header.
   void anonymous() { authorization_.clear(); }
+  /// Sends header `name` with every later request (an empty value: no longer).
+  void header(const std::string& name, const std::string& value) {
+    std::erase_if(headers_, [&](const auto& h) { return h.first == name; });
+    if (!value.empty()) headers_.emplace_back(name, value);
+  }
 
   /// One request on the kept-alive connection (reconnecting when the server closed it).
   http_result request(const std::string& method, const std::string& target,
@@ -56,6 +63,7 @@ class http_client {
   struct impl;
   std::unique_ptr<impl> impl_;
   std::string authorization_;
+  std::vector<std::pair<std::string, std::string>> headers_;
 };
 
 /// The value of one series (`name{labels}` exactly as written) in the daemon's /metrics on
