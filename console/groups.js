@@ -115,11 +115,13 @@ async function membership(group, canEdit) {
 
 // Adds members by searching contacts, groups and (for groups that take them) users.
 function adder(group, status, reload) {
-  const q = input({ type: "search", placeholder: "Find a contact or group", autocomplete: "off", role: "combobox", "aria-expanded": "false", "aria-autocomplete": "list" });
+  let everyone = null;  // the company's users, read once
+  const users = async () => { everyone = everyone || await api.all("/api/v1/users"); return everyone; };
+  const q = input({ type: "search", placeholder: group.type === "contacts_only" ? "Find a contact or group" : "Find a contact, user or group", autocomplete: "off", role: "combobox", "aria-expanded": "false", "aria-autocomplete": "list" });
   const results = h("ul", { class: "suggestions", role: "listbox" });
   const add = async (kind, item) => {
     await api.post(`/api/v1/groups/${group.id}/members`, { [kind]: [item.id] });
-    status.replaceChildren(notice(`${item.name || item.number} joined the group.`));
+    status.replaceChildren(notice(`${item.name || item.username || item.number} joined the group.`));
     q.value = "";
     results.replaceChildren();
     reload();
@@ -136,6 +138,12 @@ function adder(group, status, reload) {
     for (const g of (await api.get(`/api/v1/groups${api.query({ q: text, limit: 5 })}`)).items) {
       if (g.id !== group.id) found.push(["groups", g, `${g.name} (group)`]);
     }
+    if (group.type !== "contacts_only") {
+      const t = text.toLowerCase();
+      for (const u of (await users()).filter((x) => `${x.username} ${x.name}`.toLowerCase().includes(t)).slice(0, 5)) {
+        found.push(["users", u, `${u.name || u.username} (user)`]);
+      }
+    }
     results.replaceChildren(...found.map(([kind, item, label]) =>
       h("li", {}, h("button", { type: "button", role: "option", onclick: () => add(kind, item) }, `Add ${label}`))));
     q.setAttribute("aria-expanded", String(found.length > 0));
@@ -146,27 +154,58 @@ function adder(group, status, reload) {
 async function keywords(group, canEdit) {
   const items = await api.all(`/api/v1/keywords?group_id=${group.id}`);
   const numbers = canEdit ? await api.all("/api/v1/numbers").catch(() => []) : [];
-  const list = table([["Keyword", (k) => k.keyword], ["Number", (k) => k.number],
-    ["Opt-in reply", (k) => k.optin_message], ["Opt-out reply", (k) => k.optout_message],
-    ["Help reply", (k) => k.help_message], ["Text after it", (k) => (k.tail === "ignore" ? "ignored" : "unmatched")]],
-  items, { caption: "Keywords that add people to this group" });
-  if (!canEdit) return list;
   const keyword = input({ autocomplete: "off" });
   const number = select(numbers.map((n) => [n.id, n.number]), numbers[0]?.id);
   const optin = h("textarea", { rows: 2 });
   const optout = h("textarea", { rows: 2 });
   const help = h("textarea", { rows: 2 });
+  const tail = select([["unmatched", "Treat the message as unmatched"], ["ignore", "Ignore it and join"]], "unmatched");
+  const heading = h("h2", {}, "Add a keyword");
+  let editing = null;  // the keyword being changed, or null for a new one
+  const edit = (k) => {
+    editing = k;
+    heading.textContent = `Change ${k.keyword}`;
+    keyword.value = k.keyword;
+    number.value = String(k.number_id);
+    number.disabled = true;  // a keyword stays on its number: delete it and add another
+    optin.value = k.optin_message;
+    optout.value = k.optout_message;
+    help.value = k.help_message;
+    tail.value = k.tail;
+    f.querySelector("button[type=submit]").textContent = "Save keyword";
+    keyword.focus();
+  };
+  const columns = [["Keyword", (k) => k.keyword], ["Number", (k) => k.number],
+    ["Opt-in reply", (k) => k.optin_message], ["Opt-out reply", (k) => k.optout_message],
+    ["Help reply", (k) => k.help_message], ["Text after it", (k) => (k.tail === "ignore" ? "ignored" : "unmatched")]];
+  if (canEdit) {
+    columns.push(["", (k) => h("span", { class: "actions" },
+      h("button", { type: "button", class: "small", "aria-label": `Change ${k.keyword}`, onclick: () => edit(k) }, "Change"),
+      h("button", {
+        type: "button", class: "small", "aria-label": `Delete ${k.keyword}`,
+        onclick: async () => {
+          if (!confirm(`Delete the keyword ${k.keyword} on ${k.number}? Texts of it will no longer join ${group.name}.`)) return;
+          await api.del(`/api/v1/keywords/${k.id}`);
+          location.reload();
+        },
+      }, "Delete"))]);
+  }
+  const list = table(columns, items, { caption: "Keywords that add people to this group" });
+  if (!canEdit) return list;
   const f = form([field("Keyword", "keyword", keyword), field("Number", "number_id", number),
-    field("Opt-in reply", "optin_message", optin), field("Opt-out reply", "optout_message", optout),
-    field("Help reply", "help_message", help)], "Add keyword", async () => {
-    const body = { keyword: keyword.value, number_id: Number(number.value), group_id: group.id };
-    if (optin.value) body.optin_message = optin.value;
-    if (optout.value) body.optout_message = optout.value;
-    if (help.value) body.help_message = help.value;
-    await api.post("/api/v1/keywords", body);
+    field("Opt-in reply", "optin_message", optin, "Empty: the company's default"), field("Opt-out reply", "optout_message", optout),
+    field("Help reply", "help_message", help), field("Text after the keyword", "tail", tail)], "Add keyword", async () => {
+    const body = { keyword: keyword.value, optin_message: optin.value, optout_message: optout.value,
+      help_message: help.value, tail: tail.value };
+    if (editing) {
+      await api.patch(`/api/v1/keywords/${editing.id}`, body);
+    } else {
+      for (const k of ["optin_message", "optout_message", "help_message"]) if (!body[k]) delete body[k];
+      await api.post("/api/v1/keywords", { ...body, number_id: Number(number.value), group_id: group.id });
+    }
     location.reload();
   });
-  return h("div", {}, list, h("h2", {}, "Add a keyword"), f);
+  return h("div", {}, list, heading, f);
 }
 
 function importForm(group) {

@@ -283,8 +283,14 @@ const steps = {
     await click(page, "a", "Keywords");
     await waitText(page, "Add a keyword");
     await fill(page, "Keyword", "MOVIE");
-    await fill(page, "Opt-in reply", "Welcome to Movie News!");
+    await fill(page, "Opt-in reply", "Welcome!");
     await click(page, "button", "Add keyword");
+    await waitText(page, "Welcome!");
+    // Changed on second thought: the next MO gets the new text.
+    await click(page, "button", "Change");
+    await waitText(page, "Change MOVIE");
+    await fill(page, "Opt-in reply", "Welcome to Movie News!");
+    await click(page, "button", "Save keyword");
     await waitText(page, "Welcome to Movie News!");
     await shot(page, "group-keywords");
   },
