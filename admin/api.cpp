@@ -94,6 +94,11 @@ struct api::impl : std::enable_shared_from_this<impl> {
     const auto started = clock::now();
     std::size_t route = table.paths.size();  // "unmatched" until a route matches
     http_response answer = co_await dispatch(r, route);
+    // What the API answers is a company's data: no browser or proxy keeps a copy (the
+    // console's own files say how they are cached).
+    const bool cached = std::any_of(answer.headers.begin(), answer.headers.end(),
+                                    [](const auto& h) { return h.first == "Cache-Control"; });
+    if (!cached) answer.headers.emplace_back("Cache-Control", "no-store");
     stats[route].record(answer.status, clock::now() - started);
     if (answer.status >= 500) {
       log().warn("request failed method={} route=\"{}\" status={} client={}", r.method,
@@ -127,6 +132,9 @@ struct api::impl : std::enable_shared_from_this<impl> {
     }
     const auto& m = std::get<route_match>(found);
     route = m.route;
+    if (cross_site(r)) {
+      co_return error_body(403, "cross_site", "a change from another site is refused");
+    }
     if (!table.handlers[m.route]) co_return ops(table.paths.pattern(m.route));
     if ((r.method == "POST" || r.method == "PUT" || r.method == "PATCH") && !r.body.empty() &&
         r.media_type() != "application/json") {
@@ -169,12 +177,14 @@ struct api::impl : std::enable_shared_from_this<impl> {
               res.headers.emplace_back("Retry-After", std::to_string(who.retry_after.count()));
               return res;
             }
-            if (who.status == 403) return error_body(403, "forbidden", who.reason);
+            if (who.status == 403) return error_body(403, "csrf_failed", who.reason);
             auto res = error_body(401, "unauthorized", "valid credentials required");
             // The challenge makes a browser ask for a password in its own dialog: not for the
             // console, which has its own sign-in page.
+            // Nor for any browser (it sends fetch metadata): a dialog there would leave Basic
+            // credentials the browser then adds to other sites' requests by itself.
             if (kind != route_table::kind::sign_in && !r.header("cookie") &&
-                !r.header("x-requested-with")) {
+                !r.header("x-requested-with") && !r.header("sec-fetch-mode")) {
               res.headers.emplace_back("WWW-Authenticate",
                                        R"(Basic realm="smsgw", charset="UTF-8")");
             }

@@ -152,37 +152,48 @@ auth_result authenticator::check_password(pqxx::transaction_base& t, const std::
   return {found, 200, {}, ""};
 }
 
-auth_result authenticator::by_session(pqxx::transaction_base& t, const http_request& r,
-                                      const std::string& secret) {
-  // Sessions are 256 random bits: unguessable, so failures are counted by address only
-  // against floods, as for tokens.
-  const std::string key = "session@" + r.client;
-  if (const auto wait = limiter_.blocked(key, r.client)) {
-    return {std::nullopt, 429, *wait, "too many failed logins"};
-  }
-  auto found = store::find_session(t, secret, sessions_);
-  if (!found) {
-    limiter_.failed(key, r.client);
-    return {std::nullopt, 401, {}, "unknown or expired session"};
-  }
-  if (r.method == "GET" || r.method == "HEAD" || r.method == "OPTIONS") {
-    return {std::move(found), 200, {}, ""};
-  }
-  // A change made with the cookie must come from the console itself: the browser sends the
-  // cookie with any request to this host (SameSite=Strict already keeps other sites' own
-  // requests out), but only the console's script knows the token.
-  const auto sent = r.header(csrf_header).value_or("");
-  const auto expected = store::csrf_token(secret);
-  if (sent.size() != expected.size() ||
-      sodium_memcmp(sent.data(), expected.data(), expected.size()) != 0) {
-    return {std::nullopt, 403, {}, "missing or wrong CSRF token"};
+std::string_view session_cookie(bool secure) {
+  return secure ? "__Host-smsgw_session" : "smsgw_session";
+}
+
+std::optional<std::string> session_secret(const http_request& r) {
+  const auto cookies = r.header("cookie");
+  return cookies ? parse_cookie(*cookies, session_cookie(r.secure)) : std::nullopt;
+}
+
+bool cross_site(const http_request& r) {
+  if (r.method == "GET" || r.method == "HEAD" || r.method == "OPTIONS") return false;
+  if (!r.header("cookie") && !r.header("authorization")) return false;
+  if (const auto site = r.header("sec-fetch-site")) {
+    if (*site != "same-origin" && *site != "none") return true;
   }
   if (const auto origin = r.header("origin")) {
     const auto host = r.header("host").value_or("");
     const auto scheme_end = origin->find("://");
     if (scheme_end == std::string_view::npos || origin->substr(scheme_end + 3) != host) {
-      return {std::nullopt, 403, {}, "cross-origin request"};
+      return true;
     }
+  }
+  return false;
+}
+
+auth_result authenticator::by_session(pqxx::transaction_base& t, const http_request& r,
+                                      const std::string& secret) {
+  // No failure limit: a session secret is 256 random bits, nothing to guess, and a browser
+  // presents its stale cookie (idle sessions end long before their cookie) with every
+  // request; counting those would lock out a whole office behind one address.
+  auto found = store::find_session(t, secret, sessions_);
+  if (!found) return {std::nullopt, 401, {}, "unknown or expired session"};
+  if (r.method == "GET" || r.method == "HEAD" || r.method == "OPTIONS") {
+    return {std::move(found), 200, {}, ""};
+  }
+  // A change made with the cookie must come from the console itself: only the console's
+  // script knows the token.
+  const auto sent = r.header(csrf_header).value_or("");
+  const auto expected = store::csrf_token(secret);
+  if (sent.size() != expected.size() ||
+      sodium_memcmp(sent.data(), expected.data(), expected.size()) != 0) {
+    return {std::nullopt, 403, {}, "missing or wrong CSRF token"};
   }
   return {std::move(found), 200, {}, ""};
 }
@@ -190,9 +201,7 @@ auth_result authenticator::by_session(pqxx::transaction_base& t, const http_requ
 auth_result authenticator::authenticate(pqxx::transaction_base& t, const http_request& r) {
   const auto header = r.header("authorization");
   if (!header) {
-    if (const auto cookies = r.header("cookie")) {
-      if (auto secret = parse_cookie(*cookies, session_cookie)) return by_session(t, r, *secret);
-    }
+    if (auto secret = session_secret(r)) return by_session(t, r, *secret);
     return {std::nullopt, 401, {}, "no credentials"};
   }
   if (auto basic = parse_basic(*header)) {

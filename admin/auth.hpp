@@ -70,10 +70,20 @@ class login_limiter {
   std::unordered_map<std::string, window_count> counts_;
 };
 
-/// The web console's session cookie.
-inline constexpr std::string_view session_cookie = "smsgw_session";
+/// The web console's session cookie: over TLS with the `__Host-` prefix, which a browser
+/// only accepts from this very host, Secure and for Path=/ (no sibling domain can plant it).
+std::string_view session_cookie(bool secure);
+/// The session secret `r` presents in its cookie, if any.
+std::optional<std::string> session_secret(const http_request& r);
 /// The header in which the console sends its session's CSRF token.
 inline constexpr std::string_view csrf_header = "x-csrf-token";
+
+/// Whether `r` changes something (not GET, HEAD or OPTIONS), carries credentials a browser
+/// adds by itself (a cookie, or Basic credentials it remembers), and says it comes from
+/// another site: `Sec-Fetch-Site` other than same-origin or none, or an `Origin` that is not
+/// this host. Such a request is refused whatever its credentials (scripts send neither
+/// header; a form on another site cannot leave them out).
+bool cross_site(const http_request& r);
 
 /// The outcome of authenticating one request.
 struct auth_result {

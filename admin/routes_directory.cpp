@@ -59,7 +59,7 @@ http_response me(call& k) {
 // makes the browser send it), Secure when the port speaks TLS, and no longer-lived than the
 // session itself.
 std::string session_cookie_header(const call& k, const std::string& value, long max_age) {
-  return std::string(session_cookie) + "=" + value +
+  return std::string(session_cookie(k.request.secure)) + "=" + value +
          "; Path=/; Max-Age=" + std::to_string(max_age) + "; HttpOnly; SameSite=Strict" +
          (k.request.secure ? "; Secure" : "");
 }
@@ -73,35 +73,29 @@ nlohmann::json session_body(call& k, const std::string& csrf) {
   return body;
 }
 
-// POST /api/v1/session: the caller proved their password (route kind sign_in).
+// POST /api/v1/session: the caller proved their password (route kind sign_in). A session
+// the browser still presents ends: a sign-in never keeps a session someone else began.
 http_response sign_in(call& k) {
+  if (const auto old = session_secret(k.request)) store::end_session(k.tx, *old);
   const auto session = store::begin_session(k.tx, k.actor(), *k.sessions);
   auto res = json_answer(201, session_body(k, session.csrf));
   res.headers.emplace_back("Set-Cookie",
                            session_cookie_header(k, session.secret, k.sessions->lifetime.count()));
-  res.headers.emplace_back("Cache-Control", "no-store");
   return res;
-}
-
-std::optional<std::string> session_secret(const call& k) {
-  const auto cookies = k.request.header("cookie");
-  return cookies ? parse_cookie(*cookies, session_cookie) : std::nullopt;
 }
 
 // GET /api/v1/session: who is signed in, and the token the console sends with changes.
 http_response get_session(call& k) {
-  const auto secret = session_secret(k);
+  const auto secret = session_secret(k.request);
   if (!secret || k.request.header("authorization")) {
     throw api_error(404, "not_found", "this request was not made with a console session");
   }
-  auto res = json_answer(200, session_body(k, store::csrf_token(*secret)));
-  res.headers.emplace_back("Cache-Control", "no-store");
-  return res;
+  return json_answer(200, session_body(k, store::csrf_token(*secret)));
 }
 
 // DELETE /api/v1/session: signs out; the browser forgets the cookie.
 http_response sign_out(call& k) {
-  const auto secret = session_secret(k);
+  const auto secret = session_secret(k.request);
   if (!secret || k.request.header("authorization")) {
     throw api_error(404, "not_found", "this request was not made with a console session");
   }

@@ -25,7 +25,7 @@ export function onSignedOut(f) {
   signedOut = f;
 }
 
-async function send(method, path, { json, form } = {}) {
+async function send(method, path, { json, form } = {}, retried = false) {
   const headers = { "X-Requested-With": "smsgw-console", Accept: "application/json" };
   let body;
   if (json !== undefined) {
@@ -46,6 +46,11 @@ async function send(method, path, { json, form } = {}) {
     }
   }
   if (!res.ok) {
+    // Another tab signed in again: this tab's token is stale. Read the session's current
+    // token and try once more.
+    if (res.status === 403 && data?.error?.code === "csrf_failed" && !retried && (await session())) {
+      return send(method, path, { json, form }, true);
+    }
     if (res.status === 401 && path !== "/api/v1/session") {
       csrf = null;
       me.user = null;

@@ -47,9 +47,30 @@ function highlight() {
   }
 }
 
+// One page is drawn at a time: an address that changes while a page loads is drawn once that
+// page is done, so a slow page never draws over a newer one.
+let drawing = false;
+let changed = false;
+
 async function route() {
   if (!me.user) return;
-  const hash = location.hash || "#/contacts";
+  if (location.hash && !location.hash.startsWith("#/")) return;  // an anchor (the skip link)
+  if (drawing) {
+    changed = true;
+    return;
+  }
+  drawing = true;
+  try {
+    do {
+      changed = false;
+      await draw(location.hash || "#/contacts");
+    } while (changed && me.user);
+  } finally {
+    drawing = false;
+  }
+}
+
+async function draw(hash) {
   highlight();
   document.getElementById("nav").classList.remove("open");
   document.getElementById("menu-toggle").setAttribute("aria-expanded", "false");
@@ -59,8 +80,7 @@ async function route() {
       try {
         await show(...m.slice(1));
       } catch (e) {
-        if (e.status === 401) return;
-        page("Something went wrong", h("p", { class: "form-error" }, e.message));
+        if (e.status !== 401) page("Something went wrong", h("p", { class: "form-error" }, e.message));
       }
       return;
     }
@@ -96,8 +116,20 @@ api.onSignedOut(() => signInPage("Your session has ended. Sign in again."));
 window.addEventListener("hashchange", route);
 document.addEventListener("DOMContentLoaded", async () => {
   document.getElementById("sign-out").addEventListener("click", async () => {
-    await api.signOut().catch(() => {});
+    try {
+      await api.signOut();
+    } catch (e) {
+      if (e.status !== 401) {
+        document.getElementById("main").prepend(h("p", { class: "form-error", role: "alert" },
+          `Not signed out: ${e.message}. Close the browser to be sure.`));
+        return;
+      }
+    }
     signInPage("You are signed out.");
+  });
+  document.querySelector(".skip").addEventListener("click", (ev) => {
+    ev.preventDefault();
+    document.getElementById("main").focus();
   });
   const toggle = document.getElementById("menu-toggle");
   toggle.addEventListener("click", () => {

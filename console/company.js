@@ -2,7 +2,7 @@
 // Each offers a change only to whom the API allows it (admins for numbers, settings and
 // users); the API checks again.
 import * as api from "./api.js";
-import { field, form, h, input, notice, page, pager, select, table } from "./ui.js";
+import { field, form, h, input, notice, page, pager, select, statusBox, table } from "./ui.js";
 
 const kinds = [["short_code", "Short code"], ["virtual", "Virtual number"]];
 
@@ -34,23 +34,33 @@ export async function numbersPage() {
 }
 
 export async function stopsPage() {
-  const list = pager((cursor) => api.get(`/api/v1/suppressions${api.query({ cursor, limit: 50 })}`),
-    (items) => table([["Number", (s) => s.number], ["How", (s) => ({ sms: "Texted a stop word", api: "Added here or by the API", import: "Imported" }[s.source] || s.source)],
-      ["", (s) => h("button", {
-        type: "button", class: "small", "aria-label": `Lift the stop on ${s.number}`,
-        onclick: async () => {
-          if (!confirm(`Lift the stop on ${s.number}? Only do this when they asked to receive messages again.`)) return;
+  const status = statusBox();
+  const columns = [["Number", (s) => s.number],
+    ["How", (s) => ({ sms: "Texted a stop word", api: "Added here or by the API", import: "Imported" }[s.source] || s.source)]];
+  if (api.isAdmin()) {  // lifting a stop is for admins
+    columns.push(["", (s) => h("button", {
+      type: "button", class: "small", "aria-label": `Lift the stop on ${s.number}`,
+      onclick: async () => {
+        if (!confirm(`Lift the stop on ${s.number}? Only do this when they asked to receive messages again.`)) return;
+        try {
           await api.del(`/api/v1/suppressions/${encodeURIComponent(s.number)}`);
+          status.replaceChildren(notice(`${s.number} may receive messages again.`));
           list.reload();
-        },
-      }, "Lift")]], items, { caption: "Numbers that receive no company message" }));
+        } catch (e) {
+          status.replaceChildren(notice(e.message, "bad"));
+        }
+      },
+    }, "Lift")]);
+  }
+  const list = pager((cursor) => api.get(`/api/v1/suppressions${api.query({ cursor, limit: 50 })}`),
+    (items) => table(columns, items, { caption: "Numbers that receive no company message" }));
   const number = input({ type: "tel", autocomplete: "off" });
   const f = form([field("Number", "number", number)], "Add to the stop list", async () => {
     await api.post("/api/v1/suppressions", { number: number.value });
     number.value = "";
     list.reload();
   });
-  page("Stop list", f, list);
+  page("Stop list", status, f, list);
 }
 
 const lines = (a) => a.join(", ");
@@ -70,7 +80,7 @@ export async function settingsPage() {
   const key = select([["number", "Number"], ["name", "Name"], ["email", "Email"], ["alias", "Alias"],
     ["publicid", "Public Id"], ["systemid", "System Id"]], c.contact_key);
   const senders = input({ value: lines(c.sender_ids || []) });
-  const status = h("div");
+  const status = statusBox();
   const f = form([field("Company name", "name", name), field("Stop words", "stop_words", stop, "e.g. STOP, UNSUBSCRIBE"),
     field("Start words", "start_words", start), field("A stop word counts when it is", "stop_matching", matching),
     field("Reply to a stop", "stop_reply", stopReply), field("Reply to a start", "start_reply", startReply),

@@ -1,7 +1,7 @@
 // Contacts: the list with search as you type and the columns the domains show, and the
 // contact's form (create and edit), every refusal of the API beside its field.
 import * as api from "./api.js";
-import { debounce, field, form, h, input, notice, page, pager, select, table } from "./ui.js";
+import { debounce, field, form, h, input, notice, page, pager, select, statusBox, table } from "./ui.js";
 
 const titles = {
   name: "Name", number: "Number", alias: "Alias", email: "Email",
@@ -27,6 +27,7 @@ function columnsFor(domains, chosen) {
 function cell(contact, column, domains) {
   const d = domains.get(contact.domain_id);
   if (column !== "name" && column !== "number" && d && !d.visible_columns.includes(column)) return "";
+  if (column === "name") return contact.name || "(no name)";  // the row's link needs a text
   if (column in titles) return contact[column] ?? "";
   return contact.tags?.[column] ?? "";
 }
@@ -114,7 +115,7 @@ export async function contactPage(which) {
     return out;
   };
 
-  const status = h("div");
+  const status = statusBox();
   const f = form(fields, creating ? "Add contact" : "Save", async () => {
     const saved = creating ? await api.post("/api/v1/contacts", body())
       : await api.patch(`/api/v1/contacts/${which}`, body());
@@ -126,8 +127,12 @@ export async function contactPage(which) {
   const remove = !creating && canEdit ? h("button", {
     type: "button", class: "danger", onclick: async () => {
       if (!confirm(`Delete ${contact.name || contact.number}?`)) return;
-      await api.del(`/api/v1/contacts/${which}`);
-      location.hash = "#/contacts";
+      try {
+        await api.del(`/api/v1/contacts/${which}`);
+        location.hash = "#/contacts";
+      } catch (e) {
+        status.replaceChildren(notice(e.message, "bad"));
+      }
     },
   }, "Delete contact") : null;
   page(creating ? "Add contact" : contact.name || contact.number,

@@ -2,7 +2,7 @@
 // (every user's effective level, "(Default)" where no grant of their own set it, the grants
 // with add, change and remove) and merging a custom domain into another.
 import * as api from "./api.js";
-import { field, form, h, input, notice, page, select, table, tabs } from "./ui.js";
+import { field, form, h, input, notice, page, select, statusBox, table, tabs } from "./ui.js";
 
 const levels = [["viewer", "Viewer"], ["editor", "Editor"], ["none", "None"]];
 const levelName = (l) => (levels.find(([v]) => v === l) || [l, l])[1];
@@ -46,7 +46,7 @@ function properties(d, canEdit) {
     [...standard, ...d.properties].map((c) => h("label", {},
       h("input", { type: "checkbox", name: "visible_columns", value: c, checked: d.visible_columns.includes(c) }), ` ${c}`)),
     h("span", { class: "error", "data-error-for": "visible_columns" }));
-  const status = h("div");
+  const status = statusBox();
   const f = form([field("Name", "name", name), field("Tags", "properties", tags, "Comma-separated, e.g. city, team"), columns],
     "Save", async () => {
       const body = {
@@ -78,15 +78,19 @@ async function accesses(d) {
   const userName = new Map(users.map((u) => [u.id, u.name || u.username]));
   const groupName = new Map(groups.map((g) => [g.id, g.name]));
   const canGrant = d.my_access.level === "editor" || api.isAdmin();
-  const status = h("div", { role: "status" });
+  const status = statusBox();
   const grantee = (g) => (g.user_id ? `user:${g.user_id}` : `group:${g.group_id}`);
   const grantRows = table([["Grantee", (g) => (g.user_id ? userName.get(g.user_id) ?? `user ${g.user_id}` : `${groupName.get(g.group_id) ?? `group ${g.group_id}`} (group)`)],
     ["Level", (g) => levelName(g.level)],
     ...(canGrant && d.kind !== "personal" ? [["", (g) => h("button", {
       type: "button", class: "small", "aria-label": `Remove the grant`,
       onclick: async () => {
-        await api.del(`/api/v1/domains/${d.id}/accesses/${grantee(g)}`);
-        location.reload();
+        try {
+          await api.del(`/api/v1/domains/${d.id}/accesses/${grantee(g)}`);
+          location.reload();
+        } catch (e) {
+          status.replaceChildren(notice(e.message, "bad"));
+        }
       },
     }, "Remove")]] : [])], list.grants, { caption: "Grants on this domain" });
   const effective = table([["User", (a) => userName.get(a.user_id) ?? a.user_id],
@@ -108,7 +112,7 @@ async function accesses(d) {
 async function merge(d) {
   const others = (await api.all("/api/v1/domains")).filter((x) => x.id !== d.id && x.my_access.level === "editor");
   const into = select(others.map((x) => [x.id, x.name]), others[0]?.id);
-  const result = h("div", { "aria-live": "polite" });
+  const result = statusBox();
   const f = form([h("p", {}, `Moves every contact and group of ${d.name} into the domain you choose, then deletes ${d.name}. `,
     "A contact whose number is already there is folded into that contact."), field("Merge into", "into", into)],
   "Merge", async () => {

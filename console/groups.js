@@ -3,7 +3,7 @@
 // and key, every line the file was refused for).
 import * as api from "./api.js";
 import { domainsById } from "./contacts.js";
-import { debounce, field, form, h, input, notice, page, pager, select, table, tabs } from "./ui.js";
+import { debounce, field, form, h, input, latest, notice, page, pager, select, stale, statusBox, table, tabs } from "./ui.js";
 
 const types = [["contacts_only", "Contacts only"], ["users_only", "Users only"],
   ["users_and_contacts", "Users and contacts"]];
@@ -56,7 +56,7 @@ function properties(group, domains, canEdit) {
   const domainList = group && !canEdit ? [domains.get(group.domain_id)] : editable;
   const domain = select(domainList.map((d) => [d.id, d.name]),
     group?.domain_id ?? editable.find((d) => d.kind === "shared")?.id);
-  const status = h("div");
+  const status = statusBox();
   const fields = [field("Name", "name", name), field("Type", "type", type),
     field("Alias", "alias", alias, "Letters, digits, - _ and ."), field("Public Id", "public_id", publicId),
     field("Security domain", "domain_id", domain)];
@@ -84,8 +84,12 @@ function properties(group, domains, canEdit) {
   const remove = group && canEdit ? h("button", {
     type: "button", class: "danger", onclick: async () => {
       if (!confirm(`Delete the group ${group.name}? Its contacts are kept.`)) return;
-      await api.del(`/api/v1/groups/${group.id}`);
-      location.hash = "#/groups";
+      try {
+        await api.del(`/api/v1/groups/${group.id}`);
+        location.hash = "#/groups";
+      } catch (e) {
+        status.replaceChildren(notice(e.message, "bad"));
+      }
     },
   }, "Delete group") : null;
   return h("div", {}, status, f, remove);
@@ -93,15 +97,20 @@ function properties(group, domains, canEdit) {
 
 async function membership(group, canEdit) {
   const list = h("div");
-  const status = h("div", { role: "status" });
+  const status = statusBox();
   const columns = [["Name", (m) => m.name || m.number || ""], ["Type", (m) => m.type], ["Number", (m) => m.number ?? ""]];
   if (canEdit) {
     columns.push(["", (m) => h("button", {
-      type: "button", class: "small", "aria-label": `Remove ${m.name}`,
+      type: "button", class: "small", "aria-label": `Remove ${m.name || m.number}`,
       onclick: async () => {
-        await api.del(`/api/v1/groups/${group.id}/members/${m.type}/${m.id}`);
-        status.replaceChildren(notice(`${m.name} left the group.`));
-        show();
+        try {
+          await api.del(`/api/v1/groups/${group.id}/members/${m.type}/${m.id}`);
+          status.replaceChildren(notice(`${m.name || m.number} left the group.`));
+          show();
+          status.focus?.();
+        } catch (e) {
+          status.replaceChildren(notice(e.message, "bad"));
+        }
       },
     }, "Remove")]);
   }
@@ -117,8 +126,10 @@ async function membership(group, canEdit) {
 function adder(group, status, reload) {
   let everyone = null;  // the company's users, read once
   const users = async () => { everyone = everyone || await api.all("/api/v1/users"); return everyone; };
-  const q = input({ type: "search", placeholder: group.type === "contacts_only" ? "Find a contact or group" : "Find a contact, user or group", autocomplete: "off", role: "combobox", "aria-expanded": "false", "aria-autocomplete": "list" });
-  const results = h("ul", { class: "suggestions", role: "listbox" });
+  const q = input({ type: "search", placeholder: group.type === "contacts_only" ? "Find a contact or group" : "Find a contact, user or group", autocomplete: "off" });
+  const results = h("ul", { class: "suggestions", "aria-label": "Suggestions" });
+  const offered = statusBox();
+  const onlyNewest = latest();
   const add = async (kind, item) => {
     await api.post(`/api/v1/groups/${group.id}/members`, { [kind]: [item.id] });
     status.replaceChildren(notice(`${item.name || item.username || item.number} joined the group.`));
@@ -126,9 +137,7 @@ function adder(group, status, reload) {
     results.replaceChildren();
     reload();
   };
-  q.addEventListener("input", debounce(async () => {
-    const text = q.value.trim();
-    if (!text) return results.replaceChildren();
+  const search = async (text) => {
     const found = [];
     if (group.type !== "users_only") {
       for (const c of (await api.get(`/api/v1/contacts${api.query({ q: text, limit: 8 })}`)).items) {
@@ -144,11 +153,17 @@ function adder(group, status, reload) {
         found.push(["users", u, `${u.name || u.username} (user)`]);
       }
     }
+    return found;
+  };
+  q.addEventListener("input", debounce(async () => {
+    const text = q.value.trim();
+    const found = await onlyNewest(() => (text ? search(text) : []));
+    if (found === stale || text !== q.value.trim()) return;
     results.replaceChildren(...found.map(([kind, item, label]) =>
-      h("li", {}, h("button", { type: "button", role: "option", onclick: () => add(kind, item) }, `Add ${label}`))));
-    q.setAttribute("aria-expanded", String(found.length > 0));
+      h("li", {}, h("button", { type: "button", onclick: () => add(kind, item).catch((e) => status.replaceChildren(notice(e.message, "bad"))) }, `Add ${label}`))));
+    offered.textContent = text ? `${found.length} suggestion${found.length === 1 ? "" : "s"}` : "";
   }, 200));
-  return h("div", { class: "adder" }, field("Add a member", "member", q), results);
+  return h("div", { class: "adder" }, field("Add a member", "member", q), results, offered);
 }
 
 async function keywords(group, canEdit) {
@@ -213,7 +228,7 @@ function importForm(group) {
   const merge = h("input", { type: "checkbox", checked: true });
   const key = select([["", "The company's contact key"], ["number", "Number"], ["name", "Name"],
     ["email", "Email"], ["alias", "Alias"], ["publicid", "Public Id"], ["systemid", "System Id"]], "");
-  const result = h("div", { "aria-live": "polite" });
+  const result = statusBox();
   const f = form([field("CSV file", "file", file),
     h("div", { class: "field" }, h("label", { class: "check" }, merge, " Merge mode: add and update; keep members not in the file")),
     field("Match contacts by", "key", key)], "Import", async () => {

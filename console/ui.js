@@ -8,6 +8,9 @@ export function h(tag, attrs = {}, ...children) {
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v === undefined || v === null || v === false) continue;
     if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if ((k === "href" || k === "src") && !/^(#|\/|[a-z0-9._-]+(\.[a-z]+)?$|[?])/i.test(String(v))) {
+      throw new Error(`refused link ${String(v).slice(0, 40)}`);  // never javascript: or another site
+    }
     else if (k === "class") el.className = v;
     else if (k in el && typeof v !== "string") el[k] = v;
     else el.setAttribute(k, v === true ? "" : v);
@@ -30,9 +33,9 @@ export function field(label, name, control, hint) {
   control.id = id;
   control.name = name;
   const error = h("span", { class: "error", id: `${id}-error`, "data-error-for": name });
-  control.setAttribute("aria-describedby", `${id}-error`);
+  control.setAttribute("aria-describedby", hint ? `${id}-hint ${id}-error` : `${id}-error`);
   return h("div", { class: "field" }, h("label", { for: id }, label), control,
-    hint ? h("span", { class: "hint" }, hint) : null, error);
+    hint ? h("span", { class: "hint", id: `${id}-hint` }, hint) : null, error);
 }
 
 export const input = (attrs = {}) => h("input", { type: "text", ...attrs });
@@ -126,7 +129,29 @@ export function page(title, ...children) {
 }
 
 export function notice(text, kind = "ok") {
-  return h("p", { class: `notice ${kind}`, role: "status" }, text);
+  return h("p", { class: `notice ${kind}` }, text);
+}
+
+/** A place for notices that screen readers announce when it changes (it must already be on
+ * the page when its content changes, so it is made once, with the page). */
+export function statusBox() {
+  return h("div", { role: "status", "aria-live": "polite" });
+}
+
+/** A stale answer (a newer request was made since): see latest(). */
+export const stale = Symbol("stale");
+
+/**
+ * Runs async work so that only the newest call's answer counts: search as you type must not
+ * let a slow answer to "Ma" overwrite the answer to "Mary". An older call resolves `stale`.
+ */
+export function latest() {
+  let newest = 0;
+  return async (work) => {
+    const mine = ++newest;
+    const answer = await work();
+    return mine === newest ? answer : stale;
+  };
 }
 
 /** Calls `f` at most once per `ms` of quiet (search as you type). */
@@ -141,14 +166,30 @@ export function debounce(f, ms) {
 /** A paged list: `load(cursor)` gives {items, next_cursor}; `render(items)` the content. */
 export function pager(load, render) {
   const box = h("div", { class: "pager" });
+  const said = statusBox();
   const cursors = [""];
   let at = 0;
-  async function show() {
-    const pageData = await load(cursors[at]);
+  const only = latest();
+  async function show(focus) {
+    for (const b of box.querySelectorAll(".actions button")) b.disabled = true;
+    let pageData;
+    try {
+      pageData = await only(() => load(cursors[at]));
+    } catch (e) {
+      if (e.status === 401) return;
+      box.replaceChildren(h("p", { class: "form-error", role: "alert" }, e.message), said);
+      return;
+    }
+    if (pageData === stale) return;
     if (pageData.next_cursor && cursors.length === at + 1) cursors.push(pageData.next_cursor);
-    const prev = h("button", { type: "button", disabled: at === 0, onclick: () => { at -= 1; show(); } }, "Previous");
-    const next = h("button", { type: "button", disabled: !pageData.next_cursor, onclick: () => { at += 1; show(); } }, "Next");
-    box.replaceChildren(render(pageData.items), h("div", { class: "actions" }, prev, next));
+    const move = (by) => { at += by; show(by > 0 ? "next" : "prev"); };
+    const prev = h("button", { type: "button", disabled: at === 0, onclick: () => move(-1) }, "Previous");
+    const next = h("button", { type: "button", disabled: !pageData.next_cursor, onclick: () => move(1) }, "Next");
+    box.replaceChildren(render(pageData.items), h("div", { class: "actions" }, prev, next), said);
+    if (focus) {
+      said.textContent = `Page ${at + 1}`;
+      (focus === "next" && !next.disabled ? next : prev.disabled ? next : prev).focus();
+    }
   }
   box.reload = () => { cursors.length = 1; at = 0; return show(); };
   show();

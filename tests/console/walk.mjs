@@ -7,10 +7,12 @@
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import puppeteer from "puppeteer-core";
 
 const [, , base, step] = process.argv;
+const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 const shots = process.env.SMSGW_SCREENSHOTS || "";
 const password = (user) => `${user}-password`;
 
@@ -86,9 +88,17 @@ async function find(page, xpath, what) {
   }
 }
 async function fieldNamed(page, label) {
-  const el = await find(page, `.//label[normalize-space(.)="${label}"]`, `field labelled ${label}`);
-  const id = await el.evaluate((l) => l.htmlFor);
-  return page.$(`#${id}`);
+  // The label and its control found in one step: a page drawn again in between has new ids.
+  try {
+    const handle = await page.waitForFunction((l) => {
+      const found = [...document.querySelectorAll("label")].find((x) => x.textContent.trim() === l && x.htmlFor);
+      const control = found && document.getElementById(found.htmlFor);
+      return control && control.offsetParent !== null ? control : null;
+    }, {}, label);
+    return handle.asElement();
+  } catch {
+    return assert.fail(`no field labelled ${label} on the page:\n${await text(page)}`);
+  }
 }
 async function fill(page, label, value) {
   const el = await fieldNamed(page, label);
@@ -178,6 +188,16 @@ const steps = {
     const groups = await page.evaluate(async () => (await fetch("/api/v1/groups?q=Forged")).json());
     assert.equal(groups.items.length, 0, "a forged request created a group");
 
+    // Signed in again in another tab: this tab's CSRF token is stale, and its sign-out
+    // still works (the console reads the current token and tries again).
+    const tab = await page.browserContext().newPage();
+    await tab.goto(`${base}/console/`, { waitUntil: "networkidle0" });
+    const again = await tab.evaluate(async () => (await fetch("/api/v1/session", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ username: "admin", password: "admin-password" }),
+    })).status);
+    assert.equal(again, 201);
+    await tab.close();
     await click(page, "button", "Sign out");
     await waitText(page, "You are signed out.");
     const after = await page.evaluate(async () => (await fetch("/api/v1/me", { headers: { "X-Requested-With": "smsgw-console" } })).status);
@@ -349,6 +369,48 @@ const steps = {
     await fill(page, "Number", "+61412000077");
     await click(page, "button", "Add to the stop list");
     await waitText(page, "+61412000077");
+  },
+
+  // Every page through axe-core's WCAG 2 A and AA rules (contrast, labels, names, roles):
+  // no serious or critical violation. axe is injected as a script, which the page's own
+  // policy rightly refuses, so this page alone bypasses the CSP.
+  async accessibility() {
+    const page = await newPage();
+    await page.setBypassCSP(true);
+    const problems = [];
+    const check = async (where) => {
+      await idle(page);
+      if (!(await page.evaluate(() => typeof window.axe !== "undefined"))) await page.addScriptTag({ path: axePath });
+      const r = await page.evaluate(() => window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21aa"] }));
+      for (const v of r.violations.filter((x) => ["serious", "critical"].includes(x.impact))) {
+        problems.push(`${where}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+      }
+    };
+    await page.goto(`${base}/`, { waitUntil: "networkidle0" });
+    await waitText(page, "Sign in to smsgw");
+    await check("sign-in");
+    await signIn(page, "admin");
+    await go(page, "#/groups");
+    await click(page, "a", "Movie News");
+    await waitText(page, "System Id");
+    const group = new URL(page.url()).hash;
+    for (const hash of ["#/contacts", "#/contacts/new", "#/groups", "#/groups/new", group, `${group}/members`,
+      `${group}/keywords`, `${group}/import`, "#/compose", "#/domains", "#/domains/new", "#/numbers", "#/inbound",
+      "#/stops", "#/settings", "#/users"]) {
+      await go(page, hash);
+      await page.waitForSelector("main h1");
+      await check(hash);
+    }
+    await go(page, "#/contacts");
+    await click(page, "a", "Alice Waters");
+    await waitText(page, "System Id");
+    await check("a contact");
+    await go(page, "#/domains");
+    await click(page, "a", "VIPs");
+    await click(page, "a", "Accesses");
+    await waitText(page, "What each user may do here");
+    await check("a domain's accesses");
+    assert.deepEqual(problems, [], "accessibility");
   },
 
   // An import with a bad row: refused, the line named, nothing changed; then a good one.

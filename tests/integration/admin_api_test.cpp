@@ -256,6 +256,28 @@ TEST_F(AdminApi, ConsoleSessionsAndTheirCsrfToken) {
   EXPECT_EQ(browser.get("/api/v1/me").status, 401);
   // Basic-authenticated requests have no session to read.
   EXPECT_EQ(as("admin", "a-new-password")->get("/api/v1/session").status, 404);
+
+  // Credentials a browser remembers (Basic) get no pass from another site either; scripts,
+  // which send no fetch metadata, are not concerned. Browsers get no password dialog.
+  auto remembered = as("admin", "a-new-password");
+  remembered->header("Sec-Fetch-Site", "cross-site");
+  EXPECT_EQ(remembered->post("/api/v1/groups", {{"name", "Forged"}}).status, 403);
+  remembered->header("Sec-Fetch-Site", "");
+  remembered->header("Origin", "http://evil.example");
+  EXPECT_EQ(remembered->post("/api/v1/groups", {{"name", "Forged"}}).status, 403);
+  remembered->header("Origin", "");
+  EXPECT_EQ(remembered->post("/api/v1/groups", {{"name", "Made by a script"}}).status, 201);
+  EXPECT_EQ(db_.scalar("SELECT count(*) FROM groups WHERE name = 'Forged'"), "0");
+  http_client navigating(port_);
+  navigating.header("Sec-Fetch-Mode", "navigate");
+  EXPECT_EQ(navigating.get("/api/v1/me").headers.count("www-authenticate"), 0U);
+  // A stale cookie is no reason to lock anyone out.
+  http_client stale(port_);
+  stale.header("Cookie", "smsgw_session=smsgws_" + std::string(43, 'A'));
+  for (int i = 0; i < 30; ++i) ASSERT_EQ(stale.get("/api/v1/me").status, 401);
+  // Company data is never cached.
+  EXPECT_EQ(as("admin", "a-new-password")->get("/api/v1/contacts").headers.at("cache-control"),
+            "no-store");
 }
 
 // The console's live counter: the gateway's own encoder and splitter answer.
