@@ -161,8 +161,15 @@ std::optional<std::string> session_secret(const http_request& r) {
   return cookies ? parse_cookie(*cookies, session_cookie(r.secure)) : std::nullopt;
 }
 
+namespace {
+// Whether `r` may change something: any method but GET, HEAD and OPTIONS.
+bool changes_something(const http_request& r) {
+  return r.method != "GET" && r.method != "HEAD" && r.method != "OPTIONS";
+}
+}  // namespace
+
 bool cross_site(const http_request& r) {
-  if (r.method == "GET" || r.method == "HEAD" || r.method == "OPTIONS") return false;
+  if (!changes_something(r)) return false;
   if (!r.header("cookie") && !r.header("authorization")) return false;
   if (const auto site = r.header("sec-fetch-site")) {
     if (*site != "same-origin" && *site != "none") return true;
@@ -184,9 +191,7 @@ auth_result authenticator::by_session(pqxx::transaction_base& t, const http_requ
   // request; counting those would lock out a whole office behind one address.
   auto found = store::find_session(t, secret, sessions_);
   if (!found) return {std::nullopt, 401, {}, "unknown or expired session"};
-  if (r.method == "GET" || r.method == "HEAD" || r.method == "OPTIONS") {
-    return {std::move(found), 200, {}, ""};
-  }
+  if (!changes_something(r)) return {std::move(found), 200, {}, ""};
   // A change made with the cookie must come from the console itself: only the console's
   // script knows the token.
   const auto sent = r.header(csrf_header).value_or("");
