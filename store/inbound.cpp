@@ -7,6 +7,8 @@
 #include <pqxx/pqxx>
 #include <sodium.h>
 
+#include "store/prepared.hpp"
+
 namespace smsgw::store {
 namespace {
 
@@ -21,47 +23,49 @@ struct context {
 
 void record_consent(const context& c, const char* what, std::optional<id> contact,
                     std::optional<id> group, std::optional<id> keyword) {
-  c.t.exec_params0(
+  static constexpr statement sql{
+      "inbound_consent",
       "INSERT INTO consent_audit (company_id, number, action, contact_id, group_id, keyword_id, "
-      "inbound_id, text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-      c.r.company, c.mo.source, what, contact, group, keyword, c.inbound_id, c.mo.text);
+      "inbound_id, text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"};
+  exec(c.t, sql, c.r.company, c.mo.source, what, contact, group, keyword, c.inbound_id, c.mo.text);
 }
 
 bool lift_suppression(const context& c) {
-  return !c.t.exec_params(
-                 "DELETE FROM suppressions WHERE company_id = $1 AND number_key = number_key($2) "
-                 "RETURNING 1",
-                 c.r.company, c.mo.source)
-              .empty();
+  static constexpr statement sql{
+      "inbound_lift_suppression",
+      "DELETE FROM suppressions WHERE company_id = $1 AND number_key = number_key($2) RETURNING 1"};
+  return !exec(c.t, sql, c.r.company, c.mo.source).empty();
 }
 
 // Each effect says whether it changed anything: a redelivery changes nothing.
 bool opt_in(const context& c, const keywords::keyword_rule& k) {
   // DO UPDATE (not DO NOTHING) so that the existing row comes back, also when another
   // transaction inserted it concurrently.
-  const auto contact = c.t.exec_params(
+  static constexpr statement contact_sql{
+      "inbound_opt_in_contact",
       "INSERT INTO contacts (company_id, domain_id, number) "
       "SELECT $1, g.domain_id, $3 FROM groups g WHERE g.id = $2 AND g.company_id = $1 "
-      "ON CONFLICT (domain_id, number) DO UPDATE SET updated_at = now() RETURNING id",
-      c.r.company, k.group_id, c.mo.source);
+      "ON CONFLICT (domain_id, number) DO UPDATE SET updated_at = now() RETURNING id"};
+  static constexpr statement member_sql{
+      "inbound_opt_in_member",
+      "INSERT INTO group_contacts (group_id, contact_id) VALUES ($1, $2) "
+      "ON CONFLICT DO NOTHING RETURNING 1"};
+  const auto contact = exec(c.t, contact_sql, c.r.company, k.group_id, c.mo.source);
   if (contact.empty()) return false;  // the group is gone
   const id contact_id = contact[0][0].as<id>();
-  const bool added = !c.t.exec_params(
-                             "INSERT INTO group_contacts (group_id, contact_id) VALUES ($1, $2) "
-                             "ON CONFLICT DO NOTHING RETURNING 1",
-                             k.group_id, contact_id)
-                          .empty();
+  const bool added = !exec(c.t, member_sql, k.group_id, contact_id).empty();
   const bool lifted = lift_suppression(c);  // an explicit opt-in is fresh consent
   if (added || lifted) record_consent(c, "opt_in", contact_id, k.group_id, k.id);
   return added || lifted;
 }
 
 bool opt_out(const context& c, const keywords::keyword_rule& k) {
-  const auto removed = c.t.exec_params(
+  static constexpr statement sql{
+      "inbound_opt_out",
       "DELETE FROM group_contacts gc USING contacts ct "
       "WHERE gc.group_id = $1 AND gc.contact_id = ct.id AND ct.company_id = $2 AND ct.number = $3 "
-      "RETURNING ct.id",
-      k.group_id, c.r.company, c.mo.source);
+      "RETURNING ct.id"};
+  const auto removed = exec(c.t, sql, k.group_id, c.r.company, c.mo.source);
   if (!removed.empty()) record_consent(c, "opt_out", removed[0][0].as<id>(), k.group_id, k.id);
   return !removed.empty();
 }
@@ -72,14 +76,16 @@ std::vector<outbox_row> queue_reply(const context& c, const std::string& text, b
   if (text.empty()) return out;
   // Replies leave from the number the MO was sent to (as the SMSC addressed it).
   const auto bind = c.r.bind ? *c.r.bind : c.mo.bind;
-  const auto rows = c.t.exec_params(
+  static constexpr statement sql{
+      "inbound_queue_reply",
       "INSERT INTO outbox (company_id, kind, inbound_id, source, destination, text, bind, "
       "  bypass_suppression, status, claimed_by, claimed_at, attempts) "
       "SELECT $1, 'reply', $2, $3, $4, $5, $6, $7, 'submitting', $8, now(), 1 "
       "WHERE $7 OR NOT EXISTS (SELECT 1 FROM suppressions "
       "                        WHERE company_id = $1 AND number_key = number_key($4)) "
-      "RETURNING id, claimed_at::text",
-      c.r.company, c.inbound_id, c.mo.destination, c.mo.source, text, bind, bypass, claimed_by);
+      "RETURNING id, claimed_at::text"};
+  const auto rows = exec(c.t, sql, c.r.company, c.inbound_id, c.mo.destination, c.mo.source, text,
+                         bind, bypass, claimed_by);
   if (!rows.empty()) {
     out.push_back({rows[0][0].as<id>(), c.r.company, c.mo.destination, c.mo.source, text, bind, 1,
                    0, rows[0][1].as<std::string>()});
@@ -89,14 +95,14 @@ std::vector<outbox_row> queue_reply(const context& c, const std::string& text, b
 
 id log_mo(pqxx::transaction_base& t, const inbound_mo& mo, const route* r, const char* decision,
           std::optional<id> keyword_id, const std::optional<std::string>& reason) {
-  return t
-      .exec_params1(
-          "INSERT INTO inbound_log (company_id, bind, source, destination, text, "
-          "data_coding, decision, keyword_id, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
-          "RETURNING id",
-          r != nullptr ? std::optional<id>(r->company) : std::nullopt, mo.bind, mo.source,
-          mo.destination, mo.text, static_cast<int>(mo.data_coding), decision, keyword_id,
-          reason)[0]
+  static constexpr statement sql{
+      "inbound_log_mo",
+      "INSERT INTO inbound_log (company_id, bind, source, destination, text, data_coding, "
+      "decision, keyword_id, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id"};
+  return exec(t, sql, r != nullptr ? std::optional<id>(r->company) : std::nullopt, mo.bind,
+              mo.source, mo.destination, mo.text, static_cast<int>(mo.data_coding), decision,
+              keyword_id, reason)
+      .at(0)[0]
       .as<id>();
 }
 
@@ -128,15 +134,15 @@ std::string digest_of(const inbound_mo& mo) {
 bool first_delivery(pqxx::transaction_base& t, const inbound_mo& mo, std::chrono::seconds window) {
   // The row is locked by whichever delivery writes it first: a redelivery racing the first
   // (another daemon, or the SMSC resending while the first is in hand) waits and then sees it.
-  return !t.exec_params(
-               "INSERT INTO mo_last AS l (bind, source, destination, digest) "
-               "VALUES ($1, $2, $3, $4) "
-               "ON CONFLICT (bind, source, destination) DO UPDATE "
-               "SET digest = excluded.digest, received_at = now() "
-               "WHERE l.digest <> excluded.digest "
-               "   OR l.received_at < now() - make_interval(secs => $5) "
-               "RETURNING 1",
-               mo.bind, mo.source, mo.destination, digest_of(mo),
+  static constexpr statement sql{"inbound_first_delivery",
+                                 "INSERT INTO mo_last AS l (bind, source, destination, digest) "
+                                 "VALUES ($1, $2, $3, $4) "
+                                 "ON CONFLICT (bind, source, destination) DO UPDATE "
+                                 "SET digest = excluded.digest, received_at = now() "
+                                 "WHERE l.digest <> excluded.digest "
+                                 "   OR l.received_at < now() - make_interval(secs => $5) "
+                                 "RETURNING 1"};
+  return !exec(t, sql, mo.bind, mo.source, mo.destination, digest_of(mo),
                static_cast<double>(window.count()))
               .empty();
 }
@@ -144,10 +150,10 @@ bool first_delivery(pqxx::transaction_base& t, const inbound_mo& mo, std::chrono
 }  // namespace
 
 std::int64_t begin_inbound(pqxx::transaction_base& t, std::chrono::milliseconds statement_timeout) {
-  return t
-      .exec1("SET LOCAL statement_timeout = " + std::to_string(statement_timeout.count()) +
-             "; SELECT version FROM route_version")[0]
-      .as<std::int64_t>();
+  static constexpr statement sql{
+      "inbound_begin",
+      "SELECT set_config('statement_timeout', $1, true), version FROM route_version"};
+  return exec(t, sql, std::to_string(statement_timeout.count())).at(0)[1].as<std::int64_t>();
 }
 
 inbound_outcome apply_decision(pqxx::transaction_base& t, const inbound_mo& mo, const route* r,
@@ -161,25 +167,28 @@ inbound_outcome apply_decision(pqxx::transaction_base& t, const inbound_mo& mo, 
   // The same MO again changes nothing, and is logged as what it is.
   const auto redelivered = [&] {
     out.redelivered = true;
-    t.exec_params0("UPDATE inbound_log SET decision = 'redelivered' WHERE id = $1", out.inbound_id);
+    static constexpr statement sql{"inbound_redelivered",
+                                   "UPDATE inbound_log SET decision = 'redelivered' WHERE id = $1"};
+    exec(t, sql, out.inbound_id);
     return out;
   };
   if (r == nullptr) return seen ? redelivered() : out;
   // One sender's MOs to one company apply one at a time, across daemons too: MOVIE and a
   // STOP right behind it must not interleave, and a redelivery waits for the first try.
-  t.exec_params("SELECT pg_advisory_xact_lock(hashtext($1::text || chr(31) || $2))", r->company,
-                mo.source);
+  static constexpr statement lock_sql{
+      "inbound_sender_lock", "SELECT pg_advisory_xact_lock(hashtext($1::text || chr(31) || $2))"};
+  exec(t, lock_sql, r->company, mo.source);
   const context c{t, mo, *r, out.inbound_id};
   bool bypass = false;
   bool changed = false;
   std::string reply = d.reply;
   switch (d.what) {
     case action::company_stop: {
-      const bool added = !t.exec_params(
-                               "INSERT INTO suppressions (company_id, number, source) "
-                               "VALUES ($1, $2, 'sms') ON CONFLICT DO NOTHING RETURNING 1",
-                               r->company, mo.source)
-                              .empty();
+      static constexpr statement stop_sql{
+          "inbound_company_stop",
+          "INSERT INTO suppressions (company_id, number, source) "
+          "VALUES ($1, $2, 'sms') ON CONFLICT DO NOTHING RETURNING 1"};
+      const bool added = !exec(t, stop_sql, r->company, mo.source).empty();
       if (added) record_consent(c, "stop", std::nullopt, std::nullopt, std::nullopt);
       // One confirmation: a number that was already suppressed hears nothing more.
       bypass = added;

@@ -1,14 +1,18 @@
 #include "store/parts.hpp"
 
+#include "store/prepared.hpp"
+
 namespace smsgw::store {
 namespace {
 
 // One lock per message; hashtext collisions only serialise unrelated messages briefly.
 void lock(pqxx::transaction_base& t, const part_key& k) {
-  t.exec_params(
+  static constexpr statement sql{
+      "parts_lock",
       "SELECT pg_advisory_xact_lock(hashtext($1 || chr(31) || $2 || chr(31) || $3 || chr(31) || "
-      "$4::text || chr(31) || $5::text))",
-      k.bind, k.source, k.destination, static_cast<int>(k.reference), static_cast<int>(k.total));
+      "$4::text || chr(31) || $5::text))"};
+  exec(t, sql, k.bind, k.source, k.destination, static_cast<int>(k.reference),
+       static_cast<int>(k.total));
 }
 
 }  // namespace
@@ -16,18 +20,21 @@ void lock(pqxx::transaction_base& t, const part_key& k) {
 std::vector<stored_part> store_part(pqxx::transaction_base& t, const part_key& k,
                                     std::uint8_t index, std::uint8_t data_coding,
                                     const std::string& octets) {
-  lock(t, k);
-  t.exec_params0(
+  static constexpr statement insert_sql{
+      "parts_insert",
       "INSERT INTO inbound_parts (bind, source, destination, reference, total, index, "
-      "data_coding, octets) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
-      k.bind, k.source, k.destination, static_cast<int>(k.reference), static_cast<int>(k.total),
-      static_cast<int>(index), static_cast<int>(data_coding), pqxx::binarystring(octets));
+      "data_coding, octets) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING"};
+  static constexpr statement read_sql{
+      "parts_read",
+      "SELECT index, data_coding, octets FROM inbound_parts WHERE bind = $1 AND source = $2 "
+      "AND destination = $3 AND reference = $4 AND total = $5 ORDER BY index"};
+  lock(t, k);
+  exec(t, insert_sql, k.bind, k.source, k.destination, static_cast<int>(k.reference),
+       static_cast<int>(k.total), static_cast<int>(index), static_cast<int>(data_coding),
+       pqxx::binarystring(octets));
   std::vector<stored_part> out;
-  for (const auto& r : t.exec_params(
-           "SELECT index, data_coding, octets FROM inbound_parts WHERE bind = $1 AND source = $2 "
-           "AND destination = $3 AND reference = $4 AND total = $5 ORDER BY index",
-           k.bind, k.source, k.destination, static_cast<int>(k.reference),
-           static_cast<int>(k.total))) {
+  for (const auto& r : exec(t, read_sql, k.bind, k.source, k.destination,
+                            static_cast<int>(k.reference), static_cast<int>(k.total))) {
     const pqxx::binarystring bytes(r[2]);
     out.push_back({static_cast<std::uint8_t>(r[0].as<int>()),
                    static_cast<std::uint8_t>(r[1].as<int>()), bytes.str()});
@@ -36,10 +43,12 @@ std::vector<stored_part> store_part(pqxx::transaction_base& t, const part_key& k
 }
 
 void delete_parts(pqxx::transaction_base& t, const part_key& k) {
-  t.exec_params0(
+  static constexpr statement sql{
+      "parts_delete",
       "DELETE FROM inbound_parts WHERE bind = $1 AND source = $2 AND destination = $3 "
-      "AND reference = $4 AND total = $5",
-      k.bind, k.source, k.destination, static_cast<int>(k.reference), static_cast<int>(k.total));
+      "AND reference = $4 AND total = $5"};
+  exec(t, sql, k.bind, k.source, k.destination, static_cast<int>(k.reference),
+       static_cast<int>(k.total));
 }
 
 std::vector<expired_message> expire_parts(pqxx::transaction_base& t, std::chrono::seconds age) {
