@@ -1,5 +1,6 @@
-# Writes OUTPUT, a C++ file holding every store/migrations/NNN_name.sql as a raw string, so
-# the daemon carries its schema with it and never depends on files at run time.
+# Writes OUTPUT, a C++ file holding every store/migrations/NNN_name.sql and every
+# store/sql/name.sql as a raw string, so the daemon carries its schema with it and never
+# depends on files at run time.
 file(GLOB files "${MIGRATIONS_DIR}/*.sql")
 list(SORT files)
 set(body "")
@@ -10,7 +11,15 @@ foreach(f IN LISTS files)
   file(READ "${f}" sql)
   string(APPEND body "    {${version}, \"${name}\", R\"smsgw_sql(${sql})smsgw_sql\"},\n")
 endforeach()
-file(WRITE "${OUTPUT}.tmp" "// Generated from store/migrations by cmake/embed_migrations.cmake. Do not edit.
+file(GLOB definition_files "${DEFINITIONS_DIR}/*.sql")
+list(SORT definition_files)
+set(definitions "")
+foreach(f IN LISTS definition_files)
+  get_filename_component(name "${f}" NAME_WE)
+  file(READ "${f}" sql)
+  string(APPEND definitions "    {\"${name}\", R\"smsgw_sql(${sql})smsgw_sql\"},\n")
+endforeach()
+file(WRITE "${OUTPUT}.tmp" "// Generated from store/migrations and store/sql by cmake/embed_migrations.cmake. Do not edit.
 #include \"store/migrate.hpp\"
 
 namespace smsgw::store {
@@ -18,6 +27,12 @@ namespace smsgw::store {
 const std::vector<migration>& migrations() {
   static const std::vector<migration> all = {
 ${body}  };
+  return all;
+}
+
+const std::vector<definition>& definitions() {
+  static const std::vector<definition> all = {
+${definitions}  };
   return all;
 }
 

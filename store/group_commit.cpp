@@ -63,12 +63,17 @@ net::awaitable<void> group_commit::run_batch() {
     co_await wait.async_wait(net::redirect_error(net::use_awaitable, ec));
     std::erase(waiting_, &wait);
   }
+  // Its share of what waits, so that every free transaction slot gets some: a window of
+  // MOs that all sat in one batch would apply one after another on one connection.
+  const std::size_t free_slots = options_.max_in_flight - (in_flight_ - starting_);
+  const std::size_t share = (queue_.size() + free_slots - 1) / free_slots;
   --starting_;
   std::vector<pending*> batch;
-  while (!queue_.empty() && batch.size() < options_.max_batch) {
+  while (!queue_.empty() && batch.size() < std::min(share, options_.max_batch)) {
     batch.push_back(queue_.front());
     queue_.pop_front();
   }
+  start_batches();  // for what it left
   while (batch.size() > 1) {
     std::size_t at = 0;  // the piece running when it failed; batch.size(): the commit
     std::exception_ptr failed;

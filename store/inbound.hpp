@@ -44,7 +44,8 @@ struct inbound_outcome {
 /// bound, never silence) and returns the route version (for route_cache::sync).
 std::int64_t begin_inbound(pqxx::transaction_base& t, std::chrono::milliseconds statement_timeout);
 
-/// Applies `d` (taken on `r`, or nullptr when no company owns the destination). Every
+/// Applies `d` (taken on `r`, or nullptr when no company owns the destination), by one call
+/// of store/sql/inbound.sql's apply_mo, which holds these rules. Every
 /// effect is idempotent: membership and suppression changes are set-based, consent is
 /// recorded only when it changes. An MO that is the very one (bind, source, destination,
 /// data coding, parts, bytes) this source last sent to this destination, within

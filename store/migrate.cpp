@@ -1,6 +1,7 @@
 #include "store/migrate.hpp"
 
-#include <set>
+#include <map>
+#include <string>
 
 #include <pqxx/pqxx>
 
@@ -40,27 +41,49 @@ std::vector<int> migrate(pqxx::connection& c) {
     w.exec0(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version integer PRIMARY KEY, name text NOT NULL,"
-        " applied_at timestamptz NOT NULL DEFAULT now())");
+        " applied_at timestamptz NOT NULL DEFAULT now());"
+        "ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum text");
+    w.commit();
+  }
+  // What was applied, with its checksum as recorded and as this binary's text has it.
+  std::map<int, bool> done;  // version -> text unchanged (or not recorded)
+  {
+    pqxx::work w(c);
+    for (const auto& m : migrations()) {
+      const auto row = w.exec_params(
+          "UPDATE schema_migrations SET checksum = coalesce(checksum, s.sum) "
+          "FROM (SELECT encode(sha256(convert_to($2, 'UTF8')), 'hex') AS sum) s "
+          "WHERE version = $1 RETURNING checksum = s.sum",
+          m.version, std::string(m.sql));
+      if (!row.empty()) done.emplace(m.version, row[0][0].as<bool>());
+    }
+    for (const auto& m : migrations()) {
+      if (done.contains(m.version) && !done.at(m.version)) {
+        throw migration_changed(
+            "migration " + std::string(m.name) +
+            " differs from the one applied to this database: applied migrations must not be "
+            "edited (put a change in a new migration, or a function in store/sql)");
+      }
+    }
     w.commit();
   }
   // Apply every version not yet recorded (not just those above the highest): a version
   // merged late from another branch must still run.
-  std::set<int> done;
-  {
-    pqxx::read_transaction r(c);
-    for (const auto& row : r.exec("SELECT version FROM schema_migrations"))
-      done.insert(row[0].as<int>());
-  }
   std::vector<int> applied;
   for (const auto& m : migrations()) {
     if (done.contains(m.version)) continue;
     pqxx::work w(c);
     w.exec0(m.sql);
-    w.exec_params0("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.version,
-                   std::string(m.name));
+    w.exec_params0(
+        "INSERT INTO schema_migrations (version, name, checksum) "
+        "VALUES ($1, $2, encode(sha256(convert_to($3, 'UTF8')), 'hex'))",
+        m.version, std::string(m.name), std::string(m.sql));
     w.commit();
     applied.push_back(m.version);
   }
+  pqxx::work w(c);
+  for (const auto& d : definitions()) w.exec0(d.sql);
+  w.commit();
   return applied;
 }
 

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
@@ -268,6 +269,41 @@ TEST(MigrateTest, ConcurrentCallsApplyEachVersionOnce) {
   EXPECT_EQ(count(db, "schema_migrations"), static_cast<int>(all_versions().size()));
   EXPECT_EQ(db.scalar("SELECT count(DISTINCT version) FROM schema_migrations"),
             std::to_string(all_versions().size()));
+}
+
+TEST(MigrateTest, AnEditedAppliedMigrationIsRefusedAndChangesNothing) {
+  const test_database db(false);
+  auto c = db.connect();
+  store::migrate(c);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM schema_migrations WHERE checksum ~ '^[0-9a-f]{64}$'"),
+            std::to_string(all_versions().size()));
+  // What the database recorded no longer matches the text this binary holds for 002.
+  (void)db.scalar("UPDATE schema_migrations SET checksum = repeat('0', 64) WHERE version = 2");
+  (void)db.scalar("UPDATE schema_migrations SET checksum = NULL WHERE version = 1");
+  try {
+    store::migrate(c);
+    ADD_FAILURE() << "migrate() accepted an edited migration";
+  } catch (const store::migration_changed& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("002_contact_store"));
+  }
+  EXPECT_EQ(db.scalar("SELECT checksum IS NULL FROM schema_migrations WHERE version = 1"), "t");
+
+  // A checksum recorded before checksums were (NULL) is taken from the text as it is now.
+  (void)db.scalar("UPDATE schema_migrations SET checksum = NULL WHERE version = 2");
+  EXPECT_TRUE(store::migrate(c).empty());
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM schema_migrations WHERE checksum IS NULL"), "0");
+}
+
+TEST(MigrateTest, DefinitionsAreAppliedAtEveryStart) {
+  const test_database db(false);
+  auto c = db.connect();
+  ASSERT_FALSE(store::definitions().empty());
+  store::migrate(c);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM pg_proc WHERE proname = 'apply_mo'"), "1");
+  // Whatever a database holds under a definition's name is replaced by the file's text.
+  (void)db.scalar("DROP FUNCTION apply_mo");
+  EXPECT_TRUE(store::migrate(c).empty());
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM pg_proc WHERE proname = 'apply_mo'"), "1");
 }
 
 // ---------------------------------------------------------------------------------------------
