@@ -2,6 +2,7 @@
 
 #include <pqxx/pqxx>
 
+#include "store/prepared.hpp"
 #include "store/sql_util.hpp"
 
 namespace smsgw::store {
@@ -43,10 +44,11 @@ std::optional<std::string> claimed_at_of(const std::optional<claim_ref>& c) {
 // so with `lock` the rows are locked first and the parts are read by the next statement,
 // which (READ COMMITTED) sees whatever committed while it waited for the lock.
 void settle(pqxx::transaction_base& t, const std::vector<std::string>& rows, bool lock) {
-  const auto ids = array_literal(rows);
-  if (lock)
-    t.exec_params("SELECT 1 FROM outbox WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", ids);
-  t.exec_params0(
+  static constexpr statement lock_sql{
+      "outbox_settle_lock",
+      "SELECT 1 FROM outbox WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE"};
+  static constexpr statement sql{
+      "outbox_settle",
       "UPDATE outbox o SET status = CASE WHEN r.failure IS NOT NULL THEN 'failed' "
       "    ELSE 'delivered' END, "
       "  error = coalesce(r.failure, o.error), updated_at = now() "
@@ -59,8 +61,10 @@ void settle(pqxx::transaction_base& t, const std::vector<std::string>& rows, boo
       "                                          'rejected')))[1] AS failure "
       "      FROM outbox_submits WHERE outbox_id = ANY($1::bigint[]) GROUP BY outbox_id) r "
       "WHERE o.id = r.outbox_id AND o.status IN ('submitted', 'delivered') "
-      "  AND (r.failure IS NOT NULL OR (r.all_delivered AND o.status <> 'delivered'))",
-      ids);
+      "  AND (r.failure IS NOT NULL OR (r.all_delivered AND o.status <> 'delivered'))"};
+  const auto ids = array_literal(rows);
+  if (lock) exec(t, lock_sql, ids);
+  exec(t, sql, ids);
 }
 
 // The claim and the outcomes touch rows named by key, or the head of the pending index.
@@ -69,9 +73,11 @@ void settle(pqxx::transaction_base& t, const std::vector<std::string>& rows, boo
 // and sorted them (on disk) for every claim and every batch of outcomes. Their transactions
 // plan with keyed access only.
 void plan_by_key(pqxx::transaction_base& t) {
-  t.exec0("SET LOCAL enable_seqscan = off");
-  t.exec0("SET LOCAL enable_bitmapscan = off");
-  t.exec0("SET LOCAL enable_sort = off");
+  static constexpr statement sql{
+      "outbox_plan_by_key",
+      "SELECT set_config('enable_seqscan', 'off', true), "
+      "set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)"};
+  exec(t, sql);
 }
 
 }  // namespace
@@ -154,11 +160,11 @@ std::vector<bool> record_accepted(pqxx::transaction_base& t,
     binds.push_back(a.bind);
     claimed_at.push_back(a.claimed_at);
   }
-  plan_by_key(t);
   // One statement for the parts of every row still claimed; `n` says which entries those are.
   // Its parts are disjoint: a row's parts are recorded one at a time, and a row's first part
   // (pinned) is never its last when it pins.
-  const auto recorded = t.exec_params(
+  static constexpr statement sql{
+      "outbox_record_accepted",
       "WITH input AS ("
       "  SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[], $5::text[], "
       "                       $7::text[]) "
@@ -207,9 +213,11 @@ std::vector<bool> record_accepted(pqxx::transaction_base& t,
       // part recorded again.
       "SELECT m.n, m.id, m.part = m.parts AND (m.parts > 1 OR m.id IN ("
       "  SELECT outbox_id FROM recorded WHERE again)) "
-      "FROM mine m",
-      array_literal(rows), array_literal(parts), array_literal(totals), array_literal(smsc_ids),
-      array_literal(binds), claimer, array_literal(claimed_at));
+      "FROM mine m"};
+  plan_by_key(t);
+  const auto recorded =
+      exec(t, sql, array_literal(rows), array_literal(parts), array_literal(totals),
+           array_literal(smsc_ids), array_literal(binds), claimer, array_literal(claimed_at));
   std::vector<bool> kept(accepted.size(), false);
   std::vector<std::string> to_settle;
   for (const auto& r : recorded) {
