@@ -123,6 +123,22 @@ TEST(GroupCommit, ABatchHoldsAtMostBatchSizePieces) {
   for (const auto& [tx, n] : by_tx) EXPECT_LE(n, 10) << "transaction " << tx;
 }
 
+TEST(GroupCommit, WhatWaitsIsSharedByEveryFreeTransactionSlot) {
+  // An SMSC's whole window arriving at once must not sit in one transaction while the
+  // other slot idles: each of two slots takes half.
+  test_database db;
+  create_table(db);
+  const auto outcomes = run_pieces(db, options(100, 2), 50);
+  for (const auto& o : outcomes) EXPECT_TRUE(o.ok) << o.error;
+  const auto by_tx = pieces_by_transaction(db);
+  int total = 0;
+  for (const auto& [tx, n] : by_tx) {
+    total += n;
+    EXPECT_LE(n, 25) << "transaction " << tx;
+  }
+  EXPECT_EQ(total, 50);
+}
+
 TEST(GroupCommit, APieceThatFailsFailsAloneAndTheOthersCommit) {
   test_database db;
   create_table(db);
