@@ -4,6 +4,7 @@
 #include <optional>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <sodium.h>
 
@@ -57,32 +58,59 @@ std::int64_t begin_inbound(pqxx::transaction_base& t, std::chrono::milliseconds 
   return exec(t, sql, std::to_string(statement_timeout.count())).at(0)[1].as<std::int64_t>();
 }
 
+std::vector<inbound_outcome> apply_decisions(pqxx::transaction_base& t,
+                                             const std::vector<decided_mo>& batch,
+                                             const std::string& claimed_by,
+                                             std::chrono::seconds redelivery_window) {
+  static constexpr statement sql{
+      "inbound_apply_mos",
+      "SELECT n, inbound_id, redelivered, reply_id, reply_claimed_at FROM apply_mos($1, $2, $3)"};
+  if (batch.empty()) return {};
+  // As a text parameter would: up to a NUL (handsets pad with them; JSON would keep them and
+  // PostgreSQL refuse them).
+  const auto text = [](const std::string& s) { return s.substr(0, s.find('\0')); };
+  auto mos = nlohmann::json::array();
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const auto& [mo, r, d] = batch[i];
+    const auto nullable = [](bool present, id value) {
+      return present ? nlohmann::json(value) : nlohmann::json(nullptr);
+    };
+    mos.push_back({{"n", i + 1},
+                   {"bind", text(mo->bind)},
+                   {"source", text(mo->source)},
+                   {"destination", text(mo->destination)},
+                   {"text", text(mo->text)},
+                   {"data_coding", mo->data_coding},
+                   {"digest", digest_of(*mo)},
+                   {"company", nullable(r != nullptr, r != nullptr ? r->company : 0)},
+                   {"decision", keywords::to_string(d->what)},
+                   {"keyword", nullable(d->keyword.has_value(), d->keyword ? d->keyword->id : 0)},
+                   {"grp", nullable(d->keyword.has_value(), d->keyword ? d->keyword->group_id : 0)},
+                   {"reply", text(d->reply)},
+                   // Replies leave on the route's bind when it fixes one, else on the MO's.
+                   {"reply_bind", text(r != nullptr && r->bind ? *r->bind : mo->bind)}});
+  }
+  const auto rows = exec(t, sql, mos.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                         static_cast<double>(redelivery_window.count()), claimed_by);
+  std::vector<inbound_outcome> out(batch.size());
+  for (const auto& row : rows) {
+    const auto i = row[0].as<std::size_t>() - 1;
+    const auto& [mo, r, d] = batch.at(i);
+    auto& o = out[i];
+    o.inbound_id = row[1].as<id>();
+    o.redelivered = row[2].as<bool>();
+    if (!row[3].is_null()) {
+      o.replies.push_back({row[3].as<id>(), r->company, mo->destination, mo->source, d->reply,
+                           r->bind ? *r->bind : mo->bind, 1, 0, row[4].as<std::string>()});
+    }
+  }
+  return out;
+}
+
 inbound_outcome apply_decision(pqxx::transaction_base& t, const inbound_mo& mo, const route* r,
                                const keywords::decision& d, const std::string& claimed_by,
                                std::chrono::seconds redelivery_window) {
-  // store/sql/inbound.sql applies the decision: one round trip.
-  static constexpr statement sql{
-      "inbound_apply_mo",
-      "SELECT inbound_id, redelivered, reply_id, reply_claimed_at "
-      "FROM apply_mo($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"};
-  const auto keyword_id = d.keyword ? std::optional<id>(d.keyword->id) : std::nullopt;
-  const auto group_id = d.keyword ? std::optional<id>(d.keyword->group_id) : std::nullopt;
-  const auto company = r != nullptr ? std::optional<id>(r->company) : std::nullopt;
-  // Replies leave on the route's bind when it fixes one, else on the MO's.
-  const auto& reply_bind = r != nullptr && r->bind ? *r->bind : mo.bind;
-  const auto row =
-      exec(t, sql, mo.bind, mo.source, mo.destination, mo.text, static_cast<int>(mo.data_coding),
-           digest_of(mo), static_cast<double>(redelivery_window.count()), company,
-           keywords::to_string(d.what), keyword_id, group_id, d.reply, reply_bind, claimed_by)
-          .at(0);
-  inbound_outcome out;
-  out.inbound_id = row[0].as<id>();
-  out.redelivered = row[1].as<bool>();
-  if (!row[2].is_null()) {
-    out.replies.push_back({row[2].as<id>(), r->company, mo.destination, mo.source, d.reply,
-                           reply_bind, 1, 0, row[3].as<std::string>()});
-  }
-  return out;
+  return apply_decisions(t, {{&mo, r, &d}}, claimed_by, redelivery_window).front();
 }
 
 id record_refused(pqxx::transaction_base& t, const inbound_mo& mo, const route* r,

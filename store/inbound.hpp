@@ -44,15 +44,29 @@ struct inbound_outcome {
 /// bound, never silence) and returns the route version (for route_cache::sync).
 std::int64_t begin_inbound(pqxx::transaction_base& t, std::chrono::milliseconds statement_timeout);
 
-/// Applies `d` (taken on `r`, or nullptr when no company owns the destination), by one call
-/// of store/sql/inbound.sql's apply_mo, which holds these rules. Every
-/// effect is idempotent: membership and suppression changes are set-based, consent is
-/// recorded only when it changes. An MO that is the very one (bind, source, destination,
-/// data coding, parts, bytes) this source last sent to this destination, within
-/// `redelivery_window` of that one, and whose effects change nothing, is a redelivery:
-/// logged with the decision `redelivered`, no reply. HELP is answered every time. Replies
-/// never go to a suppressed number, the confirmation of a new company stop and HELP
-/// excepted.
+/// An MO with its route (nullptr when no company owns the destination) and the decision
+/// taken on it; the three outlive the call they are given to.
+struct decided_mo {
+  const inbound_mo* mo;
+  const route* r;
+  const keywords::decision* d;
+};
+
+/// Applies the decisions of a batch of MOs, no two from one source, in one round trip
+/// (store/sql/inbound.sql's apply_mos, which holds these rules); one outcome per MO, in
+/// order. Every effect is idempotent: membership and suppression changes are set-based,
+/// consent is recorded only when it changes. An MO that is the very one (bind, source,
+/// destination, data coding, parts, bytes) this source last sent to this destination,
+/// within `redelivery_window` of that one, and whose effects change nothing, is a
+/// redelivery: logged with the decision `redelivered`, no reply. HELP is answered every
+/// time. Replies never go to a suppressed number, the confirmation of a new company stop
+/// and HELP excepted.
+std::vector<inbound_outcome> apply_decisions(pqxx::transaction_base& t,
+                                             const std::vector<decided_mo>& batch,
+                                             const std::string& claimed_by,
+                                             std::chrono::seconds redelivery_window);
+
+/// apply_decisions for one MO.
 inbound_outcome apply_decision(pqxx::transaction_base& t, const inbound_mo& mo, const route* r,
                                const keywords::decision& d, const std::string& claimed_by,
                                std::chrono::seconds redelivery_window);

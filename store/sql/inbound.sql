@@ -1,128 +1,178 @@
--- The effects of one decided MO (store/inbound.hpp, apply_decision), in one call: one round
--- trip per MO instead of one per statement, in a batch that holds up to a window of MOs in
--- one transaction. The keyword engine decides in C++ (keywords/decide.cpp); this applies
--- the decision. Every effect is idempotent, so a redelivery changes nothing:
---   - the MO is recorded as what its source last sent to its destination on its bind
+-- The effects of decided MOs (store/inbound.hpp, apply_decisions), a batch at a time: one
+-- round trip and one statement per kind of effect for the batch. The keyword engine decides
+-- in C++ (keywords/decide.cpp); this applies the decisions. Every effect is idempotent, so a
+-- redelivery changes nothing:
+--   - each MO is recorded as what its source last sent to its destination on its bind
 --     (mo_last); the very same MO again within p_window seconds is a redelivery when its
 --     effects change nothing, and is logged as `redelivered`, with no reply;
---   - one sender's MOs to one company apply one at a time, across daemons too (an advisory
---     lock): MOVIE and a STOP right behind it must not interleave;
+--   - one sender's MOs to one company apply one at a time, across daemons too (advisory
+--     locks): MOVIE and a STOP right behind it must not interleave;
 --   - consent is recorded only when something changed;
 --   - replies never go to a suppressed number, the confirmation of a new company stop and
 --     HELP excepted (carrier rules: HELP is always answered, and every time).
--- p_company is NULL for a destination no company owns; p_decision is keywords::to_string.
--- The reply is queued claimed by p_claimed_by, so that the caller submits it right after
--- its commit.
-CREATE OR REPLACE FUNCTION apply_mo(
-  p_bind text, p_source text, p_destination text, p_text text, p_data_coding integer,
-  p_digest text, p_window double precision, p_company bigint, p_decision text,
-  p_keyword bigint, p_group bigint, p_reply text, p_reply_bind text, p_claimed_by text,
-  OUT inbound_id bigint, OUT redelivered boolean, OUT reply_id bigint,
-  OUT reply_claimed_at text)
+-- A reply is queued claimed by p_claimed_by, so that the caller submits it right after its
+-- commit.
+DROP FUNCTION IF EXISTS apply_mo(text, text, text, text, integer, text, double precision,
+                                 bigint, text, bigint, bigint, text, text, text);
+
+-- A batch of decided MOs as rows: p is a JSON array of objects with these keys, `n`
+-- numbering them 1..N (store/inbound.cpp, apply_decisions).
+CREATE OR REPLACE FUNCTION mo_batch(p jsonb)
+RETURNS TABLE (n integer, bind text, source text, destination text, text text,
+               data_coding integer, digest text, company bigint, decision text,
+               keyword bigint, grp bigint, reply text, reply_bind text)
+LANGUAGE sql STABLE AS $$
+  SELECT * FROM jsonb_to_recordset(p) AS m(n integer, bind text, source text,
+    destination text, text text, data_coding integer, digest text, company bigint,
+    decision text, keyword bigint, grp bigint, reply text, reply_bind text)
+$$;
+
+-- PostgreSQL starts each statement, fires each statement trigger and checks each plan once
+-- per batch, not once per MO. An MO's `company` is null for a destination no company
+-- owns; its `decision` is keywords::to_string. No two MOs of a batch may share a source (the
+-- pipeline's sender turns make sure of it): each MO's keys (mo_last, contact, membership)
+-- are then distinct within the batch. One row per MO, in order.
+CREATE OR REPLACE FUNCTION apply_mos(p_mos jsonb, p_window double precision,
+                                     p_claimed_by text)
+RETURNS TABLE (n integer, inbound_id bigint, redelivered boolean, reply_id bigint,
+               reply_claimed_at text)
 LANGUAGE plpgsql AS $$
 DECLARE
-  seen boolean;
-  changed boolean := false;
-  bypass boolean := false;
-  reply text := p_reply;
-  contact bigint;
-  consent text;  -- the consent audit's action, when something changed
-  added boolean;
-  lifted boolean;
+  fresh integer[];       -- the MOs not seen before (mo_last)
+  ids bigint[];          -- each MO's inbound_log id, by n
+  stopped integer[];     -- company stops that added a suppression
+  oi_n integer[];        -- opt-ins whose group exists, and their contacts
+  oi_contact bigint[];
+  joined integer[];      -- opt-ins that added a membership
+  lifted integer[];      -- starts and opt-ins that lifted a suppression
+  oo_n integer[];        -- opt-outs that removed a membership, and their contacts
+  oo_contact bigint[];
+  changed integer[];
+  repeated integer[];    -- redeliveries: seen, and nothing changed
 BEGIN
-  redelivered := false;
-  -- The row is locked by whichever delivery writes it first: a redelivery racing the first
-  -- (another daemon, or the SMSC resending while the first is in hand) waits and sees it.
-  INSERT INTO mo_last AS l (bind, source, destination, digest)
-  VALUES (p_bind, p_source, p_destination, p_digest)
-  ON CONFLICT (bind, source, destination) DO UPDATE
-  SET digest = excluded.digest, received_at = now()
-  WHERE l.digest <> excluded.digest OR l.received_at < now() - make_interval(secs => p_window);
-  seen := NOT FOUND;
+  WITH w AS (
+    INSERT INTO mo_last AS l (bind, source, destination, digest)
+    SELECT m.bind, m.source, m.destination, m.digest FROM mo_batch(p_mos) m
+    ORDER BY m.bind, m.source, m.destination
+    ON CONFLICT (bind, source, destination) DO UPDATE
+    SET digest = excluded.digest, received_at = now()
+    WHERE l.digest <> excluded.digest
+       OR l.received_at < now() - make_interval(secs => p_window)
+    RETURNING l.bind, l.source, l.destination)
+  SELECT coalesce(array_agg(m.n), '{}') INTO fresh
+  FROM w JOIN mo_batch(p_mos) m USING (bind, source, destination);
 
-  INSERT INTO inbound_log (company_id, bind, source, destination, text, data_coding, decision,
-                           keyword_id)
-  VALUES (p_company, p_bind, p_source, p_destination, p_text, p_data_coding,
-          CASE WHEN p_company IS NULL THEN 'unrouted' ELSE p_decision END, p_keyword)
-  RETURNING id INTO inbound_id;
+  ids := ARRAY(SELECT nextval('inbound_log_id_seq') FROM mo_batch(p_mos) m ORDER BY m.n);
 
-  IF p_company IS NOT NULL THEN
-    PERFORM pg_advisory_xact_lock(hashtext(p_company::text || chr(31) || p_source));
-    CASE p_decision
-      WHEN 'company_stop' THEN
-        INSERT INTO suppressions (company_id, number, source)
-        VALUES (p_company, p_source, 'sms') ON CONFLICT DO NOTHING;
-        added := FOUND;
-        IF added THEN consent := 'stop'; END IF;
-        -- One confirmation: a number that was already suppressed hears nothing more.
-        bypass := added;
-        changed := added;
-        IF NOT added THEN reply := ''; END IF;
-      WHEN 'company_start' THEN
-        DELETE FROM suppressions
-        WHERE company_id = p_company AND number_key = number_key(p_source);
-        changed := FOUND;
-        IF changed THEN consent := 'start'; END IF;
-      WHEN 'opt_in' THEN
-        -- DO UPDATE (not DO NOTHING) so that the existing row comes back, also when another
-        -- transaction inserted it concurrently.
-        INSERT INTO contacts (company_id, domain_id, number)
-        SELECT p_company, g.domain_id, p_source FROM groups g
-        WHERE g.id = p_group AND g.company_id = p_company
-        ON CONFLICT (domain_id, number) DO UPDATE SET updated_at = now()
-        RETURNING id INTO contact;
-        IF contact IS NOT NULL THEN  -- else the group is gone
-          INSERT INTO group_contacts (group_id, contact_id) VALUES (p_group, contact)
-          ON CONFLICT DO NOTHING;
-          added := FOUND;
-          -- An explicit opt-in is fresh consent.
-          DELETE FROM suppressions
-          WHERE company_id = p_company AND number_key = number_key(p_source);
-          lifted := FOUND;
-          changed := added OR lifted;
-          IF changed THEN consent := 'opt_in'; END IF;
-        END IF;
-      WHEN 'opt_out' THEN
-        WITH removed AS (
-          DELETE FROM group_contacts gc USING contacts ct
-          WHERE gc.group_id = p_group AND gc.contact_id = ct.id AND ct.company_id = p_company
-            AND ct.number = p_source
-          RETURNING ct.id)
-        SELECT min(id) INTO contact FROM removed;
-        changed := contact IS NOT NULL;
-        IF changed THEN consent := 'opt_out'; END IF;
-      WHEN 'keyword_help', 'company_help' THEN
-        -- An auditor texting HELP twice must hear twice; a redelivered HELP costs one SMS.
-        bypass := true;
-        changed := true;
-      ELSE
-        NULL;  -- unmatched
-    END CASE;
-    IF consent IN ('stop', 'start') THEN  -- company-wide: no keyword, group or contact
-      INSERT INTO consent_audit (company_id, number, action, inbound_id, text)
-      VALUES (p_company, p_source, consent, inbound_id, p_text);
-    ELSIF consent IS NOT NULL THEN
-      INSERT INTO consent_audit (company_id, number, action, contact_id, group_id, keyword_id,
-                                 inbound_id, text)
-      VALUES (p_company, p_source, consent, contact, p_group, p_keyword, inbound_id, p_text);
-    END IF;
-  END IF;
+  -- The sender locks, in key order (two batches never wait for each other crosswise).
+  PERFORM pg_advisory_xact_lock(s.k)
+  FROM (SELECT DISTINCT hashtext(m.company::text || chr(31) || m.source) AS k
+        FROM mo_batch(p_mos) m WHERE m.company IS NOT NULL ORDER BY 1) s;
 
-  -- The effects are applied whatever `seen` says (each is idempotent): a repeat that still
-  -- changed something is no redelivery but a person's new intent, and is answered.
-  IF seen AND NOT changed THEN
-    redelivered := true;
-    UPDATE inbound_log SET decision = 'redelivered' WHERE id = inbound_id;
-    RETURN;
-  END IF;
-  IF p_company IS NULL OR reply = '' THEN RETURN; END IF;
-  -- Replies leave from the number the MO was sent to (as the SMSC addressed it).
-  INSERT INTO outbox (company_id, kind, inbound_id, source, destination, text, bind,
-                      bypass_suppression, status, claimed_by, claimed_at, attempts)
-  SELECT p_company, 'reply', apply_mo.inbound_id, p_destination, p_source, reply, p_reply_bind,
-         bypass, 'submitting', p_claimed_by, now(), 1
-  WHERE bypass OR NOT EXISTS (SELECT 1 FROM suppressions
-                              WHERE company_id = p_company AND number_key = number_key(p_source))
-  RETURNING id, claimed_at::text INTO reply_id, reply_claimed_at;
+  WITH a AS (
+    INSERT INTO suppressions (company_id, number, source)
+    SELECT m.company, m.source, 'sms' FROM mo_batch(p_mos) m
+    WHERE m.company IS NOT NULL AND m.decision = 'company_stop'
+    ON CONFLICT DO NOTHING
+    RETURNING company_id, number)
+  SELECT coalesce(array_agg(m.n), '{}') INTO stopped
+  FROM a JOIN mo_batch(p_mos) m ON m.company = a.company_id AND m.source = a.number
+                              AND m.decision = 'company_stop';
+
+  WITH c AS (
+    INSERT INTO contacts (company_id, domain_id, number)
+    SELECT m.company, g.domain_id, m.source
+    FROM mo_batch(p_mos) m JOIN groups g ON g.id = m.grp AND g.company_id = m.company
+    WHERE m.decision = 'opt_in'
+    ORDER BY g.domain_id, m.source
+    ON CONFLICT (domain_id, number) DO UPDATE SET updated_at = now()
+    RETURNING id, domain_id, number)
+  SELECT coalesce(array_agg(m.n ORDER BY m.n), '{}'), coalesce(array_agg(c.id ORDER BY m.n), '{}')
+  INTO oi_n, oi_contact
+  FROM c JOIN groups g ON g.domain_id = c.domain_id
+         JOIN mo_batch(p_mos) m ON m.grp = g.id AND m.source = c.number
+                                AND m.decision = 'opt_in';
+
+  WITH a AS (
+    INSERT INTO group_contacts (group_id, contact_id)
+    SELECT m.grp, o.contact FROM unnest(oi_n, oi_contact) o(n, contact)
+    JOIN mo_batch(p_mos) m USING (n)
+    ORDER BY 1, 2
+    ON CONFLICT DO NOTHING
+    RETURNING group_id, contact_id)
+  SELECT coalesce(array_agg(o.n), '{}') INTO joined
+  FROM a JOIN unnest(oi_n, oi_contact) o(n, contact) ON o.contact = a.contact_id
+         JOIN mo_batch(p_mos) m ON m.n = o.n AND m.grp = a.group_id;
+
+  -- An explicit opt-in is fresh consent, as START is.
+  WITH l AS (
+    DELETE FROM suppressions s USING mo_batch(p_mos) m
+    WHERE s.company_id = m.company AND s.number_key = number_key(m.source)
+      AND (m.decision = 'company_start' OR m.n = ANY (oi_n))
+    RETURNING m.n)
+  SELECT coalesce(array_agg(DISTINCT l.n), '{}') INTO lifted FROM l;
+
+  WITH r AS (
+    DELETE FROM group_contacts gc USING contacts ct, mo_batch(p_mos) m
+    WHERE m.decision = 'opt_out' AND m.company IS NOT NULL AND gc.group_id = m.grp
+      AND gc.contact_id = ct.id AND ct.company_id = m.company AND ct.number = m.source
+    RETURNING m.n, ct.id)
+  SELECT coalesce(array_agg(s.n ORDER BY s.n), '{}'), coalesce(array_agg(s.id ORDER BY s.n), '{}')
+  INTO oo_n, oo_contact
+  FROM (SELECT r.n, min(r.id) AS id FROM r GROUP BY r.n) s;
+
+  changed := stopped || lifted || joined || oo_n || ARRAY(
+    SELECT m.n FROM mo_batch(p_mos) m
+    WHERE m.company IS NOT NULL AND m.decision IN ('keyword_help', 'company_help'));
+  repeated := ARRAY(SELECT m.n FROM mo_batch(p_mos) m
+                    WHERE NOT m.n = ANY (fresh) AND NOT m.n = ANY (changed));
+
+  INSERT INTO inbound_log (id, company_id, bind, source, destination, text, data_coding,
+                           decision, keyword_id)
+  SELECT ids[m.n], m.company, m.bind, m.source, m.destination, m.text, m.data_coding,
+         CASE WHEN m.n = ANY (repeated) THEN 'redelivered'
+              WHEN m.company IS NULL THEN 'unrouted' ELSE m.decision END,
+         m.keyword
+  FROM mo_batch(p_mos) m ORDER BY m.n;
+
+  INSERT INTO consent_audit (company_id, number, action, contact_id, group_id, keyword_id,
+                             inbound_id, text)
+  SELECT m.company, m.source, e.action, e.contact,
+         CASE WHEN e.action IN ('opt_in', 'opt_out') THEN m.grp END,
+         CASE WHEN e.action IN ('opt_in', 'opt_out') THEN m.keyword END, ids[m.n], m.text
+  FROM mo_batch(p_mos) m JOIN (
+    SELECT s.n, 'stop' AS action, NULL::bigint AS contact FROM unnest(stopped) s(n)
+    UNION ALL
+    SELECT x.n, 'start', NULL FROM mo_batch(p_mos) x
+    WHERE x.decision = 'company_start' AND x.n = ANY (lifted)
+    UNION ALL
+    SELECT o.n, 'opt_in', o.contact FROM unnest(oi_n, oi_contact) o(n, contact)
+    WHERE o.n = ANY (joined) OR o.n = ANY (lifted)
+    UNION ALL
+    SELECT o.n, 'opt_out', o.contact FROM unnest(oo_n, oo_contact) o(n, contact)
+  ) e ON e.n = m.n
+  ORDER BY m.n;
+
+  -- Replies: none to a redelivery, none to a stop that was already in force; HELP and a new
+  -- stop's confirmation reach a suppressed number, nothing else does.
+  RETURN QUERY
+  WITH q AS (
+    INSERT INTO outbox (company_id, kind, inbound_id, source, destination, text, bind,
+                        bypass_suppression, status, claimed_by, claimed_at, attempts)
+    SELECT m.company, 'reply', ids[m.n], m.destination, m.source, m.reply, m.reply_bind,
+           b.bypass, 'submitting', p_claimed_by, now(), 1
+    FROM mo_batch(p_mos) m
+    CROSS JOIN LATERAL (SELECT m.decision IN ('keyword_help', 'company_help')
+                               OR m.n = ANY (stopped) AS bypass) b
+    WHERE m.company IS NOT NULL AND m.reply <> '' AND NOT m.n = ANY (repeated)
+      AND (m.decision <> 'company_stop' OR m.n = ANY (stopped))
+      AND (b.bypass OR NOT EXISTS (
+             SELECT 1 FROM suppressions s
+             WHERE s.company_id = m.company AND s.number_key = number_key(m.source)))
+    ORDER BY m.n
+    RETURNING outbox.id, outbox.inbound_id, outbox.claimed_at::text AS at)
+  SELECT m.n, ids[m.n], m.n = ANY (repeated), q.id, q.at
+  FROM mo_batch(p_mos) m LEFT JOIN q ON q.inbound_id = ids[m.n]
+  ORDER BY m.n;
 END
 $$;

@@ -299,11 +299,11 @@ TEST(MigrateTest, DefinitionsAreAppliedAtEveryStart) {
   auto c = db.connect();
   ASSERT_FALSE(store::definitions().empty());
   store::migrate(c);
-  EXPECT_EQ(db.scalar("SELECT count(*) FROM pg_proc WHERE proname = 'apply_mo'"), "1");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM pg_proc WHERE proname = 'apply_mos'"), "1");
   // Whatever a database holds under a definition's name is replaced by the file's text.
-  (void)db.scalar("DROP FUNCTION apply_mo");
+  (void)db.scalar("DROP FUNCTION apply_mos");
   EXPECT_TRUE(store::migrate(c).empty());
-  EXPECT_EQ(db.scalar("SELECT count(*) FROM pg_proc WHERE proname = 'apply_mo'"), "1");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM pg_proc WHERE proname = 'apply_mos'"), "1");
 }
 
 // ---------------------------------------------------------------------------------------------
