@@ -113,7 +113,9 @@ struct application::impl {
     o.max_in_flight = std::min<std::size_t>(c.mo.commits_in_flight, c.db.pool_size);
     o.on_begin = [&routes, bound = c.db.statement_timeout](pqxx::transaction_base& t) {
       routes.sync(store::begin_inbound(t, bound));
+      inbound_pipeline::begin_batch(t);
     };
+    o.before_commit = &inbound_pipeline::apply_batch;
     return o;
   }
 

@@ -34,19 +34,35 @@ struct outcome {
   bool whole = true;  // false: a part was stored and the message is not complete yet
   bool routed = false;
   keywords::decision decision;
-  store::inbound_outcome written;
+  store::inbound_outcome written;  // once its transaction's batch is applied
 };
 
-// Decides and writes the effects of a whole MO (inside the caller's transaction).
-outcome apply(pqxx::transaction_base& w, store::route_cache& routes, const store::inbound_mo& mo,
-              const std::string& instance, std::chrono::seconds redelivery_window) {
-  outcome result;
-  const auto route = routes.find(w, mo.destination);
+// The MOs decided in the transaction this database thread is running, to be applied
+// together before it commits (inbound_pipeline::apply_batch). group_commit runs a
+// transaction on one thread from its first piece to its commit, and one at a time there.
+struct decided {
+  const store::inbound_mo* mo;
+  store::route_cache::entry route;
+  outcome* into;
+};
+struct mo_batch {
+  std::vector<decided> mos;
+  std::string claimed_by;
+  std::chrono::seconds redelivery_window{};
+};
+thread_local mo_batch batch_of_this_thread;  // NOLINT(*-avoid-non-const-global-variables)
+
+// Decides `mo` into `result` and leaves it to its transaction's batch. Both outlive the
+// transaction.
+void decide(pqxx::transaction_base& w, store::route_cache& routes, const store::inbound_mo& mo,
+            const std::string& instance, std::chrono::seconds redelivery_window, outcome& result) {
+  auto route = routes.find(w, mo.destination);
   result.routed = route != nullptr;
   if (route) result.decision = keywords::decide(mo.text, route->rules);
-  result.written =
-      store::apply_decision(w, mo, route.get(), result.decision, instance, redelivery_window);
-  return result;
+  auto& batch = batch_of_this_thread;
+  batch.claimed_by = instance;
+  batch.redelivery_window = redelivery_window;
+  batch.mos.push_back({&mo, std::move(route), &result});
 }
 
 // The first line of an error, for a log field and the inbound log's reason.
@@ -232,9 +248,9 @@ net::awaitable<std::uint32_t> inbound_pipeline::on_deliver(const std::string& bi
                           octets.part->total};
   }
   const store::group_commit::work work = [&](pqxx::transaction_base& w) {
-    outcome result;
+    o = outcome{};
     if (!key) {
-      result = apply(w, routes_, single, instance_, redelivery_window_);
+      decide(w, routes_, single, instance_, redelivery_window_, o);
     } else {
       // Store the part first; the transaction that completes the message handles it.
       const auto parts =
@@ -246,7 +262,7 @@ net::awaitable<std::uint32_t> inbound_pipeline::on_deliver(const std::string& bi
       }
       const auto whole_octets = smpp::assemble(pieces);
       if (!whole_octets) {
-        result.whole = false;
+        o.whole = false;
       } else {
         assembled = single;
         assembled.data_coding = parts.front().data_coding;
@@ -255,10 +271,9 @@ net::awaitable<std::uint32_t> inbound_pipeline::on_deliver(const std::string& bi
         assembled.parts = fmt::format("{}/{}", key->reference, key->total);
         whole = &assembled;
         store::delete_parts(w, *key);
-        result = apply(w, routes_, assembled, instance_, redelivery_window_);
+        decide(w, routes_, assembled, instance_, redelivery_window_, o);
       }
     }
-    o = std::move(result);
   };
   std::optional<std::string> refusal;
   try {
@@ -295,6 +310,23 @@ net::awaitable<std::uint32_t> inbound_pipeline::on_deliver(const std::string& bi
              o.written.replies.size());
   out_.send_now(std::move(o.written.replies));
   co_return smpp::status::ok;
+}
+
+void inbound_pipeline::begin_batch(pqxx::transaction_base& /*t*/) {
+  batch_of_this_thread.mos.clear();  // what a failed transaction left
+}
+
+void inbound_pipeline::apply_batch(pqxx::transaction_base& t) {
+  auto& batch = batch_of_this_thread;
+  if (batch.mos.empty()) return;
+  std::vector<store::decided_mo> mos;
+  mos.reserve(batch.mos.size());
+  for (const auto& d : batch.mos) mos.push_back({d.mo, d.route.get(), &d.into->decision});
+  auto written = store::apply_decisions(t, mos, batch.claimed_by, batch.redelivery_window);
+  for (std::size_t i = 0; i < written.size(); ++i) {
+    batch.mos[i].into->written = std::move(written[i]);
+  }
+  batch.mos.clear();
 }
 
 net::awaitable<std::uint32_t> inbound_pipeline::refuse(const store::inbound_mo& mo,

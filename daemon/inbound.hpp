@@ -55,6 +55,12 @@ class inbound_pipeline {
   /// Both arguments must outlive the awaitable.
   net::awaitable<std::uint32_t> on_deliver(const std::string& bind, const smpp::sm_body& deliver);
 
+  /// The group commit hooks of MO transactions (group_commit_options): each MO decided in
+  /// a transaction is applied, with every other one of it, just before its commit, in one
+  /// call (store::apply_decisions).
+  static void begin_batch(pqxx::transaction_base& t);
+  static void apply_batch(pqxx::transaction_base& t);
+
   /// Drops parts of multipart MOs whose first part is older than `age`, logging each.
   net::awaitable<void> expire_parts(std::chrono::seconds age);
   /// Forgets the MOs seen before the redelivery window.

@@ -125,6 +125,7 @@ net::awaitable<void> group_commit::commit(const std::vector<pending*>& pieces, s
         pqxx::work t(c);
         if (options_.on_begin) options_.on_begin(t);
         for (at = 0; at < pieces.size(); ++at) (*pieces[at]->w)(t);
+        if (options_.before_commit) options_.before_commit(t);
         t.commit();
       },
       true);

@@ -33,6 +33,10 @@ struct group_commit_options {
   std::size_t max_in_flight = 2;  ///< transactions at once, at least 1
   /// Run first in every transaction (a batch's, or a piece's alone), if set.
   std::function<void(pqxx::transaction_base&)> on_begin;
+  /// Run last in every transaction, before its commit, if set: pieces may leave work there
+  /// that is cheaper done once for all of them (the transaction runs on one thread from
+  /// on_begin to its commit). When it throws, no piece is to blame: each runs again alone.
+  std::function<void(pqxx::transaction_base&)> before_commit;
 };
 
 class group_commit {

@@ -38,18 +38,21 @@ RETURNS TABLE (n integer, inbound_id bigint, redelivered boolean, reply_id bigin
                reply_claimed_at text)
 LANGUAGE plpgsql AS $$
 DECLARE
+  kinds text[];          -- the decisions of routed MOs: statements for others are skipped
   fresh integer[];       -- the MOs not seen before (mo_last)
   ids bigint[];          -- each MO's inbound_log id, by n
-  stopped integer[];     -- company stops that added a suppression
-  oi_n integer[];        -- opt-ins whose group exists, and their contacts
-  oi_contact bigint[];
-  joined integer[];      -- opt-ins that added a membership
-  lifted integer[];      -- starts and opt-ins that lifted a suppression
-  oo_n integer[];        -- opt-outs that removed a membership, and their contacts
-  oo_contact bigint[];
+  stopped integer[] := '{}';  -- company stops that added a suppression
+  oi_n integer[] := '{}';     -- opt-ins whose group exists, and their contacts
+  oi_contact bigint[] := '{}';
+  joined integer[] := '{}';   -- opt-ins that added a membership
+  lifted integer[] := '{}';   -- starts and opt-ins that lifted a suppression
+  oo_n integer[] := '{}';     -- opt-outs that removed a membership, and their contacts
+  oo_contact bigint[] := '{}';
   changed integer[];
   repeated integer[];    -- redeliveries: seen, and nothing changed
 BEGIN
+  kinds := ARRAY(SELECT DISTINCT m.decision FROM mo_batch(p_mos) m WHERE m.company IS NOT NULL);
+
   WITH w AS (
     INSERT INTO mo_last AS l (bind, source, destination, digest)
     SELECT m.bind, m.source, m.destination, m.digest FROM mo_batch(p_mos) m
@@ -65,61 +68,71 @@ BEGIN
   ids := ARRAY(SELECT nextval('inbound_log_id_seq') FROM mo_batch(p_mos) m ORDER BY m.n);
 
   -- The sender locks, in key order (two batches never wait for each other crosswise).
-  PERFORM pg_advisory_xact_lock(s.k)
-  FROM (SELECT DISTINCT hashtext(m.company::text || chr(31) || m.source) AS k
-        FROM mo_batch(p_mos) m WHERE m.company IS NOT NULL ORDER BY 1) s;
+  IF cardinality(kinds) > 0 THEN
+    PERFORM pg_advisory_xact_lock(s.k)
+    FROM (SELECT DISTINCT hashtext(m.company::text || chr(31) || m.source) AS k
+          FROM mo_batch(p_mos) m WHERE m.company IS NOT NULL ORDER BY 1) s;
+  END IF;
 
-  WITH a AS (
-    INSERT INTO suppressions (company_id, number, source)
-    SELECT m.company, m.source, 'sms' FROM mo_batch(p_mos) m
-    WHERE m.company IS NOT NULL AND m.decision = 'company_stop'
-    ON CONFLICT DO NOTHING
-    RETURNING company_id, number)
-  SELECT coalesce(array_agg(m.n), '{}') INTO stopped
-  FROM a JOIN mo_batch(p_mos) m ON m.company = a.company_id AND m.source = a.number
-                              AND m.decision = 'company_stop';
+  IF 'company_stop' = ANY (kinds) THEN
+    WITH a AS (
+      INSERT INTO suppressions (company_id, number, source)
+      SELECT m.company, m.source, 'sms' FROM mo_batch(p_mos) m
+      WHERE m.company IS NOT NULL AND m.decision = 'company_stop'
+      ON CONFLICT DO NOTHING
+      RETURNING company_id, number)
+    SELECT coalesce(array_agg(m.n), '{}') INTO stopped
+    FROM a JOIN mo_batch(p_mos) m ON m.company = a.company_id AND m.source = a.number
+                                AND m.decision = 'company_stop';
+  END IF;
 
-  WITH c AS (
-    INSERT INTO contacts (company_id, domain_id, number)
-    SELECT m.company, g.domain_id, m.source
-    FROM mo_batch(p_mos) m JOIN groups g ON g.id = m.grp AND g.company_id = m.company
-    WHERE m.decision = 'opt_in'
-    ORDER BY g.domain_id, m.source
-    ON CONFLICT (domain_id, number) DO UPDATE SET updated_at = now()
-    RETURNING id, domain_id, number)
-  SELECT coalesce(array_agg(m.n ORDER BY m.n), '{}'), coalesce(array_agg(c.id ORDER BY m.n), '{}')
-  INTO oi_n, oi_contact
-  FROM c JOIN groups g ON g.domain_id = c.domain_id
-         JOIN mo_batch(p_mos) m ON m.grp = g.id AND m.source = c.number
-                                AND m.decision = 'opt_in';
+  IF 'opt_in' = ANY (kinds) THEN
+    WITH c AS (
+      INSERT INTO contacts (company_id, domain_id, number)
+      SELECT m.company, g.domain_id, m.source
+      FROM mo_batch(p_mos) m JOIN groups g ON g.id = m.grp AND g.company_id = m.company
+      WHERE m.decision = 'opt_in'
+      ORDER BY g.domain_id, m.source
+      ON CONFLICT (domain_id, number) DO UPDATE SET updated_at = now()
+      RETURNING id, domain_id, number)
+    SELECT coalesce(array_agg(m.n ORDER BY m.n), '{}'), coalesce(array_agg(c.id ORDER BY m.n), '{}')
+    INTO oi_n, oi_contact
+    FROM c JOIN groups g ON g.domain_id = c.domain_id
+           JOIN mo_batch(p_mos) m ON m.grp = g.id AND m.source = c.number
+                                  AND m.decision = 'opt_in';
 
-  WITH a AS (
-    INSERT INTO group_contacts (group_id, contact_id)
-    SELECT m.grp, o.contact FROM unnest(oi_n, oi_contact) o(n, contact)
-    JOIN mo_batch(p_mos) m USING (n)
-    ORDER BY 1, 2
-    ON CONFLICT DO NOTHING
-    RETURNING group_id, contact_id)
-  SELECT coalesce(array_agg(o.n), '{}') INTO joined
-  FROM a JOIN unnest(oi_n, oi_contact) o(n, contact) ON o.contact = a.contact_id
-         JOIN mo_batch(p_mos) m ON m.n = o.n AND m.grp = a.group_id;
+    WITH a AS (
+      INSERT INTO group_contacts (group_id, contact_id)
+      SELECT m.grp, o.contact FROM unnest(oi_n, oi_contact) o(n, contact)
+      JOIN mo_batch(p_mos) m USING (n)
+      ORDER BY 1, 2
+      ON CONFLICT DO NOTHING
+      RETURNING group_id, contact_id)
+    SELECT coalesce(array_agg(o.n), '{}') INTO joined
+    FROM a JOIN unnest(oi_n, oi_contact) o(n, contact) ON o.contact = a.contact_id
+           JOIN mo_batch(p_mos) m ON m.n = o.n AND m.grp = a.group_id;
+  END IF;
 
   -- An explicit opt-in is fresh consent, as START is.
-  WITH l AS (
-    DELETE FROM suppressions s USING mo_batch(p_mos) m
-    WHERE s.company_id = m.company AND s.number_key = number_key(m.source)
-      AND (m.decision = 'company_start' OR m.n = ANY (oi_n))
-    RETURNING m.n)
-  SELECT coalesce(array_agg(DISTINCT l.n), '{}') INTO lifted FROM l;
+  IF 'opt_in' = ANY (kinds) OR 'company_start' = ANY (kinds) THEN
+    WITH l AS (
+      DELETE FROM suppressions s USING mo_batch(p_mos) m
+      WHERE s.company_id = m.company AND s.number_key = number_key(m.source)
+        AND (m.decision = 'company_start' OR m.n = ANY (oi_n))
+      RETURNING m.n)
+    SELECT coalesce(array_agg(DISTINCT l.n), '{}') INTO lifted FROM l;
+  END IF;
 
-  WITH r AS (
-    DELETE FROM group_contacts gc USING contacts ct, mo_batch(p_mos) m
-    WHERE m.decision = 'opt_out' AND m.company IS NOT NULL AND gc.group_id = m.grp
-      AND gc.contact_id = ct.id AND ct.company_id = m.company AND ct.number = m.source
-    RETURNING m.n, ct.id)
-  SELECT coalesce(array_agg(s.n ORDER BY s.n), '{}'), coalesce(array_agg(s.id ORDER BY s.n), '{}')
-  INTO oo_n, oo_contact
-  FROM (SELECT r.n, min(r.id) AS id FROM r GROUP BY r.n) s;
+  IF 'opt_out' = ANY (kinds) THEN
+    WITH r AS (
+      DELETE FROM group_contacts gc USING contacts ct, mo_batch(p_mos) m
+      WHERE m.decision = 'opt_out' AND m.company IS NOT NULL AND gc.group_id = m.grp
+        AND gc.contact_id = ct.id AND ct.company_id = m.company AND ct.number = m.source
+      RETURNING m.n, ct.id)
+    SELECT coalesce(array_agg(s.n ORDER BY s.n), '{}'), coalesce(array_agg(s.id ORDER BY s.n), '{}')
+    INTO oo_n, oo_contact
+    FROM (SELECT r.n, min(r.id) AS id FROM r GROUP BY r.n) s;
+  END IF;
 
   changed := stopped || lifted || joined || oo_n || ARRAY(
     SELECT m.n FROM mo_batch(p_mos) m
@@ -135,23 +148,26 @@ BEGIN
          m.keyword
   FROM mo_batch(p_mos) m ORDER BY m.n;
 
-  INSERT INTO consent_audit (company_id, number, action, contact_id, group_id, keyword_id,
-                             inbound_id, text)
-  SELECT m.company, m.source, e.action, e.contact,
-         CASE WHEN e.action IN ('opt_in', 'opt_out') THEN m.grp END,
-         CASE WHEN e.action IN ('opt_in', 'opt_out') THEN m.keyword END, ids[m.n], m.text
-  FROM mo_batch(p_mos) m JOIN (
-    SELECT s.n, 'stop' AS action, NULL::bigint AS contact FROM unnest(stopped) s(n)
-    UNION ALL
-    SELECT x.n, 'start', NULL FROM mo_batch(p_mos) x
-    WHERE x.decision = 'company_start' AND x.n = ANY (lifted)
-    UNION ALL
-    SELECT o.n, 'opt_in', o.contact FROM unnest(oi_n, oi_contact) o(n, contact)
-    WHERE o.n = ANY (joined) OR o.n = ANY (lifted)
-    UNION ALL
-    SELECT o.n, 'opt_out', o.contact FROM unnest(oo_n, oo_contact) o(n, contact)
-  ) e ON e.n = m.n
-  ORDER BY m.n;
+  IF cardinality(stopped) + cardinality(lifted) + cardinality(joined) + cardinality(oo_n) > 0
+  THEN
+    INSERT INTO consent_audit (company_id, number, action, contact_id, group_id, keyword_id,
+                               inbound_id, text)
+    SELECT m.company, m.source, e.action, e.contact,
+           CASE WHEN e.action IN ('opt_in', 'opt_out') THEN m.grp END,
+           CASE WHEN e.action IN ('opt_in', 'opt_out') THEN m.keyword END, ids[m.n], m.text
+    FROM mo_batch(p_mos) m JOIN (
+      SELECT s.n, 'stop' AS action, NULL::bigint AS contact FROM unnest(stopped) s(n)
+      UNION ALL
+      SELECT x.n, 'start', NULL FROM mo_batch(p_mos) x
+      WHERE x.decision = 'company_start' AND x.n = ANY (lifted)
+      UNION ALL
+      SELECT o.n, 'opt_in', o.contact FROM unnest(oi_n, oi_contact) o(n, contact)
+      WHERE o.n = ANY (joined) OR o.n = ANY (lifted)
+      UNION ALL
+      SELECT o.n, 'opt_out', o.contact FROM unnest(oo_n, oo_contact) o(n, contact)
+    ) e ON e.n = m.n
+    ORDER BY m.n;
+  END IF;
 
   -- Replies: none to a redelivery, none to a stop that was already in force; HELP and a new
   -- stop's confirmation reach a suppressed number, nothing else does.
