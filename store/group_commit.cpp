@@ -106,8 +106,17 @@ net::awaitable<void> group_commit::run_batch() {
       auto* const bad = batch[at];
       batch.erase(batch.begin() + static_cast<std::ptrdiff_t>(at));
       co_await run_alone(*bad);
+    } else if (!broken) {
+      // The batch's common step (before_commit, or the commit) failed: no piece to blame.
+      // Halve it: the second half goes back to the head of the queue, the first half again;
+      // a bad piece ends up alone in a few rounds while the good ones still share.
+      ++stats_.fallbacks;
+      const auto half = static_cast<std::ptrdiff_t>(batch.size() / 2);
+      queue_.insert(queue_.begin(), batch.begin() + half, batch.end());
+      batch.erase(batch.begin() + half, batch.end());
+      start_batches();
     } else {
-      // The commit or the connection failed: no piece to blame; each again, alone.
+      // The connection failed: each again, alone.
       ++stats_.fallbacks;
       for (auto* p : batch) co_await run_alone(*p);
       batch.clear();

@@ -2,7 +2,8 @@
 // pays one BEGIN, one COMMIT and one fsync instead of one each. Each caller still learns
 // its own outcome, and only after the commit that holds its effects; a piece of work that
 // fails does not fail the others (the batch is rolled back, the piece that threw runs
-// alone, the others again together; a failed commit or connection runs each alone).
+// alone, the others again together; a batch whose commit, or before_commit step, fails is
+// halved until the bad piece is alone; a broken connection runs each alone).
 #pragma once
 
 #include <chrono>
@@ -35,7 +36,8 @@ struct group_commit_options {
   std::function<void(pqxx::transaction_base&)> on_begin;
   /// Run last in every transaction, before its commit, if set: pieces may leave work there
   /// that is cheaper done once for all of them (the transaction runs on one thread from
-  /// on_begin to its commit). When it throws, no piece is to blame: each runs again alone.
+  /// on_begin to its commit). When it throws, no piece is to blame: the batch is halved
+  /// and each half runs again, until the bad piece is alone.
   std::function<void(pqxx::transaction_base&)> before_commit;
 };
 
