@@ -1,6 +1,6 @@
 #include "store/migrate.hpp"
 
-#include <map>
+#include <set>
 #include <string>
 
 #include <pqxx/pqxx>
@@ -45,8 +45,8 @@ std::vector<int> migrate(pqxx::connection& c) {
         "ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum text");
     w.commit();
   }
-  // What was applied, with its checksum as recorded and as this binary's text has it.
-  std::map<int, bool> done;  // version -> text unchanged (or not recorded)
+  // The versions applied; a checksum not yet recorded is taken from the text as it is.
+  std::set<int> done;
   {
     pqxx::work w(c);
     for (const auto& m : migrations()) {
@@ -55,15 +55,14 @@ std::vector<int> migrate(pqxx::connection& c) {
           "FROM (SELECT encode(sha256(convert_to($2, 'UTF8')), 'hex') AS sum) s "
           "WHERE version = $1 RETURNING checksum = s.sum",
           m.version, std::string(m.sql));
-      if (!row.empty()) done.emplace(m.version, row[0][0].as<bool>());
-    }
-    for (const auto& m : migrations()) {
-      if (done.contains(m.version) && !done.at(m.version)) {
+      if (row.empty()) continue;
+      if (!row[0][0].as<bool>()) {  // thrown before commit: nothing is recorded
         throw migration_changed(
             "migration " + std::string(m.name) +
             " differs from the one applied to this database: applied migrations must not be "
             "edited (put a change in a new migration, or a function in store/sql)");
       }
+      done.insert(m.version);
     }
     w.commit();
   }
