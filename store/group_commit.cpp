@@ -29,6 +29,7 @@ group_commit::group_commit(net::any_io_executor ex, db_runner& db, group_commit_
     : executor_(std::move(ex)), db_(db), options_(std::move(options)) {
   options_.max_batch = std::max<std::size_t>(options_.max_batch, 1);
   options_.max_in_flight = std::max<std::size_t>(options_.max_in_flight, 1);
+  options_.min_concurrent_batch = std::max<std::size_t>(options_.min_concurrent_batch, 1);
 }
 
 net::awaitable<void> group_commit::run(const work& w) {
@@ -43,9 +44,18 @@ net::awaitable<void> group_commit::run(const work& w) {
   if (p.error) std::rethrow_exception(p.error);
 }
 
+std::size_t group_commit::useful_slots(std::size_t running) const {
+  // The first transaction always starts; each further one needs min_concurrent_batch pieces.
+  const std::size_t free = options_.max_in_flight - running;
+  const std::size_t wanted =
+      std::max<std::size_t>(running == 0 ? 1 : 0, queue_.size() / options_.min_concurrent_batch);
+  return std::min(free, wanted);
+}
+
 void group_commit::start_batches() {
   // A batch takes its pieces when it starts: spawn only as many as the queue fills.
-  while (in_flight_ < options_.max_in_flight && queue_.size() > starting_ * options_.max_batch) {
+  while (in_flight_ < options_.max_in_flight && !queue_.empty() &&
+         starting_ < useful_slots(in_flight_ - starting_)) {
     ++in_flight_;
     ++starting_;
     net::co_spawn(
@@ -65,8 +75,9 @@ net::awaitable<void> group_commit::run_batch() {
   }
   // Its share of what waits, so that every free transaction slot gets some: a window of
   // MOs that all sat in one batch would apply one after another on one connection.
-  const std::size_t free_slots = options_.max_in_flight - (in_flight_ - starting_);
-  const std::size_t share = (queue_.size() + free_slots - 1) / free_slots;
+  const std::size_t running = in_flight_ - starting_;
+  const std::size_t slots = std::max<std::size_t>(useful_slots(running), 1);
+  const std::size_t share = queue_.empty() ? 0 : (queue_.size() + slots - 1) / slots;
   --starting_;
   std::vector<pending*> batch;
   while (!queue_.empty() && batch.size() < std::min(share, options_.max_batch)) {

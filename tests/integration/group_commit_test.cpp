@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/co_spawn.hpp>
@@ -43,7 +44,7 @@ std::vector<outcome> run_pieces(const test_database& db, store::group_commit_opt
                                 store::group_commit::counters* stats = nullptr) {
   net::io_context io;
   store::db_runner runner(db.dsn(), 2);
-  store::group_commit commits(io.get_executor(), runner, options);
+  store::group_commit commits(io.get_executor(), runner, std::move(options));
   pqxx::connection observer(db.dsn());
   std::vector<outcome> outcomes(static_cast<std::size_t>(count));
   std::vector<store::group_commit::work> works;
@@ -139,6 +140,18 @@ TEST(GroupCommit, WhatWaitsIsSharedByEveryFreeTransactionSlot) {
   EXPECT_EQ(total, 50);
 }
 
+TEST(GroupCommit, ASmallWindowGoesInOneTransactionNotTwoHalfEmptyOnes) {
+  // Ten MOs (an SMSC window of 10) in two transactions of five cost more than in one of ten:
+  // a second transaction starts only for min_concurrent_batch waiting pieces.
+  test_database db;
+  create_table(db);
+  const auto outcomes = run_pieces(db, options(100, 2), 10);
+  for (const auto& o : outcomes) EXPECT_TRUE(o.ok) << o.error;
+  const auto by_tx = pieces_by_transaction(db);
+  ASSERT_EQ(by_tx.size(), 1U);
+  EXPECT_EQ(by_tx.begin()->second, 10);
+}
+
 TEST(GroupCommit, APieceThatFailsFailsAloneAndTheOthersCommit) {
   test_database db;
   create_table(db);
@@ -157,6 +170,29 @@ TEST(GroupCommit, APieceThatFailsFailsAloneAndTheOthersCommit) {
   }
   EXPECT_EQ(db.scalar("SELECT count(*) FROM pieces"), "29");
   EXPECT_EQ(stats.fallbacks, 1U);
+}
+
+TEST(GroupCommit, ABatchWhoseCommonStepFailsIsHalvedUntilTheBadPieceIsAlone) {
+  // before_commit fails for any transaction that holds piece 21: no piece threw, so the
+  // batch is halved until 21 is alone; the others still commit, and still together.
+  test_database db;
+  create_table(db);
+  auto o = options(100, 1);
+  o.before_commit = [](pqxx::transaction_base& t) {
+    t.exec("SELECT 1 / (count(*) - 1) FROM pieces WHERE n = 21 AND tx = txid_current()");
+  };
+  store::group_commit::counters stats;
+  const auto outcomes = run_pieces(db, o, 40, -1, &stats);
+  for (int i = 0; i < 40; ++i) {
+    const auto& r = outcomes[static_cast<std::size_t>(i)];
+    EXPECT_EQ(r.ok, i != 21) << i << ": " << r.error;
+    EXPECT_EQ(r.seen_at_resume, i != 21) << i;
+  }
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM pieces"), "39");
+  // 40 -> 20 + 20 -> 10 + 10 -> 5 + 5 -> 2 + 3 -> 1 + 2 -> 21 alone: a handful of
+  // transactions, not 39.
+  EXPECT_LE(pieces_by_transaction(db).size(), 8U);
+  EXPECT_GE(stats.fallbacks, 1U);
 }
 
 TEST(GroupCommit, AStoreThatIsDownFailsEveryPieceAndNothingHangs) {
