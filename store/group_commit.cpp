@@ -29,7 +29,9 @@ group_commit::group_commit(net::any_io_executor ex, db_runner& db, group_commit_
     : executor_(std::move(ex)), db_(db), options_(std::move(options)) {
   options_.max_batch = std::max<std::size_t>(options_.max_batch, 1);
   options_.max_in_flight = std::max<std::size_t>(options_.max_in_flight, 1);
-  options_.min_concurrent_batch = std::max<std::size_t>(options_.min_concurrent_batch, 1);
+  // No batch holds more than max_batch: a full one is always worth a transaction of its own.
+  options_.min_concurrent_batch =
+      std::clamp<std::size_t>(options_.min_concurrent_batch, 1, options_.max_batch);
 }
 
 net::awaitable<void> group_commit::run(const work& w) {

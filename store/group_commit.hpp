@@ -36,7 +36,7 @@ struct group_commit_options {
   /// transaction's fixed cost (its statements, its commit) is worth several pieces', so two
   /// small batches side by side cost more than one that holds both (measured in
   /// bench/inbound_bench.sh: a window of 10 MOs went 35% faster in one transaction at a time,
-  /// a window of 100 30-50% faster in two).
+  /// a window of 100 30-50% faster in two). At most max_batch.
   std::size_t min_concurrent_batch = 16;
   /// Run first in every transaction (a batch's, or a piece's alone), if set.
   std::function<void(pqxx::transaction_base&)> on_begin;
