@@ -28,8 +28,9 @@ namespace {
 std::mutex libsmpp34_mutex;  // guards libsmpp34's globals and pack_buffer
 std::array<std::uint8_t, max_pdu_size + 64> pack_buffer;  // larger than any PDU (pitfall 2)
 
-// Wire width of the TLVs libsmpp34 reads as integers in PDU `command_id` (its per-PDU
-// def_frame/*.tlv lists); every other tag travels as raw octets.
+// Wire width of the integer TLVs of PDU `command_id` (libsmpp34's per-PDU def_frame/*.tlv
+// lists): a parameter of another length is refused (ESME_RINVPARLEN). Every other tag
+// travels as raw octets.
 int typed_width(std::uint32_t command_id, std::uint16_t t) {
   switch (command_id) {
     case command::deliver_sm:
@@ -166,8 +167,9 @@ struct tlv_list {
 
 // libsmpp34 traces every field it parses into its 2048-byte smpp34_strerror with snprintf
 // and writes past its end from about 28 optional parameters on (fuzz_pdu found the crash;
-// a full-size submit_sm with 20 traces about 1,650 bytes). So a body with more than this
-// many is refused before the library sees it.
+// a full-size submit_sm with 20 traces about 1,650 bytes). So a bind response with more
+// than this many is refused before the library sees it, and one to send refused too (the
+// optional part of a submit_sm or deliver_sm is ours: write_optional_part).
 constexpr std::size_t max_optional_parameters = 20;
 
 void to_tlv_list(std::uint32_t command_id, const std::vector<tlv>& in, tlv_t** head) {
@@ -219,6 +221,33 @@ std::vector<tlv> from_tlv_list(std::uint32_t command_id, const tlv_t* head) {
   return out;
 }
 
+// The optional part of a submit_sm or deliver_sm is written (here) and read
+// (read_optional_part) by us, not by libsmpp34: it holds a TLV value in 1,024 octets and
+// overruns its trace buffer from about 28 parameters, where SMPP 3.4 allows 65,535 octets
+// (a long message_payload) and any number of parameters. libsmpp34 handles the mandatory
+// fields, and the optional part of the bind responses (one parameter).
+void write_optional_part(std::uint32_t command_id, const std::vector<tlv>& tlvs,
+                         std::vector<std::uint8_t>& pdu) {
+  for (const auto& t : tlvs) {
+    const int width = typed_width(command_id, t.tag);
+    if (width != 0 && t.value.size() != static_cast<std::size_t>(width)) {
+      throw std::invalid_argument("TLV " + std::to_string(t.tag) + " must be " +
+                                  std::to_string(width) + " octets");
+    }
+    if (t.value.size() > 0xFFFF) throw std::invalid_argument("TLV value longer than 65535");
+    const auto length = static_cast<std::uint16_t>(t.value.size());
+    pdu.insert(pdu.end(),
+               {static_cast<std::uint8_t>(t.tag >> 8), static_cast<std::uint8_t>(t.tag),
+                static_cast<std::uint8_t>(length >> 8), static_cast<std::uint8_t>(length)});
+    pdu.insert(pdu.end(), t.value.begin(), t.value.end());
+  }
+  if (pdu.size() > max_pdu_size) {
+    throw std::invalid_argument(command_name(command_id) + " longer than " +
+                                std::to_string(max_pdu_size) + " octets");
+  }
+  put_u32(pdu.data(), static_cast<std::uint32_t>(pdu.size()));
+}
+
 // --- bodies ----------------------------------------------------------------------------------
 
 template <class S>
@@ -247,8 +276,6 @@ void fill_sm(S& s, const sm_body& b) {
 
 template <class S>
 sm_body read_sm(const S& s) {
-  const std::uint32_t id =
-      std::is_same_v<S, submit_sm_t> ? command::submit_sm : command::deliver_sm;
   sm_body b;
   b.service_type = get_cstring(s.service_type);
   b.source = {s.source_addr_ton, s.source_addr_npi, get_cstring(s.source_addr)};
@@ -264,8 +291,7 @@ sm_body read_sm(const S& s) {
   b.sm_default_msg_id = s.sm_default_msg_id;
   b.short_message.assign(reinterpret_cast<const char*>(s.short_message),
                          std::min<std::size_t>(s.sm_length, sizeof(s.short_message)));
-  b.tlvs = from_tlv_list(id, s.tlv);
-  return b;
+  return b;  // its optional part is read by read_optional_part
 }
 
 template <class S>
@@ -336,6 +362,7 @@ template <class S>
 bool unpack(std::uint32_t id, S& s, std::span<const std::uint8_t> bytes, std::string& trace) {
   install_allocator();
   std::vector<std::uint8_t> copy(bytes.begin(), bytes.end());
+  put_u32(copy.data(), static_cast<std::uint32_t>(copy.size()));
   put_u32(copy.data() + 8, 0);
   if (get_u32(copy.data() + 12) == 0) put_u32(copy.data() + 12, 1);
   std::memset(&s, 0, sizeof s);
@@ -378,10 +405,10 @@ std::vector<std::uint8_t> encode_sm(const pdu& p) {
   const auto* b = std::get_if<sm_body>(&p.body);
   if (b == nullptr) throw std::invalid_argument(command_name(p.command_id) + " needs an sm body");
   fill_sm(s, *b);
-  tlv_list owner;
-  to_tlv_list(p.command_id, b->tlvs, &owner.head);
-  s.tlv = owner.head;
-  return pack(p, s);
+  s.tlv = nullptr;
+  auto out = pack(p, s);
+  write_optional_part(p.command_id, b->tlvs, out);
+  return out;
 }
 
 template <class S>
@@ -461,19 +488,22 @@ class field_reader {
   std::span<const std::uint8_t> rest_;
 };
 
-// What the optional part after the mandatory fields of a submit_sm/deliver_sm or a bind
-// response body holds, checked before libsmpp34 sees it: its trace of a long or broken
-// optional part overruns its buffer.
+// The optional part after the mandatory fields of a submit_sm/deliver_sm (read here, see
+// write_optional_part) or a bind response (checked here before libsmpp34 reads it: its
+// trace of a long or broken optional part overruns its buffer).
 struct optional_part {
-  std::size_t count = 0;  ///< parameters; 0 too when the mandatory part is malformed (the
-                          ///< library refuses that itself, naming the field)
-  std::uint32_t status = status::ok;  ///< why the optional part is refused, if it is
+  bool found = false;      ///< false when the mandatory part is malformed (libsmpp34 refuses
+                           ///< that itself, naming the field)
+  std::size_t offset = 0;  ///< where it starts in the body: the mandatory part's size
+  std::vector<tlv> tlvs;
+  std::uint32_t status = status::ok;  ///< why it is refused, if it is
   std::string problem;
 };
 
 optional_part read_optional_part(std::uint32_t command_id, std::span<const std::uint8_t> fields) {
   field_reader r(fields);
-  if (command_id == command::submit_sm || command_id == command::deliver_sm) {
+  const bool sm = command_id == command::submit_sm || command_id == command::deliver_sm;
+  if (sm) {
     // service_type, source ton/npi/addr, dest ton/npi/addr, esm_class, protocol_id,
     // priority_flag, schedule_delivery_time, validity_period, registered_delivery,
     // replace_if_present_flag, data_coding, sm_default_msg_id, sm_length, short_message.
@@ -487,28 +517,40 @@ optional_part read_optional_part(std::uint32_t command_id, std::span<const std::
     return {};
   }
   optional_part out;
+  out.found = true;
   auto rest = r.rest();
-  for (; rest.size() >= 4; ++out.count) {
+  out.offset = fields.size() - rest.size();
+  std::size_t count = 0;
+  for (; rest.size() >= 4; ++count) {
     const auto tag = static_cast<std::uint16_t>((rest[0] << 8) | rest[1]);
     const std::size_t length = (std::size_t{rest[2]} << 8) | rest[3];
     if (rest.size() < 4 + length) {
-      return {out.count, status::invalid_optional_stream, "malformed optional parameters"};
+      out.status = status::invalid_optional_stream;
+      out.problem = "malformed optional parameters";
+      return out;
     }
-    // libsmpp34 reads an integer parameter by its type, whatever its length says, and would
-    // take the rest of its value for more parameters.
+    // An integer parameter must be as long as its type (and libsmpp34, reading a bind
+    // response's, would take the rest of its value for more parameters).
     const int width = typed_width(command_id, tag);
     if (width != 0 && length != static_cast<std::size_t>(width)) {
       char problem[80];
       std::snprintf(problem, sizeof problem, "optional parameter 0x%04X is %zu octets, not %d", tag,
                     length, width);
-      return {out.count, status::invalid_parameter_length, problem};
+      out.status = status::invalid_parameter_length;
+      out.problem = problem;
+      return out;
     }
+    if (sm)
+      out.tlvs.push_back(
+          {tag, std::string(reinterpret_cast<const char*>(rest.data()) + 4, length)});
     rest = rest.subspan(4 + length);
   }
-  if (!rest.empty())
-    return {out.count, status::invalid_optional_stream, "malformed optional parameters"};
-  if (out.count > max_optional_parameters) {
-    return {out.count, status::invalid_optional_stream, "more than 20 optional parameters"};
+  if (!rest.empty()) {
+    out.status = status::invalid_optional_stream;
+    out.problem = "malformed optional parameters";
+  } else if (!sm && count > max_optional_parameters) {
+    out.status = status::invalid_optional_stream;
+    out.problem = "more than 20 optional parameters";
   }
   return out;
 }
@@ -528,12 +570,19 @@ tl::expected<pdu, decode_error> decode(std::span<const std::uint8_t> bytes) {
   const bool bind_resp = h.command_id == command::bind_transceiver_resp ||
                          h.command_id == command::bind_transmitter_resp ||
                          h.command_id == command::bind_receiver_resp;
+  optional_part optional;
   if (sm || bind_resp) {
-    auto optional = read_optional_part(h.command_id, bytes.subspan(header_size));
+    optional = read_optional_part(h.command_id, bytes.subspan(header_size));
     if (optional.status != status::ok) {
       return tl::unexpected(decode_error{h, optional.status, std::move(optional.problem)});
     }
   }
+  // libsmpp34 reads a submit_sm's or deliver_sm's mandatory fields only.
+  const auto mandatory = sm && optional.found ? bytes.first(header_size + optional.offset) : bytes;
+  const auto with_tlvs = [&optional](sm_body b) {
+    b.tlvs = std::move(optional.tlvs);
+    return smpp::body{std::move(b)};
+  };
   switch (h.command_id) {
     case command::enquire_link:
     case command::enquire_link_resp:
@@ -556,11 +605,11 @@ tl::expected<pdu, decode_error> decode(std::span<const std::uint8_t> bytes) {
         return smpp::body{sm_resp_body{get_cstring(s.message_id)}};
       });
     case command::submit_sm:
-      return decode_with<submit_sm_t>(h, bytes, out,
-                                      [](const submit_sm_t& s) { return smpp::body{read_sm(s)}; });
+      return decode_with<submit_sm_t>(h, mandatory, out,
+                                      [&](const submit_sm_t& s) { return with_tlvs(read_sm(s)); });
     case command::deliver_sm:
       return decode_with<deliver_sm_t>(
-          h, bytes, out, [](const deliver_sm_t& s) { return smpp::body{read_sm(s)}; });
+          h, mandatory, out, [&](const deliver_sm_t& s) { return with_tlvs(read_sm(s)); });
     case command::bind_transceiver:
       return decode_with<bind_transceiver_t>(
           h, bytes, out, [](const bind_transceiver_t& s) { return smpp::body{read_bind(s)}; });

@@ -155,6 +155,25 @@ TEST(Pipeline, TextAsHandsetsSendItMatchesItsKeyword) {
             "opt_in,keyword_help,opt_out");
 }
 
+TEST(Pipeline, AnMoBeyondLibsmpp34sLimitsIsReadWhole) {
+  // A message_payload of 1,500 octets (libsmpp34 holds 1,024) with 30 optional parameters
+  // (it overruns its trace from about 28): answered OK and logged whole, not refused.
+  test_database db;
+  seed_demo(db);
+  harness h(db.dsn());
+  ASSERT_TRUE(h.wait_ready());
+  smpp::sm_body b;
+  b.source = {1, 1, "61400000022"};
+  b.destination = {0, 0, "4040"};
+  const std::string text = "MOVIE " + std::string(1494, 'x');
+  b.tlvs.push_back({smpp::tag::message_payload, text});
+  for (std::uint16_t i = 0; i < 29; ++i)
+    b.tlvs.push_back({static_cast<std::uint16_t>(0x1400 + i), "v"});
+  EXPECT_EQ(h.deliver_pdu(b).status, smpp::status::ok);
+  EXPECT_EQ(db.scalar("SELECT length(text) FROM inbound_log WHERE source = '+61400000022'"),
+            "1500");
+}
+
 TEST(Pipeline, MosThatArriveTogetherCommitTogetherAndABadOneFailsAlone) {
   test_database db;
   seed_demo(db);
