@@ -34,7 +34,8 @@ struct outcome {
   bool whole = true;  // false: a part was stored and the message is not complete yet
   bool routed = false;
   keywords::decision decision;
-  store::inbound_outcome written;  // once its transaction's batch is applied
+  std::optional<std::string> refusal;  // decided, but nothing a redelivery could apply
+  store::inbound_outcome written;      // once its transaction's batch is applied
 };
 
 // The MOs decided in the transaction this database thread is running, to be applied
@@ -59,6 +60,11 @@ void decide(pqxx::transaction_base& w, store::route_cache& routes, const store::
   auto route = routes.find(w, mo.destination);
   result.routed = route != nullptr;
   if (route) result.decision = keywords::decide(mo.text, route->rules);
+  if (route && result.decision.what == keywords::action::opt_in &&
+      !store::is_contact_number(mo.source)) {
+    result.refusal = "the sender is not a phone number, so it cannot join a group";
+    return;  // refused after this transaction, on its own (on_deliver)
+  }
   auto& batch = batch_of_this_thread;
   batch.claimed_by = instance;
   batch.redelivery_window = redelivery_window;
@@ -287,6 +293,7 @@ net::awaitable<std::uint32_t> inbound_pipeline::on_deliver(const std::string& bi
     }
     refusal = first_line(e.what());
   }
+  if (!refusal) refusal = o.refusal;
   if (refusal) co_return co_await refuse(*whole, key, *refusal);
   if (!o.whole) {
     log().info("mo part stored bind={} from={} to={} ref={} part={}/{}", bind, single.source,

@@ -68,6 +68,12 @@ tl::expected<std::string, std::string> to_e164(std::string_view text,
   return tl::unexpected(std::string("is not a valid phone number"));
 }
 
+bool is_contact_number(std::string_view number) {
+  if (number.starts_with('+')) number.remove_prefix(1);
+  return number.size() >= 3 && number.size() <= 20 &&
+         number.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
 bool looks_like_number(std::string_view query) {
   return query.find_first_not_of("0123456789 \t+-().") == std::string_view::npos &&
          query.find_first_of("0123456789") != std::string_view::npos;

@@ -18,6 +18,11 @@ namespace smsgw::store {
 tl::expected<std::string, std::string> to_e164(std::string_view text,
                                                std::string_view default_region);
 
+/// Whether `number` can be a contact's number as the contacts table's CHECK has it: an
+/// optional `+` and 3 to 20 digits (E.164, or a short code). An MO from anything else (an
+/// alphanumeric sender, no sender at all) can text a keyword but cannot join a group.
+bool is_contact_number(std::string_view number);
+
 /// Whether a search query is (the start of) a phone number: digits, with `+-().` and spaces.
 bool looks_like_number(std::string_view query);
 

@@ -147,6 +147,15 @@ TEST(FieldsTest, Utf8) {
 
 }  // namespace
 
+TEST(PhoneTest, AContactNumberIsWhatTheContactsCheckAccepts) {
+  // `^\+?[0-9]{3,20}$` (migration 001): what an MO's sender must be to join a group.
+  for (const char* yes : {"+61400000001", "61400000001", "4040", "123", "+12345678901234567890"})
+    EXPECT_TRUE(store::is_contact_number(yes)) << yes;
+  for (const char* no : {"", "+", "12", "+12", "ACME", "+61 400", "123456789012345678901", "++123",
+                         "12a4", "\xEF\xBC\x91\xEF\xBC\x92\xEF\xBC\x93"})
+    EXPECT_FALSE(store::is_contact_number(no)) << no;
+}
+
 TEST(PhoneTest, NumberSearchesLookForE164Digits) {
   EXPECT_TRUE(store::looks_like_number("+61 4"));
   EXPECT_TRUE(store::looks_like_number("(04) 12-3"));
