@@ -127,7 +127,7 @@ void dispatcher::wake() {
 
 void dispatcher::send_now(std::vector<store::outbox_row> rows) {
   for (auto& row : rows) {
-    ++in_flight_;
+    sending_.insert(row.row_id);
     net::co_spawn(
         executor_,
         [self = shared_from_this(), row = std::move(row)]() mutable {
@@ -176,7 +176,7 @@ void dispatcher::count_accepted(const std::string& bind) {
 bool dispatcher::room_to_claim() const {
   // Claims in batches: once half the capacity is free, not at every finished row.
   const auto cap = capacity();
-  return cap > 0 && in_flight_ <= cap / 2;
+  return cap > 0 && sending_.size() <= cap / 2;
 }
 
 bool dispatcher::lease_allows(const smpp::session& s) const {
@@ -210,7 +210,7 @@ std::string dispatcher::render_gauges() const {
       "# TYPE smsgw_outbox_unserved gauge\nsmsgw_outbox_unserved {}\n"
       "# HELP smsgw_outbox_in_flight Outbox rows this daemon is submitting.\n"
       "# TYPE smsgw_outbox_in_flight gauge\nsmsgw_outbox_in_flight {}\n",
-      pending_.load(), oldest_due_.load(), unserved_.load(), in_flight_);
+      pending_.load(), oldest_due_.load(), unserved_.load(), sending_.size());
 }
 
 net::awaitable<void> dispatcher::lease_loop() {
@@ -228,19 +228,23 @@ net::awaitable<void> dispatcher::lease_loop() {
       log().error("lease not renewed claimer={} error=\"{}\"", claimer_, e.what());
     }
     try {
-      const auto state = co_await db_.run([this](pqxx::connection& c) {
+      const std::vector<store::id> sending(sending_.begin(), sending_.end());
+      std::int64_t requeued = 0;
+      const auto state = co_await db_.run([this, &sending, &requeued](pqxx::connection& c) {
         pqxx::work w(c);
+        requeued = store::requeue_unsent(w, claimer_, sending, unsent_grace);
         auto s = store::outbox_upkeep(w, policy_);
         w.commit();
         return s;
       });
+      if (requeued > 0) log().warn("requeued rows claimed but never sent rows={}", requeued);
       pending_ = state.pending;
       unserved_ = state.unserved;
       oldest_due_ = state.oldest_due_seconds;
       if (state.expired_now > 0) log().warn("expired rows={}", state.expired_now);
       // Rows due that nothing announced: another daemon's retries, a dead daemon's claims,
       // rows written by hand.
-      if (state.oldest_due_seconds > 0) wake();
+      if (state.oldest_due_seconds > 0 || requeued > 0) wake();
     } catch (const std::exception& e) {
       log().error("outbox upkeep failed error=\"{}\"", e.what());
     }
@@ -265,7 +269,7 @@ net::awaitable<void> dispatcher::claim_loop() {
           binds.push_back(s->options().name);
       }
       try {
-        const int limit = static_cast<int>(capacity() - in_flight_);
+        const int limit = static_cast<int>(capacity() - sending_.size());
         const auto started = clock::now();
         int locked = 0;
         auto rows = co_await db_.run([&binds, limit, &locked, this](pqxx::connection& c) {
@@ -370,11 +374,12 @@ net::awaitable<void> dispatcher::send(store::outbox_row row) {
   auto self = shared_from_this();
   struct done_guard {
     dispatcher& d;
+    store::id row;
     ~done_guard() {
-      --d.in_flight_;
+      d.sending_.erase(d.sending_.find(row));
       if (d.more_due_ && d.room_to_claim()) d.wake_.cancel();  // room for rows that wait
     }
-  } guard{*this};
+  } guard{*this, row.row_id};
 
   const auto deadline = clock::now() + send_budget;
   auto s = session_for(row);
@@ -495,7 +500,7 @@ net::awaitable<void> dispatcher::stop(std::chrono::milliseconds drain) {
   lease_timer_.cancel();
   const auto until = std::chrono::steady_clock::now() + drain;
   net::steady_timer poll(executor_);
-  while (in_flight_ > 0 && std::chrono::steady_clock::now() < until) {
+  while (!sending_.empty() && std::chrono::steady_clock::now() < until) {
     co_await sleep(poll, std::chrono::milliseconds(10));
   }
 }

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -49,7 +50,7 @@ class dispatcher : public std::enable_shared_from_this<dispatcher> {
   /// Stops claiming and waits up to `drain` for submits in flight.
   net::awaitable<void> stop(std::chrono::milliseconds drain);
 
-  [[nodiscard]] std::size_t in_flight() const { return in_flight_; }
+  [[nodiscard]] std::size_t in_flight() const { return sending_.size(); }
   /// Outbox rows queued or being submitted, all daemons, as the last upkeep saw them.
   [[nodiscard]] std::int64_t pending() const { return pending_.load(); }
   [[nodiscard]] const std::string& claimer() const { return claimer_; }
@@ -64,6 +65,9 @@ class dispatcher : public std::enable_shared_from_this<dispatcher> {
   /// (or its configured throughput), at least 16 windows and at most max_claimed_per_bind.
   static constexpr std::chrono::milliseconds claim_ahead{250};
   static constexpr std::size_t max_claimed_per_bind = 5000;
+  /// How long a row this daemon claimed may wait for its send to start before the upkeep
+  /// takes it for one whose claim's commit was in doubt (store::requeue_unsent).
+  static constexpr std::chrono::seconds unsent_grace{60};
 
  private:
   using change = std::function<bool(pqxx::transaction_base&)>;
@@ -103,7 +107,7 @@ class dispatcher : public std::enable_shared_from_this<dispatcher> {
   std::unordered_map<std::string, bind_rate> rates_;  // by bind name
   std::chrono::seconds lease_{120};
   std::chrono::steady_clock::time_point lease_until_{};  // as this daemon can be sure of it
-  std::size_t in_flight_ = 0;
+  std::unordered_multiset<store::id> sending_;           // the rows a send() is working on
   bool stopping_ = false;
   bool more_due_ = false;  // the last claim was full: claim again once capacity frees
   bool woken_ = false;     // a wake() came while the claim loop was not sleeping

@@ -299,6 +299,19 @@ bool mark_in_doubt(pqxx::transaction_base& t, id row, const std::string& error,
               .empty();
 }
 
+std::int64_t requeue_unsent(pqxx::transaction_base& t, const std::string& claimer,
+                            const std::vector<id>& sending, std::chrono::seconds grace) {
+  return static_cast<std::int64_t>(
+      t.exec_params("UPDATE outbox SET status = 'queued', claimed_by = NULL, claimed_at = NULL, "
+                    "  attempts = greatest(attempts - 1, 0), next_attempt_at = now(), "
+                    "  error = 'claimed but never sent: queued again', updated_at = now() "
+                    "WHERE status = 'submitting' AND claimed_by = $1 "
+                    "  AND claimed_at < now() - make_interval(secs => $3) "
+                    "  AND NOT (id = ANY ($2::bigint[]))",
+                    claimer, id_array(sending), seconds(grace))
+          .affected_rows());
+}
+
 outbox_state outbox_upkeep(pqxx::transaction_base& t, const delivery_policy& policy) {
   outbox_state s;
   s.expired_now = static_cast<std::int64_t>(

@@ -123,6 +123,14 @@ bool mark_failed(pqxx::transaction_base& t, id row, std::optional<std::uint32_t>
 bool mark_in_doubt(pqxx::transaction_base& t, id row, const std::string& error,
                    const std::optional<claim_ref>& claimed_by = std::nullopt);
 
+/// Gives back `claimer`'s `submitting` rows that it claimed over `grace` ago and is not
+/// sending (`sending`): queued again, due now, the claim's attempt returned. Such rows
+/// were claimed by a transaction whose commit the claimer could not know the outcome of
+/// (an MO batch's replies, a claim), so it never sent them, and its own live lease keeps
+/// every other claim away from them. Returns how many.
+std::int64_t requeue_unsent(pqxx::transaction_base& t, const std::string& claimer,
+                            const std::vector<id>& sending, std::chrono::seconds grace);
+
 /// What the outbox holds, for metrics.
 struct outbox_state {
   std::int64_t pending = 0;       ///< queued or submitting

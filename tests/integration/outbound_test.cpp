@@ -92,6 +92,35 @@ TEST(Outbound, AnUnreadableSubmitResponseLeavesTheRowInDoubtSentOnce) {
   EXPECT_EQ(metric(h.app().admin_port(), "smsgw_mt_total{result=\"in_doubt\"}"), 1);
 }
 
+TEST(Outbound, AReplyStrandedByAnInDoubtCommitIsSentOnceByTheNextUpkeep) {
+  // An MO batch's commit failed in doubt but happened: its reply is `submitting` under this
+  // daemon's own live lease, and no send holds it. The upkeep (every lease / 6, about 16 s
+  // here) queues it again, and it is sent once.
+  test_database db;
+  const auto company = seed_company(db);
+  harness h(db.dsn(), "test", {}, std::nullopt,
+            [](config::daemon_config& c) { c.smsc[0].response_timeout = 1s; });
+  ASSERT_TRUE(h.wait_ready());
+  const auto claimer = db.scalar("SELECT claimer FROM outbox_claimers");
+  {
+    auto c = db.connect();
+    pqxx::work w(c);
+    w.exec_params0(
+        "INSERT INTO outbox (company_id, kind, source, destination, text, status, claimed_by, "
+        "claimed_at, attempts) "
+        "VALUES ($1, 'reply', '4040', '+61400000077', 'stranded', 'submitting', $2, "
+        "now() - interval '2 minutes', 1)",
+        company, claimer);
+    w.commit();
+  }
+  ASSERT_TRUE(harness::eventually([&] { return h.smsc().submits().size() == 1; }, 40s));
+  EXPECT_EQ(h.smsc().submits()[0].text, "stranded");
+  ASSERT_TRUE(harness::eventually([&] { return status_counts(db) == "submitted=1"; }));
+  EXPECT_EQ(db.scalar("SELECT attempts FROM outbox"), "1");  // its claim's attempt was given back
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(h.smsc().submits().size(), 1U);
+}
+
 TEST(Outbound, ALongMessageResumesAfterItsAcceptedPartsWithTheSameReference) {
   test_database db;
   const auto company = seed_company(db);

@@ -1306,6 +1306,42 @@ TEST_F(OutboxTest, UpkeepExpiresRowsOfAnyBindAndNamesBindsNoDaemonServes) {
             {id(later), "queued", "<null>"}}));
 }
 
+TEST_F(OutboxTest, RowsAClaimerHoldsButIsNotSendingAreQueuedAgainAfterTheGrace) {
+  // An MO batch whose commit was in doubt committed after all: its replies are `submitting`
+  // under this daemon's live lease, and no send holds them.
+  const auto queued = queue_rows(4);
+  {
+    pqxx::work t(conn);
+    store::renew_lease(t, "me", {}, 600s);
+    store::renew_lease(t, "other", {}, 600s);
+    const auto claim = [&t](store::id row, const char* by, const char* ago) {
+      t.exec_params0(
+          "UPDATE outbox SET status = 'submitting', claimed_by = $2, attempts = 1, "
+          "claimed_at = now() - $3::interval WHERE id = $1",
+          row, by, ago);
+    };
+    claim(queued[0], "me", "5 minutes");     // stranded
+    claim(queued[1], "me", "5 minutes");     // a long send still working on it
+    claim(queued[2], "me", "1 second");      // just claimed: its send is about to start
+    claim(queued[3], "other", "5 minutes");  // another daemon's
+    t.commit();
+  }
+  {
+    pqxx::work t(conn);
+    EXPECT_EQ(store::requeue_unsent(t, "me", {queued[1]}, 60s), 1);
+    t.commit();
+  }
+  const auto id = [](store::id v) { return std::to_string(v); };
+  EXPECT_EQ(
+      query(db,
+            "SELECT id, status, claimed_by, attempts, error, "
+            "next_attempt_at <= now() FROM outbox ORDER BY id"),
+      (rows{{id(queued[0]), "queued", "<null>", "0", "claimed but never sent: queued again", "t"},
+            {id(queued[1]), "submitting", "me", "1", "<null>", "t"},
+            {id(queued[2]), "submitting", "me", "1", "<null>", "t"},
+            {id(queued[3]), "submitting", "other", "1", "<null>", "t"}}));
+}
+
 TEST_F(OutboxTest, UpkeepExpiresADeadClaimersRowsThatNoClaimCouldTake) {
   const auto queued = queue_rows(2, std::string("nobody"));
   {
