@@ -15,7 +15,6 @@
 
 #include "keywords/decide.hpp"
 #include "smpp/receipt.hpp"
-#include "smpp/text.hpp"
 #include "store/parts.hpp"
 #include "store/phone.hpp"
 #include "store/routing.hpp"
@@ -92,30 +91,6 @@ const char* store_state(smpp::message_state s) {
 }
 
 }  // namespace
-
-store::inbound_mo to_inbound(const std::string& bind, const smpp::sm_body& deliver,
-                             const std::string& octets, std::string_view default_region) {
-  store::inbound_mo mo;
-  mo.bind = bind;
-  mo.source = deliver.source.value;
-  const bool digits =
-      !mo.source.empty() && mo.source.find_first_not_of("0123456789") == std::string::npos;
-  constexpr std::uint8_t ton_unknown = 0, ton_international = 1, ton_national = 2;
-  if (deliver.source.ton == ton_international && digits) {
-    mo.source.insert(mo.source.begin(), '+');
-  } else if ((deliver.source.ton == ton_unknown || deliver.source.ton == ton_national) && digits) {
-    if (auto e164 = store::to_e164(mo.source, default_region)) mo.source = std::move(*e164);
-  }
-  mo.destination = deliver.destination.value;
-  mo.data_coding = deliver.data_coding;
-  mo.text = smpp::decode_text(deliver.data_coding, octets);
-  mo.octets = octets;
-  if (mo.text.find("\xEF\xBF\xBD") != std::string::npos) {  // U+FFFD: bytes the coding lacks
-    log().info("mo text had undecodable bytes bind={} from={} data_coding={}", bind, mo.source,
-               deliver.data_coding);
-  }
-  return mo;
-}
 
 std::vector<std::string> receipt_id_forms(const std::string& id) {
   // Digits only: a decimal id, whose submit_sm_resp may have said it in hexadecimal (never
@@ -228,58 +203,34 @@ net::awaitable<std::uint32_t> inbound_pipeline::on_receipt(const std::string& bi
 net::awaitable<std::uint32_t> inbound_pipeline::on_deliver(const std::string& bind,
                                                            const smpp::sm_body& deliver) {
   const auto started = std::chrono::steady_clock::now();
-  if (smpp::is_receipt(deliver)) co_return co_await on_receipt(bind, deliver);
-
-  const auto read = smpp::read_octets(deliver);
-  if (!read.value) {
+  const delivered in = read_deliver(bind, deliver, default_region_);
+  if (in.what == delivered::kind::receipt) co_return co_await on_receipt(bind, deliver);
+  if (in.what == delivered::kind::malformed) {
     metrics_.mo(metrics::refused);
-    log().warn("mo refused bind={} from={} reason={}", bind, deliver.source.value,
-               read.error == smpp::octets_error::bad_sar ? "bad_sar" : "bad_udh");
+    log().warn("mo refused bind={} from={} reason={}", bind, deliver.source.value, in.problem);
     co_return smpp::status::permanent_app_error;
   }
-  const auto& octets = *read.value;
-  const store::inbound_mo single = to_inbound(bind, deliver, octets.octets, default_region_);
-  co_await wait_turn(single.source);
+  co_await wait_turn(in.mo.source);
   struct turn_end {
     inbound_pipeline& p;
     const std::string& sender;
     ~turn_end() { p.end_turn(sender); }
-  } end_of_turn{*this, single.source};
+  } end_of_turn{*this, in.mo.source};
   outcome o;
-  const store::inbound_mo* whole = &single;  // the MO its transaction applies
-  store::inbound_mo assembled;
-  std::optional<store::part_key> key;
-  if (octets.part) {
-    key = store::part_key{bind, single.source, single.destination, octets.part->reference,
-                          octets.part->total};
-  }
+  std::optional<store::inbound_mo> assembled;
+  const store::inbound_mo* whole = &in.mo;  // the MO its transaction applies
   const store::group_commit::work work = [&](pqxx::transaction_base& w) {
     o = outcome{};
-    if (!key) {
-      decide(w, routes_, single, instance_, redelivery_window_, o);
-    } else {
-      // Store the part first; the transaction that completes the message handles it.
-      const auto parts =
-          store::store_part(w, *key, octets.part->index, deliver.data_coding, octets.octets);
-      std::vector<smpp::message_octets> pieces;
-      pieces.reserve(parts.size());
-      for (const auto& p : parts) {
-        pieces.push_back({p.octets, smpp::part_info{key->reference, key->total, p.index}});
-      }
-      const auto whole_octets = smpp::assemble(pieces);
-      if (!whole_octets) {
+    if (in.what == delivered::kind::part) {
+      // The part is stored first; the transaction that completes the message decides it.
+      assembled = assemble(w, in);
+      if (!assembled) {
         o.whole = false;
-      } else {
-        assembled = single;
-        assembled.data_coding = parts.front().data_coding;
-        assembled.text = smpp::decode_text(assembled.data_coding, *whole_octets);
-        assembled.octets = *whole_octets;
-        assembled.parts = fmt::format("{}/{}", key->reference, key->total);
-        whole = &assembled;
-        store::delete_parts(w, *key);
-        decide(w, routes_, assembled, instance_, redelivery_window_, o);
+        return;
       }
+      whole = &*assembled;
     }
+    decide(w, routes_, *whole, instance_, redelivery_window_, o);
   };
   std::optional<std::string> refusal;
   try {
@@ -287,23 +238,23 @@ net::awaitable<std::uint32_t> inbound_pipeline::on_deliver(const std::string& bi
   } catch (const std::exception& e) {
     if (store::retry_can_fix(e)) {
       metrics_.mo_failed();
-      log().error("mo not stored bind={} from={} to={} error=\"{}\"", bind, single.source,
-                  single.destination, first_line(e.what()));
+      log().error("mo not stored bind={} from={} to={} error=\"{}\"", bind, in.mo.source,
+                  in.mo.destination, first_line(e.what()));
       co_return smpp::status::temporary_app_error;  // the SMSC redelivers later
     }
     refusal = first_line(e.what());
   }
   if (!refusal) refusal = o.refusal;
-  if (refusal) co_return co_await refuse(*whole, key, *refusal);
+  if (refusal) co_return co_await refuse(*whole, in.key, *refusal);
   if (!o.whole) {
-    log().info("mo part stored bind={} from={} to={} ref={} part={}/{}", bind, single.source,
-               single.destination, octets.part->reference, octets.part->index, octets.part->total);
+    log().info("mo part stored bind={} from={} to={} ref={} part={}/{}", bind, in.mo.source,
+               in.mo.destination, in.key->reference, in.index, in.key->total);
     co_return smpp::status::ok;
   }
   if (o.written.redelivered) {
     metrics_.mo(metrics::redelivered);
-    log().info("mo redelivered bind={} from={} to={} inbound_id={}", bind, single.source,
-               single.destination, o.written.inbound_id);
+    log().info("mo redelivered bind={} from={} to={} inbound_id={}", bind, in.mo.source,
+               in.mo.destination, o.written.inbound_id);
     co_return smpp::status::ok;
   }
   metrics_.mo(o.routed ? metrics::index_of(o.decision.what) : metrics::unrouted);
@@ -311,7 +262,7 @@ net::awaitable<std::uint32_t> inbound_pipeline::on_deliver(const std::string& bi
       std::chrono::steady_clock::now() - started);
   metrics_.mo_latency(static_cast<std::uint64_t>(micros.count()));
   log().info("mo bind={} from={} to={} decision={} keyword={} inbound_id={} replies={}", bind,
-             single.source, single.destination,
+             in.mo.source, in.mo.destination,
              o.routed ? keywords::to_string(o.decision.what) : "unrouted",
              o.decision.keyword ? o.decision.keyword->keyword : "-", o.written.inbound_id,
              o.written.replies.size());

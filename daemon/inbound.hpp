@@ -1,5 +1,6 @@
-// The inbound pipeline: deliver_sm → receipt, part or whole MO → keyword decision → one
-// transaction → deliver_sm_resp → replies.
+// The inbound pipeline, top to bottom: read (mo_reader: a receipt, a part or a whole MO) →
+// decide (the keyword engine) → commit (group commit) → answer (deliver_sm_resp) → send
+// (the replies, through the dispatcher).
 #pragma once
 
 #include <chrono>
@@ -17,6 +18,7 @@
 #include "store/runner.hpp"
 #include "daemon/dispatcher.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/mo_reader.hpp"
 #include "smpp/concat.hpp"
 #include "smpp/pdu.hpp"
 #include "store/inbound.hpp"
@@ -25,14 +27,6 @@
 namespace smsgw::daemon {
 
 namespace net = boost::asio;
-
-/// The store's view of an MO from `bind`: `text` decoded from `octets` (already stripped of
-/// any UDH), and the source in E.164 wherever it is a phone number (international by its
-/// TON, or national or unknown and valid in `default_region`), so that a STOP, an opt-out
-/// and the stop list find the number however the SMSC wrote it; other sources (alphanumeric,
-/// short codes, numbers libphonenumber refuses) stay as the SMSC gave them.
-store::inbound_mo to_inbound(const std::string& bind, const smpp::sm_body& deliver,
-                             const std::string& octets, std::string_view default_region);
 
 /// The forms a receipt's message id may take in submit_sm_resp: as given, and its
 /// hexadecimal/decimal counterparts (SMSCs differ between the two).

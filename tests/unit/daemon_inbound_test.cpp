@@ -1,5 +1,5 @@
 // The inbound pipeline's pure parts: which submit_sm_resp ids a receipt's id may stand for,
-// and the MO as the store sees it (its source number in E.164).
+// what a deliver_sm carries, and the MO as the store sees it (its source number in E.164).
 #include <string>
 #include <vector>
 
@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include "daemon/inbound.hpp"
+#include "daemon/mo_reader.hpp"
+#include "smpp/concat.hpp"
 
 namespace smsgw::daemon {
 namespace {
@@ -62,6 +64,40 @@ TEST(MoSource, OtherSourcesStayAsGiven) {
   EXPECT_EQ(source_seen(6, "4040"), "4040");              // abbreviated (short code)
   EXPECT_EQ(source_seen(0, "12"), "12");                  // not a valid number
   EXPECT_EQ(source_seen(2, "04123+5678"), "04123+5678");  // not digits
+}
+
+TEST(ReadDeliver, EachDeliverSmIsAReceiptAWholeMoAPartOrMalformed) {
+  smpp::sm_body b = from(2, "0412345678");
+  b.short_message = "MOVIE";
+  auto d = read_deliver("sim", b, "AU");
+  EXPECT_EQ(d.what, delivered::kind::mo);
+  EXPECT_EQ(d.mo.source, "+61412345678");
+  EXPECT_EQ(d.mo.text, "MOVIE");
+  EXPECT_FALSE(d.key);
+
+  b.esm_class = 0x04;  // SMSC delivery receipt
+  b.short_message =
+      "id:1 sub:001 dlvrd:001 submit date:2401010000 done date:2401010000 "
+      "stat:DELIVRD err:000 text:";
+  EXPECT_EQ(read_deliver("sim", b, "AU").what, delivered::kind::receipt);
+
+  // Part 2 of 3 of reference 0x11: keyed by the E.164 source, so that parts the SMSC
+  // numbers differently still join.
+  b.esm_class = smpp::esm_udhi;
+  b.short_message = std::string("\x05\x00\x03\x11\x03\x02", 6) + "two";
+  d = read_deliver("sim", b, "AU");
+  EXPECT_EQ(d.what, delivered::kind::part);
+  ASSERT_TRUE(d.key);
+  EXPECT_EQ(d.key->source, "+61412345678");
+  EXPECT_EQ(d.key->reference, 0x11);
+  EXPECT_EQ(d.key->total, 3);
+  EXPECT_EQ(d.index, 2);
+  EXPECT_EQ(d.mo.octets, "two");
+
+  b.short_message = std::string("\x05\x00\x03", 3);  // a UDH cut short
+  d = read_deliver("sim", b, "AU");
+  EXPECT_EQ(d.what, delivered::kind::malformed);
+  EXPECT_EQ(d.problem, "bad_udh");
 }
 
 }  // namespace
