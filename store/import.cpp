@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <future>
 #include <map>
 #include <set>
 
@@ -78,6 +79,12 @@ class issue_list {
     if (issues_.size() < cap_) issues_.push_back({line, std::move(column), std::move(reason)});
   }
   [[nodiscard]] bool empty() const { return count_ == 0; }
+  /// Adds `later`'s issues after these, as if they had been added here.
+  void append(issue_list&& later) {
+    const std::int64_t unlisted = later.count_ - static_cast<std::int64_t>(later.issues_.size());
+    for (auto& i : later.issues_) add(i.line, std::move(i.column), std::move(i.reason));
+    count_ += unlisted;
+  }
   [[noreturn]] void refuse() {
     std::stable_sort(issues_.begin(), issues_.end(),
                      [](const import_issue& a, const import_issue& b) { return a.line < b.line; });
@@ -408,18 +415,47 @@ import_result import_contacts(pqxx::transaction_base& t, id actor_user, const im
   std::int64_t rows = 0;
   {
     pqxx::stream_to stage(t, "import_rows", staged_columns);
-    row_checker checker(l, o, issues);
+    // The row checks (libphonenumber's parse is most of them) run on two threads, a chunk at
+    // a time: its second half on a helper thread with issues of its own, added after the
+    // first half's. Rows are staged, and issues listed, in file order.
+    constexpr std::size_t chunk_rows = 4096;
+    std::vector<std::pair<std::uint64_t, std::vector<std::string>>> chunk(chunk_rows);
+    std::vector<std::optional<staged_row>> checked(chunk_rows);
+    std::size_t filled = 0;
+    const auto check_chunk = [&] {
+      const std::size_t half = filled / 2;
+      issue_list later(o.max_listed_errors);
+      auto helper = std::async(std::launch::async, [&] {
+        row_checker checker(l, o, later);
+        for (std::size_t i = half; i < filled; ++i) {
+          checked[i] = checker.check(chunk[i].first, chunk[i].second);
+        }
+      });
+      row_checker checker(l, o, issues);
+      for (std::size_t i = 0; i < half; ++i)
+        checked[i] = checker.check(chunk[i].first, chunk[i].second);
+      helper.get();
+      issues.append(std::move(later));
+      for (std::size_t i = 0; i < filled; ++i) {
+        if (checked[i]) stage << *checked[i];
+      }
+      filled = 0;
+    };
     for (;;) {
-      const auto more = file.next(fields);
+      auto& [line, row] = chunk[filled];
+      const auto more = file.next(row);
       if (!more) {
+        check_chunk();
         issues.add(more.error().line, "", more.error().reason);
         break;
       }
       if (!*more) break;
+      line = file.record_line();
       ++rows;
       if (progress && rows % 10000 == 0) progress(rows);
-      if (auto r = checker.check(file.record_line(), fields)) stage << *r;
+      if (++filled == chunk_rows) check_chunk();
     }
+    check_chunk();
     stage.complete();
   }
   if (progress) progress(rows);

@@ -338,6 +338,31 @@ TEST_F(Import, ManyBadRowsAreListedUpToTheCapAndCounted) {
   }
 }
 
+TEST_F(Import, BadRowsAcrossChecksOnTwoThreadsAreListedInFileOrder) {
+  // Rows are checked a chunk of 4,096 at a time, each half on its own thread: the listed
+  // issues are still the first 100 bad lines, in order, and every one is counted.
+  std::string csv = "number\n";
+  std::vector<std::uint64_t> bad_lines;
+  for (int i = 0; i < 10000; ++i) {
+    if (i % 50 == 49) {
+      csv += "bad" + std::to_string(i) + "\n";
+      bad_lines.push_back(static_cast<std::uint64_t>(i) + 2);
+    } else {
+      csv += "+614" + std::to_string(10000000 + i) + "\n";
+    }
+  }
+  try {
+    import(acme_.admin, friends_, csv);
+    FAIL() << "accepted";
+  } catch (const store::import_refused& e) {
+    EXPECT_EQ(e.count(), 200);
+    std::vector<std::uint64_t> listed;
+    for (const auto& i : e.issues()) listed.push_back(i.line);
+    EXPECT_EQ(listed, std::vector<std::uint64_t>(bad_lines.begin(), bad_lines.begin() + 100));
+  }
+  EXPECT_EQ(count("SELECT count(*) FROM contacts"), 0);
+}
+
 // Export a group with contacts, a user and a nested group, import the file back in merge
 // mode: every row unchanged, nothing added or removed.
 TEST_F(Import, ExportThenImportChangesNothing) {
