@@ -230,13 +230,17 @@ net::awaitable<void> dispatcher::lease_loop() {
     try {
       const std::vector<store::id> sending(sending_.begin(), sending_.end());
       std::int64_t requeued = 0;
-      const auto state = co_await db_.run([this, &sending, &requeued](pqxx::connection& c) {
-        pqxx::work w(c);
-        requeued = store::requeue_unsent(w, claimer_, sending, unsent_grace);
-        auto s = store::outbox_upkeep(w, policy_);
-        w.commit();
-        return s;
-      });
+      std::vector<store::unsent_row> unsent;
+      const auto state =
+          co_await db_.run([this, &sending, &requeued, &unsent](pqxx::connection& c) {
+            pqxx::work w(c);
+            requeued = store::requeue_unsent(w, claimer_, unsent_, sending);
+            unsent = store::find_unsent(w, claimer_, sending, unsent_grace);
+            auto s = store::outbox_upkeep(w, policy_);
+            w.commit();
+            return s;
+          });
+      unsent_ = std::move(unsent);
       if (requeued > 0) log().warn("requeued rows claimed but never sent rows={}", requeued);
       pending_ = state.pending;
       unserved_ = state.unserved;

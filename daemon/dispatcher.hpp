@@ -65,8 +65,9 @@ class dispatcher : public std::enable_shared_from_this<dispatcher> {
   /// (or its configured throughput), at least 16 windows and at most max_claimed_per_bind.
   static constexpr std::chrono::milliseconds claim_ahead{250};
   static constexpr std::size_t max_claimed_per_bind = 5000;
-  /// How long a row this daemon claimed may wait for its send to start before the upkeep
-  /// takes it for one whose claim's commit was in doubt (store::requeue_unsent).
+  /// How long a row this daemon claimed may wait for its send to start before an upkeep
+  /// suspects its claim's commit was in doubt (store::find_unsent); the next upkeep queues
+  /// it again if it is still unsent (store::requeue_unsent).
   static constexpr std::chrono::seconds unsent_grace{60};
 
  private:
@@ -108,6 +109,7 @@ class dispatcher : public std::enable_shared_from_this<dispatcher> {
   std::chrono::seconds lease_{120};
   std::chrono::steady_clock::time_point lease_until_{};  // as this daemon can be sure of it
   std::unordered_multiset<store::id> sending_;           // the rows a send() is working on
+  std::vector<store::unsent_row> unsent_;  // claimed but unsent, as the last upkeep saw them
   bool stopping_ = false;
   bool more_due_ = false;  // the last claim was full: claim again once capacity frees
   bool woken_ = false;     // a wake() came while the claim loop was not sleeping

@@ -33,7 +33,7 @@ struct outcome {
   bool whole = true;  // false: a part was stored and the message is not complete yet
   bool routed = false;
   keywords::decision decision;
-  std::optional<std::string> refusal;  // decided, but nothing a redelivery could apply
+  std::optional<std::string> refusal;  // refused (and logged) in the transaction
   store::inbound_outcome written;      // once its transaction's batch is applied
 };
 
@@ -61,8 +61,10 @@ void decide(pqxx::transaction_base& w, store::route_cache& routes, const store::
   if (route) result.decision = keywords::decide(mo.text, route->rules);
   if (route && result.decision.what == keywords::action::opt_in &&
       !store::is_contact_number(mo.source)) {
+    // Refused in this transaction, with its parts' removal: not applied with the batch.
     result.refusal = "the sender is not a phone number, so it cannot join a group";
-    return;  // refused after this transaction, on its own (on_deliver)
+    store::record_refused(w, mo, route.get(), *result.refusal);
+    return;
   }
   auto& batch = batch_of_this_thread;
   batch.claimed_by = instance;
@@ -221,6 +223,7 @@ net::awaitable<std::uint32_t> inbound_pipeline::on_deliver(const std::string& bi
   const store::inbound_mo* whole = &in.mo;  // the MO its transaction applies
   const store::group_commit::work work = [&](pqxx::transaction_base& w) {
     o = outcome{};
+    whole = &in.mo;  // a rerun (the batch rolled back) may find the message incomplete
     if (in.what == delivered::kind::part) {
       // The part is stored first; the transaction that completes the message decides it.
       assembled = assemble(w, in);
@@ -244,8 +247,13 @@ net::awaitable<std::uint32_t> inbound_pipeline::on_deliver(const std::string& bi
     }
     refusal = first_line(e.what());
   }
-  if (!refusal) refusal = o.refusal;
   if (refusal) co_return co_await refuse(*whole, in.key, *refusal);
+  if (o.refusal) {  // logged in its transaction
+    metrics_.mo(metrics::refused);
+    log().warn("mo refused bind={} from={} to={} reason=\"{}\"", bind, in.mo.source,
+               in.mo.destination, *o.refusal);
+    co_return smpp::status::permanent_app_error;
+  }
   if (!o.whole) {
     log().info("mo part stored bind={} from={} to={} ref={} part={}/{}", bind, in.mo.source,
                in.mo.destination, in.key->reference, in.index, in.key->total);

@@ -26,7 +26,7 @@ struct group_commit::pending {
 };
 
 group_commit::group_commit(net::any_io_executor ex, db_runner& db, group_commit_options options)
-    : executor_(std::move(ex)), db_(db), options_(std::move(options)) {
+    : executor_(std::move(ex)), db_(db), options_(std::move(options)), slow_check_(executor_) {
   options_.max_batch = std::max<std::size_t>(options_.max_batch, 1);
   options_.max_in_flight = std::max<std::size_t>(options_.max_in_flight, 1);
   // No batch holds more than max_batch: a full one is always worth a transaction of its own.
@@ -46,11 +46,19 @@ net::awaitable<void> group_commit::run(const work& w) {
   if (p.error) std::rethrow_exception(p.error);
 }
 
+bool group_commit::running_are_slow() const {
+  if (running_since_.empty()) return false;
+  const auto newest = *std::max_element(running_since_.begin(), running_since_.end());
+  return std::chrono::steady_clock::now() - newest >= options_.slow_transaction;
+}
+
 std::size_t group_commit::useful_slots(std::size_t running) const {
-  // The first transaction always starts; each further one needs min_concurrent_batch pieces.
+  // The first transaction always starts; each further one needs min_concurrent_batch pieces,
+  // unless the ones running are slow.
   const std::size_t free = options_.max_in_flight - running;
+  const bool first = running == 0 || running_are_slow();
   const std::size_t wanted =
-      std::max<std::size_t>(running == 0 ? 1 : 0, queue_.size() / options_.min_concurrent_batch);
+      std::max<std::size_t>(first ? 1 : 0, queue_.size() / options_.min_concurrent_batch);
   return std::min(free, wanted);
 }
 
@@ -63,10 +71,20 @@ void group_commit::start_batches() {
     net::co_spawn(
         executor_, [this]() -> net::awaitable<void> { co_await run_batch(); }, net::detached);
   }
+  if (starting_ == 0 && !queue_.empty() && in_flight_ < options_.max_in_flight &&
+      !running_since_.empty()) {
+    // Held back for a running transaction: look again once it has run slow_transaction.
+    const auto newest = *std::max_element(running_since_.begin(), running_since_.end());
+    slow_check_.expires_at(newest + options_.slow_transaction);
+    slow_check_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) start_batches();
+    });
+  }
 }
 
 net::awaitable<void> group_commit::run_batch() {
-  if (options_.max_wait.count() > 0 && in_flight_ > 1 && queue_.size() < options_.max_batch) {
+  if (options_.max_wait.count() > 0 && in_flight_ > starting_ &&
+      queue_.size() < options_.max_batch) {
     // Another transaction is in flight: what arrives meanwhile may as well join this one
     // (until that transaction ends: then the store is idle, and this one goes).
     net::steady_timer wait(executor_, options_.max_wait);
@@ -81,6 +99,8 @@ net::awaitable<void> group_commit::run_batch() {
   const std::size_t slots = std::max<std::size_t>(useful_slots(running), 1);
   const std::size_t share = queue_.empty() ? 0 : (queue_.size() + slots - 1) / slots;
   --starting_;
+  const auto since = std::chrono::steady_clock::now();
+  running_since_.push_back(since);
   std::vector<pending*> batch;
   while (!queue_.empty() && batch.size() < std::min(share, options_.max_batch)) {
     batch.push_back(queue_.front());
@@ -136,6 +156,7 @@ net::awaitable<void> group_commit::run_batch() {
     }
   }
   if (batch.size() == 1) co_await run_alone(*batch.front());
+  running_since_.erase(std::find(running_since_.begin(), running_since_.end(), since));
   --in_flight_;
   for (auto* w : waiting_) w->cancel();
   start_batches();

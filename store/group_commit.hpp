@@ -38,6 +38,9 @@ struct group_commit_options {
   /// bench/inbound_bench.sh: a window of 10 MOs went 35% faster in one transaction at a time,
   /// a window of 100 30-50% faster in two). At most max_batch.
   std::size_t min_concurrent_batch = 16;
+  /// ... unless every transaction in flight has run this long: one that waits on a lock or
+  /// a slow store must not hold back what a free slot could commit meanwhile.
+  std::chrono::milliseconds slow_transaction{20};
   /// Run first in every transaction (a batch's, or a piece's alone), if set.
   std::function<void(pqxx::transaction_base&)> on_begin;
   /// Run last in every transaction, before its commit, if set: pieces may leave work there
@@ -75,6 +78,8 @@ class group_commit {
   void start_batches();
   /// How many transactions should share what waits, with `running` already running.
   [[nodiscard]] std::size_t useful_slots(std::size_t running) const;
+  /// Whether every running transaction has run slow_transaction or longer.
+  [[nodiscard]] bool running_are_slow() const;
   net::awaitable<void> run_batch();
   net::awaitable<void> run_alone(pending& p);
   /// One transaction of `pieces`, bounded; `at` says which piece was running when it threw
@@ -88,6 +93,8 @@ class group_commit {
   std::size_t in_flight_ = 0;  ///< batches spawned and not yet finished
   std::size_t starting_ = 0;   ///< of those, the ones that have not taken their pieces yet
   std::vector<net::steady_timer*> waiting_;  ///< batches waiting max_wait for company
+  std::vector<std::chrono::steady_clock::time_point> running_since_;  ///< one per running
+  net::steady_timer slow_check_;  ///< wakes start_batches once the running turn slow
   counters stats_;
 };
 

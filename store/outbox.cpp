@@ -299,16 +299,36 @@ bool mark_in_doubt(pqxx::transaction_base& t, id row, const std::string& error,
               .empty();
 }
 
+std::vector<unsent_row> find_unsent(pqxx::transaction_base& t, const std::string& claimer,
+                                    const std::vector<id>& sending, std::chrono::seconds grace) {
+  std::vector<unsent_row> out;
+  for (const auto& r : t.exec_params("SELECT id, claimed_at::text FROM outbox "
+                                     "WHERE status = 'submitting' AND claimed_by = $1 "
+                                     "  AND claimed_at < now() - make_interval(secs => $3) "
+                                     "  AND NOT (id = ANY ($2::bigint[]))",
+                                     claimer, id_array(sending), seconds(grace))) {
+    out.push_back({r[0].as<id>(), r[1].as<std::string>()});
+  }
+  return out;
+}
+
 std::int64_t requeue_unsent(pqxx::transaction_base& t, const std::string& claimer,
-                            const std::vector<id>& sending, std::chrono::seconds grace) {
+                            const std::vector<unsent_row>& seen, const std::vector<id>& sending) {
+  if (seen.empty()) return 0;
+  std::vector<id> ids;
+  std::vector<std::string> claims;
+  for (const auto& r : seen) {
+    ids.push_back(r.row);
+    claims.push_back(r.claimed_at);
+  }
   return static_cast<std::int64_t>(
-      t.exec_params("UPDATE outbox SET status = 'queued', claimed_by = NULL, claimed_at = NULL, "
-                    "  attempts = greatest(attempts - 1, 0), next_attempt_at = now(), "
+      t.exec_params("UPDATE outbox o SET status = 'queued', claimed_by = NULL, claimed_at = NULL, "
+                    "  attempts = greatest(o.attempts - 1, 0), next_attempt_at = now(), "
                     "  error = 'claimed but never sent: queued again', updated_at = now() "
-                    "WHERE status = 'submitting' AND claimed_by = $1 "
-                    "  AND claimed_at < now() - make_interval(secs => $3) "
-                    "  AND NOT (id = ANY ($2::bigint[]))",
-                    claimer, id_array(sending), seconds(grace))
+                    "FROM unnest($2::bigint[], $3::timestamptz[]) s(id, claimed_at) "
+                    "WHERE o.id = s.id AND o.status = 'submitting' AND o.claimed_by = $1 "
+                    "  AND o.claimed_at = s.claimed_at AND NOT (o.id = ANY ($4::bigint[]))",
+                    claimer, id_array(ids), array_literal(claims), id_array(sending))
           .affected_rows());
 }
 

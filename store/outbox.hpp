@@ -123,13 +123,25 @@ bool mark_failed(pqxx::transaction_base& t, id row, std::optional<std::uint32_t>
 bool mark_in_doubt(pqxx::transaction_base& t, id row, const std::string& error,
                    const std::optional<claim_ref>& claimed_by = std::nullopt);
 
-/// Gives back `claimer`'s `submitting` rows that it claimed over `grace` ago and is not
-/// sending (`sending`): queued again, due now, the claim's attempt returned. Such rows
-/// were claimed by a transaction whose commit the claimer could not know the outcome of
-/// (an MO batch's replies, a claim), so it never sent them, and its own live lease keeps
-/// every other claim away from them. Returns how many.
+/// A row its claimer holds `submitting` but no send of its holds, as one upkeep saw it.
+struct unsent_row {
+  id row = 0;
+  std::string claimed_at;  ///< the claim, exactly as stored (a new claim changes it)
+};
+
+/// `claimer`'s `submitting` rows that it claimed over `grace` ago and is not sending
+/// (`sending`). Such rows were claimed by a transaction whose commit the claimer could not
+/// know the outcome of (an MO batch's replies, a claim), so it never sent them, and its own
+/// live lease keeps every other claim away from them.
+std::vector<unsent_row> find_unsent(pqxx::transaction_base& t, const std::string& claimer,
+                                    const std::vector<id>& sending, std::chrono::seconds grace);
+
+/// Queues again, due now and with the claim's attempt given back, the rows of `seen` (an
+/// earlier upkeep's find_unsent) that still hold the same claim and are still not being
+/// sent: a row whose claim committed just as that upkeep looked has begun its send by now.
+/// Returns how many.
 std::int64_t requeue_unsent(pqxx::transaction_base& t, const std::string& claimer,
-                            const std::vector<id>& sending, std::chrono::seconds grace);
+                            const std::vector<unsent_row>& seen, const std::vector<id>& sending);
 
 /// What the outbox holds, for metrics.
 struct outbox_state {

@@ -10,6 +10,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
@@ -150,6 +151,51 @@ TEST(GroupCommit, ASmallWindowGoesInOneTransactionNotTwoHalfEmptyOnes) {
   const auto by_tx = pieces_by_transaction(db);
   ASSERT_EQ(by_tx.size(), 1U);
   EXPECT_EQ(by_tx.begin()->second, 10);
+}
+
+TEST(GroupCommit, AFewPiecesGetTheFreeSlotWhenTheRunningTransactionIsSlow) {
+  // A transaction waiting on a lock (here: sleeping 0.6 s) must not hold back three MOs that
+  // arrive meanwhile: below min_concurrent_batch, they still get the free slot once it has
+  // run slow_transaction.
+  test_database db;
+  create_table(db);
+  net::io_context io;
+  store::db_runner runner(db.dsn(), 2);
+  store::group_commit commits(io.get_executor(), runner, options(100, 2));
+  std::vector<int> finished;
+  const store::group_commit::work slow = [](pqxx::transaction_base& t) {
+    t.exec("SELECT pg_sleep(0.6)");
+    t.exec0("INSERT INTO pieces VALUES (0, txid_current())");
+  };
+  std::vector<store::group_commit::work> quick;
+  for (int i = 1; i <= 3; ++i) {
+    quick.emplace_back([i](pqxx::transaction_base& t) {
+      t.exec_params0("INSERT INTO pieces VALUES ($1, txid_current())", i);
+    });
+  }
+  net::co_spawn(
+      io,
+      [&]() -> net::awaitable<void> {
+        co_await commits.run(slow);
+        finished.push_back(0);
+      },
+      net::detached);
+  net::steady_timer later(io, std::chrono::milliseconds(100));
+  later.async_wait([&](const boost::system::error_code&) {
+    for (int i = 1; i <= 3; ++i) {
+      net::co_spawn(
+          io,
+          [&, i]() -> net::awaitable<void> {
+            co_await commits.run(quick[static_cast<std::size_t>(i - 1)]);
+            finished.push_back(i);
+          },
+          net::detached);
+    }
+  });
+  io.run();
+  runner.stop();
+  ASSERT_EQ(finished.size(), 4U) << ::testing::PrintToString(finished);
+  EXPECT_EQ(finished.back(), 0) << "the three waited for the slow transaction";
 }
 
 TEST(GroupCommit, APieceThatFailsFailsAloneAndTheOthersCommit) {

@@ -94,8 +94,8 @@ TEST(Outbound, AnUnreadableSubmitResponseLeavesTheRowInDoubtSentOnce) {
 
 TEST(Outbound, AReplyStrandedByAnInDoubtCommitIsSentOnceByTheNextUpkeep) {
   // An MO batch's commit failed in doubt but happened: its reply is `submitting` under this
-  // daemon's own live lease, and no send holds it. The upkeep (every lease / 6, about 16 s
-  // here) queues it again, and it is sent once.
+  // daemon's own live lease, and no send holds it. An upkeep (every lease / 6, about 16 s
+  // here) sees it, the next queues it again, and it is sent once.
   test_database db;
   const auto company = seed_company(db);
   harness h(db.dsn(), "test", {}, std::nullopt,
@@ -113,7 +113,7 @@ TEST(Outbound, AReplyStrandedByAnInDoubtCommitIsSentOnceByTheNextUpkeep) {
         company, claimer);
     w.commit();
   }
-  ASSERT_TRUE(harness::eventually([&] { return h.smsc().submits().size() == 1; }, 40s));
+  ASSERT_TRUE(harness::eventually([&] { return h.smsc().submits().size() == 1; }, 60s));
   EXPECT_EQ(h.smsc().submits()[0].text, "stranded");
   ASSERT_TRUE(harness::eventually([&] { return status_counts(db) == "submitted=1"; }));
   EXPECT_EQ(db.scalar("SELECT attempts FROM outbox"), "1");  // its claim's attempt was given back

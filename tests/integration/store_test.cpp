@@ -1306,10 +1306,10 @@ TEST_F(OutboxTest, UpkeepExpiresRowsOfAnyBindAndNamesBindsNoDaemonServes) {
             {id(later), "queued", "<null>"}}));
 }
 
-TEST_F(OutboxTest, RowsAClaimerHoldsButIsNotSendingAreQueuedAgainAfterTheGrace) {
+TEST_F(OutboxTest, RowsAClaimerHoldsButIsNotSendingAreQueuedAgainByTheNextUpkeep) {
   // An MO batch whose commit was in doubt committed after all: its replies are `submitting`
   // under this daemon's live lease, and no send holds them.
-  const auto queued = queue_rows(4);
+  const auto queued = queue_rows(5);
   {
     pqxx::work t(conn);
     store::renew_lease(t, "me", {}, 600s);
@@ -1324,11 +1324,21 @@ TEST_F(OutboxTest, RowsAClaimerHoldsButIsNotSendingAreQueuedAgainAfterTheGrace) 
     claim(queued[1], "me", "5 minutes");     // a long send still working on it
     claim(queued[2], "me", "1 second");      // just claimed: its send is about to start
     claim(queued[3], "other", "5 minutes");  // another daemon's
+    claim(queued[4], "me", "5 minutes");     // its commit came late: its send starts below
     t.commit();
   }
+  std::vector<store::unsent_row> seen;
   {
     pqxx::work t(conn);
-    EXPECT_EQ(store::requeue_unsent(t, "me", {queued[1]}, 60s), 1);
+    seen = store::find_unsent(t, "me", {queued[1]}, 60s);
+    t.commit();
+  }
+  ASSERT_EQ(seen.size(), 2U);
+  EXPECT_EQ(seen[0].row + seen[1].row, queued[0] + queued[4]);
+  {
+    pqxx::work t(conn);
+    // The next upkeep: row 4's send has begun; nothing is taken that was not seen before.
+    EXPECT_EQ(store::requeue_unsent(t, "me", seen, {queued[1], queued[4]}), 1);
     t.commit();
   }
   const auto id = [](store::id v) { return std::to_string(v); };
@@ -1339,7 +1349,14 @@ TEST_F(OutboxTest, RowsAClaimerHoldsButIsNotSendingAreQueuedAgainAfterTheGrace) 
       (rows{{id(queued[0]), "queued", "<null>", "0", "claimed but never sent: queued again", "t"},
             {id(queued[1]), "submitting", "me", "1", "<null>", "t"},
             {id(queued[2]), "submitting", "me", "1", "<null>", "t"},
-            {id(queued[3]), "submitting", "other", "1", "<null>", "t"}}));
+            {id(queued[3]), "submitting", "other", "1", "<null>", "t"},
+            {id(queued[4]), "submitting", "me", "1", "<null>", "t"}}));
+  // A row claimed anew since it was seen holds another claim: it is not taken either.
+  {
+    pqxx::work t(conn);
+    EXPECT_EQ(store::requeue_unsent(t, "me", {{queued[2], "2020-01-01 00:00:00+00"}}, {}), 0);
+    t.commit();
+  }
 }
 
 TEST_F(OutboxTest, UpkeepExpiresADeadClaimersRowsThatNoClaimCouldTake) {
