@@ -47,9 +47,9 @@ net::awaitable<void> group_commit::run(const work& w) {
 }
 
 bool group_commit::running_are_slow() const {
-  if (running_since_.empty()) return false;
-  const auto newest = *std::max_element(running_since_.begin(), running_since_.end());
-  return std::chrono::steady_clock::now() - newest >= options_.slow_transaction;
+  // Transactions start in order: the last one listed is the newest.
+  return !running_since_.empty() &&
+         std::chrono::steady_clock::now() >= running_since_.back() + options_.slow_transaction;
 }
 
 std::size_t group_commit::useful_slots(std::size_t running) const {
@@ -74,8 +74,7 @@ void group_commit::start_batches() {
   if (starting_ == 0 && !queue_.empty() && in_flight_ < options_.max_in_flight &&
       !running_since_.empty()) {
     // Held back for a running transaction: look again once it has run slow_transaction.
-    const auto newest = *std::max_element(running_since_.begin(), running_since_.end());
-    slow_check_.expires_at(newest + options_.slow_transaction);
+    slow_check_.expires_at(running_since_.back() + options_.slow_transaction);
     slow_check_.async_wait([this](const boost::system::error_code& ec) {
       if (!ec) start_batches();
     });

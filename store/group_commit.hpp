@@ -93,7 +93,8 @@ class group_commit {
   std::size_t in_flight_ = 0;  ///< batches spawned and not yet finished
   std::size_t starting_ = 0;   ///< of those, the ones that have not taken their pieces yet
   std::vector<net::steady_timer*> waiting_;  ///< batches waiting max_wait for company
-  std::vector<std::chrono::steady_clock::time_point> running_since_;  ///< one per running
+  std::vector<std::chrono::steady_clock::time_point>
+      running_since_;             ///< one per running, in start order
   net::steady_timer slow_check_;  ///< wakes start_batches once the running turn slow
   counters stats_;
 };
