@@ -72,11 +72,16 @@ void settle(pqxx::transaction_base& t, const std::vector<std::string>& rows, boo
 // outbox as it was, and the planner, expecting a handful of rows, scanned every pending row
 // and sorted them (on disk) for every claim and every batch of outcomes. Their transactions
 // plan with keyed access only.
+// Their prepared statements also keep one plan: with array parameters PostgreSQL judged a
+// custom plan cheaper every time and planned record_accepted anew at each call, 0.3 ms of
+// planning for 0.3 ms of work (measured with log_min_duration_statement's bind times); keyed
+// access is the plan whatever the arrays hold.
 void plan_by_key(pqxx::transaction_base& t) {
   static constexpr statement sql{
       "outbox_plan_by_key",
       "SELECT set_config('enable_seqscan', 'off', true), "
-      "set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)"};
+      "set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true), "
+      "set_config('plan_cache_mode', 'force_generic_plan', true)"};
   exec(t, sql);
 }
 

@@ -15,20 +15,12 @@
 DROP FUNCTION IF EXISTS apply_mo(text, text, text, text, integer, text, double precision,
                                  bigint, text, bigint, bigint, text, text, text);
 
--- A batch of decided MOs as rows: p is a JSON array of objects with these keys, `n`
--- numbering them 1..N (store/inbound.cpp, apply_decisions).
-CREATE OR REPLACE FUNCTION mo_batch(p jsonb)
-RETURNS TABLE (n integer, bind text, source text, destination text, text text,
-               data_coding integer, digest text, company bigint, decision text,
-               keyword bigint, grp bigint, reply text, reply_bind text)
-LANGUAGE sql STABLE AS $$
-  SELECT * FROM jsonb_to_recordset(p) AS m(n integer, bind text, source text,
-    destination text, text text, data_coding integer, digest text, company bigint,
-    decision text, keyword bigint, grp bigint, reply text, reply_bind text)
-$$;
+-- A batch of decided MOs (store/inbound.cpp, apply_decisions) is a JSON array of objects
+-- with mo_input's keys (migration 010), `n` numbering them 1..N.
+DROP FUNCTION IF EXISTS mo_batch(jsonb);
 
 -- PostgreSQL starts each statement, fires each statement trigger and checks each plan once
--- per batch, not once per MO. An MO's `company` is null for a destination no company
+-- per batch, not once per MO; the JSON is read once, into `mos`. An MO's `company` is null for a destination no company
 -- owns; its `decision` is keywords::to_string. No two MOs of a batch may share a source (the
 -- pipeline's sender turns make sure of it): each MO's keys (mo_last, contact, membership)
 -- are then distinct within the batch. One row per MO, in order.
@@ -38,6 +30,7 @@ RETURNS TABLE (n integer, inbound_id bigint, redelivered boolean, reply_id bigin
                reply_claimed_at text)
 LANGUAGE plpgsql AS $$
 DECLARE
+  mos mo_input[] := ARRAY(SELECT m FROM jsonb_populate_recordset(NULL::mo_input, p_mos) m);
   kinds text[];          -- the decisions of routed MOs: statements for others are skipped
   fresh integer[];       -- the MOs not seen before (mo_last)
   ids bigint[];          -- each MO's inbound_log id, by n
@@ -51,11 +44,11 @@ DECLARE
   changed integer[];
   repeated integer[];    -- redeliveries: seen, and nothing changed
 BEGIN
-  kinds := ARRAY(SELECT DISTINCT m.decision FROM mo_batch(p_mos) m WHERE m.company IS NOT NULL);
+  kinds := ARRAY(SELECT DISTINCT m.decision FROM unnest(mos) m WHERE m.company IS NOT NULL);
 
   WITH w AS (
     INSERT INTO mo_last AS l (bind, source, destination, digest)
-    SELECT m.bind, m.source, m.destination, m.digest FROM mo_batch(p_mos) m
+    SELECT m.bind, m.source, m.destination, m.digest FROM unnest(mos) m
     ORDER BY m.bind, m.source, m.destination
     ON CONFLICT (bind, source, destination) DO UPDATE
     SET digest = excluded.digest, received_at = now()
@@ -63,26 +56,26 @@ BEGIN
        OR l.received_at < now() - make_interval(secs => p_window)
     RETURNING l.bind, l.source, l.destination)
   SELECT coalesce(array_agg(m.n), '{}') INTO fresh
-  FROM w JOIN mo_batch(p_mos) m USING (bind, source, destination);
+  FROM w JOIN unnest(mos) m USING (bind, source, destination);
 
-  ids := ARRAY(SELECT nextval('inbound_log_id_seq') FROM mo_batch(p_mos) m ORDER BY m.n);
+  ids := ARRAY(SELECT nextval('inbound_log_id_seq') FROM unnest(mos) m ORDER BY m.n);
 
   -- The sender locks, in key order (two batches never wait for each other crosswise).
   IF cardinality(kinds) > 0 THEN
     PERFORM pg_advisory_xact_lock(s.k)
     FROM (SELECT DISTINCT hashtext(m.company::text || chr(31) || m.source) AS k
-          FROM mo_batch(p_mos) m WHERE m.company IS NOT NULL ORDER BY 1) s;
+          FROM unnest(mos) m WHERE m.company IS NOT NULL ORDER BY 1) s;
   END IF;
 
   IF 'company_stop' = ANY (kinds) THEN
     WITH a AS (
       INSERT INTO suppressions (company_id, number, source)
-      SELECT m.company, m.source, 'sms' FROM mo_batch(p_mos) m
+      SELECT m.company, m.source, 'sms' FROM unnest(mos) m
       WHERE m.company IS NOT NULL AND m.decision = 'company_stop'
       ON CONFLICT DO NOTHING
       RETURNING company_id, number)
     SELECT coalesce(array_agg(m.n), '{}') INTO stopped
-    FROM a JOIN mo_batch(p_mos) m ON m.company = a.company_id AND m.source = a.number
+    FROM a JOIN unnest(mos) m ON m.company = a.company_id AND m.source = a.number
                                 AND m.decision = 'company_stop';
   END IF;
 
@@ -90,7 +83,7 @@ BEGIN
     WITH c AS (
       INSERT INTO contacts (company_id, domain_id, number)
       SELECT m.company, g.domain_id, m.source
-      FROM mo_batch(p_mos) m JOIN groups g ON g.id = m.grp AND g.company_id = m.company
+      FROM unnest(mos) m JOIN groups g ON g.id = m.grp AND g.company_id = m.company
       WHERE m.decision = 'opt_in'
       ORDER BY g.domain_id, m.source
       ON CONFLICT (domain_id, number) DO UPDATE SET updated_at = now()
@@ -98,25 +91,25 @@ BEGIN
     SELECT coalesce(array_agg(m.n ORDER BY m.n), '{}'), coalesce(array_agg(c.id ORDER BY m.n), '{}')
     INTO oi_n, oi_contact
     FROM c JOIN groups g ON g.domain_id = c.domain_id
-           JOIN mo_batch(p_mos) m ON m.grp = g.id AND m.source = c.number
+           JOIN unnest(mos) m ON m.grp = g.id AND m.source = c.number
                                   AND m.decision = 'opt_in';
 
     WITH a AS (
       INSERT INTO group_contacts (group_id, contact_id)
       SELECT m.grp, o.contact FROM unnest(oi_n, oi_contact) o(n, contact)
-      JOIN mo_batch(p_mos) m USING (n)
+      JOIN unnest(mos) m USING (n)
       ORDER BY 1, 2
       ON CONFLICT DO NOTHING
       RETURNING group_id, contact_id)
     SELECT coalesce(array_agg(o.n), '{}') INTO joined
     FROM a JOIN unnest(oi_n, oi_contact) o(n, contact) ON o.contact = a.contact_id
-           JOIN mo_batch(p_mos) m ON m.n = o.n AND m.grp = a.group_id;
+           JOIN unnest(mos) m ON m.n = o.n AND m.grp = a.group_id;
   END IF;
 
   -- An explicit opt-in is fresh consent, as START is.
   IF 'opt_in' = ANY (kinds) OR 'company_start' = ANY (kinds) THEN
     WITH l AS (
-      DELETE FROM suppressions s USING mo_batch(p_mos) m
+      DELETE FROM suppressions s USING unnest(mos) m
       WHERE s.company_id = m.company AND s.number_key = number_key(m.source)
         AND (m.decision = 'company_start' OR m.n = ANY (oi_n))
       RETURNING m.n)
@@ -125,7 +118,7 @@ BEGIN
 
   IF 'opt_out' = ANY (kinds) THEN
     WITH r AS (
-      DELETE FROM group_contacts gc USING contacts ct, mo_batch(p_mos) m
+      DELETE FROM group_contacts gc USING contacts ct, unnest(mos) m
       WHERE m.decision = 'opt_out' AND m.company IS NOT NULL AND gc.group_id = m.grp
         AND gc.contact_id = ct.id AND ct.company_id = m.company AND ct.number = m.source
       RETURNING m.n, ct.id)
@@ -135,9 +128,9 @@ BEGIN
   END IF;
 
   changed := stopped || lifted || joined || oo_n || ARRAY(
-    SELECT m.n FROM mo_batch(p_mos) m
+    SELECT m.n FROM unnest(mos) m
     WHERE m.company IS NOT NULL AND m.decision IN ('keyword_help', 'company_help'));
-  repeated := ARRAY(SELECT m.n FROM mo_batch(p_mos) m
+  repeated := ARRAY(SELECT m.n FROM unnest(mos) m
                     WHERE NOT m.n = ANY (fresh) AND NOT m.n = ANY (changed));
 
   INSERT INTO inbound_log (id, company_id, bind, source, destination, text, data_coding,
@@ -146,7 +139,7 @@ BEGIN
          CASE WHEN m.n = ANY (repeated) THEN 'redelivered'
               WHEN m.company IS NULL THEN 'unrouted' ELSE m.decision END,
          m.keyword
-  FROM mo_batch(p_mos) m ORDER BY m.n;
+  FROM unnest(mos) m ORDER BY m.n;
 
   IF cardinality(stopped) + cardinality(lifted) + cardinality(joined) + cardinality(oo_n) > 0
   THEN
@@ -155,10 +148,10 @@ BEGIN
     SELECT m.company, m.source, e.action, e.contact,
            CASE WHEN e.action IN ('opt_in', 'opt_out') THEN m.grp END,
            CASE WHEN e.action IN ('opt_in', 'opt_out') THEN m.keyword END, ids[m.n], m.text
-    FROM mo_batch(p_mos) m JOIN (
+    FROM unnest(mos) m JOIN (
       SELECT s.n, 'stop' AS action, NULL::bigint AS contact FROM unnest(stopped) s(n)
       UNION ALL
-      SELECT x.n, 'start', NULL FROM mo_batch(p_mos) x
+      SELECT x.n, 'start', NULL FROM unnest(mos) x
       WHERE x.decision = 'company_start' AND x.n = ANY (lifted)
       UNION ALL
       SELECT o.n, 'opt_in', o.contact FROM unnest(oi_n, oi_contact) o(n, contact)
@@ -177,7 +170,7 @@ BEGIN
                         bypass_suppression, status, claimed_by, claimed_at, attempts)
     SELECT m.company, 'reply', ids[m.n], m.destination, m.source, m.reply, m.reply_bind,
            b.bypass, 'submitting', p_claimed_by, now(), 1
-    FROM mo_batch(p_mos) m
+    FROM unnest(mos) m
     CROSS JOIN LATERAL (SELECT m.decision IN ('keyword_help', 'company_help')
                                OR m.n = ANY (stopped) AS bypass) b
     WHERE m.company IS NOT NULL AND m.reply <> '' AND NOT m.n = ANY (repeated)
@@ -188,7 +181,7 @@ BEGIN
     ORDER BY m.n
     RETURNING outbox.id, outbox.inbound_id, outbox.claimed_at::text AS at)
   SELECT m.n, ids[m.n], m.n = ANY (repeated), q.id, q.at
-  FROM mo_batch(p_mos) m LEFT JOIN q ON q.inbound_id = ids[m.n]
+  FROM unnest(mos) m LEFT JOIN q ON q.inbound_id = ids[m.n]
   ORDER BY m.n;
 END
 $$;
