@@ -13,22 +13,14 @@
 #   bench/api_bench.sh SOCKET_DIR [SECONDS]     (BUILD=build-bench: a Release build)
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-$ROOT/build-bench}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 SOCK=${1:?usage: bench/api_bench.sh SOCKET_DIR [SECONDS]}
 RUN_S=${2:-10}
 PORT=${SMSGW_BENCH_PORT:-18080}
 DSN="host=$SOCK user=postgres"
 TICK_MS=$((1000 / $(getconf CLK_TCK)))
 POOL=4
-
-tmp=$(mktemp -d)
-daemon=""
-cleanup() {
-  [ -n "$daemon" ] && kill -TERM "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
 
 "$BUILD/bench/store_bench" --dsn "$DSN" --prepare-api bench-password "$tmp/prefixes"
 everyone=$(psql -qtA "$DSN dbname=smsgw_bench" -c "SELECT id FROM groups WHERE alias = 'everyone'")
@@ -60,12 +52,8 @@ smsc:
 default_country: AU
 log_level: warn
 YAML
-"$BUILD/daemon/smsgwd" --config "$tmp/smsgw.yaml" > "$tmp/smsgwd.log" 2>&1 &
-daemon=$!
-for _ in $(seq 100); do
-  curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break
-  sleep 0.1
-done
+start_smsgwd "$tmp/smsgw.yaml"
+wait_http "http://127.0.0.1:$PORT/healthz"
 auth="Authorization: Basic $(printf 'reader:bench-password' | base64)"
 
 # direct WHAT CONNECTIONS SECONDS -> "per_s p50 p99 cpu_ms_per_call" (store_bench warms its
@@ -84,10 +72,10 @@ http() {
   if [ "$1" = search ]; then path=/api/v1/contacts; prefixes="$tmp/prefixes"
   else path="/api/v1/groups/$everyone/members?limit=50"; fi
   local pg0 d0 out pg1 d1
-  pg0=$(cluster_ticks); d0=$(ticks "$daemon")
+  pg0=$(cluster_ticks); d0=$(ticks "$daemon_pid")
   out=$(PREFIXES="$prefixes" wrk -t "$threads" -c "$2" -d "${3}s" -H "$auth" \
     -s "$ROOT/bench/api_bench.lua" "http://127.0.0.1:$PORT$path" | grep '^http ')
-  pg1=$(cluster_ticks); d1=$(ticks "$daemon")
+  pg1=$(cluster_ticks); d1=$(ticks "$daemon_pid")
   awk -v cpu=$(((pg1 - pg0 + d1 - d0) * TICK_MS)) -v n="$(field "$out" requests)" \
     -v r="$(field "$out" per_s)" -v p50="$(field "$out" p50_ms)" -v p99="$(field "$out" p99_ms)" \
     -v f="$(field "$out" failed)" 'BEGIN { printf "%s %s %s %.3f %s\n", r, p50, p99, cpu / n, f }'

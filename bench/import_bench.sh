@@ -10,23 +10,15 @@
 # created afresh in it.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-$ROOT/build-bench}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 SOCK=${1:?usage: bench/import_bench.sh SOCKET_DIR [ROWS]}
 ROWS=${2:-1000000}
 PORT=${SMSGW_BENCH_PORT:-18081}
 DB=smsgw_import_bench
 DSN="host=$SOCK user=postgres"
 
-tmp=$(mktemp -d)
-daemon=""
-cleanup() {
-  [ -n "$daemon" ] && kill -TERM "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-psql -q "$DSN" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+fresh_database "$DSN" "$DB"
 cat > "$tmp/smsgw.yaml" <<YAML
 store:
   dsn: "$DSN dbname=$DB"
@@ -44,14 +36,9 @@ smsc:
 default_country: AU
 log_level: info
 YAML
-echo bench-password | "$BUILD/daemon/smsgwd" --config "$tmp/smsgw.yaml" bootstrap \
-  --company Bench --admin bench >/dev/null
-"$BUILD/daemon/smsgwd" --config "$tmp/smsgw.yaml" > "$tmp/smsgwd.log" 2>&1 &
-daemon=$!
-for _ in $(seq 100); do
-  curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break
-  sleep 0.1
-done
+bootstrap_bench_company "$tmp/smsgw.yaml"
+start_smsgwd "$tmp/smsgw.yaml"
+wait_http "http://127.0.0.1:$PORT/healthz"
 api() { curl -fsS -u bench:bench-password "$@"; }
 id() { sed 's/.*"id":\([0-9]*\).*/\1/'; }  # the "id" of a JSON answer
 domain=$(api -X POST -H 'Content-Type: application/json' -d '{"name":"Members","properties":["city"]}' \
@@ -68,15 +55,15 @@ awk -v n="$ROWS" 'BEGIN {
 }' > "$tmp/contacts.csv"
 size_mb=$(du -m "$tmp/contacts.csv" | cut -f1)
 
-reset_peak() { echo 5 > "/proc/$daemon/clear_refs"; }
-peak_mb() { awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$daemon/status"; }
+reset_peak() { echo 5 > "/proc/$daemon_pid/clear_refs"; }
+peak_mb() { awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$daemon_pid/status"; }
 now() { date +%s.%N; }
 report() {  # WHAT START END RSS
   awk -v w="$1" -v s="$2" -v e="$3" -v n="$ROWS" -v rss="$4" \
     'BEGIN { printf "%-28s %8.2f s %10.0f rows/s %6s MB\n", w, e - s, n / (e - s), rss }'
 }
 
-echo "file: $ROWS rows, $size_mb MB; smsgwd RSS at rest $(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$daemon/status") MB"
+echo "file: $ROWS rows, $size_mb MB; smsgwd RSS at rest $(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$daemon_pid/status") MB"
 psql -q "$DSN dbname=$DB" -c "CREATE TABLE copy_bench (number text, name text, email text, city text)"
 s=$(now)
 psql -q "$DSN dbname=$DB" -c "\\copy copy_bench FROM '$tmp/contacts.csv' WITH (FORMAT csv, HEADER true)"

@@ -11,8 +11,8 @@
 # created afresh in it.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-$ROOT/build-bench}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 SOCK=${1:?usage: bench/outbound_bench.sh SOCKET_DIR [ROWS] [WINDOW]}
 ROWS=${2:-100000}
 WINDOW=${3:-10}
@@ -22,15 +22,7 @@ SIM_PORT=${SMSGW_BENCH_SIM_PORT:-12775}
 DB=smsgw_outbound_bench
 DSN="host=$SOCK user=postgres"
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-psql -q "$DSN" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+fresh_database "$DSN" "$DB"
 cat > "$tmp/smsgw.yaml" <<YAML
 store:
   dsn: "$DSN dbname=$DB"
@@ -46,18 +38,11 @@ smsc:
     throughput: $THROUGHPUT
 log_level: warn
 YAML
-echo bench-password | "$BUILD/daemon/smsgwd" --config "$tmp/smsgw.yaml" bootstrap \
-  --company Bench --admin bench >/dev/null
-"$BUILD/tools/smsc_sim/smsc-sim" --port "$SIM_PORT" --system-id smsgw --password secret \
-  --quiet > "$tmp/sim.log" 2>&1 &
+bootstrap_bench_company "$tmp/smsgw.yaml"
+"$SIM" --port "$SIM_PORT" --system-id smsgw --password secret --quiet > "$tmp/sim.log" 2>&1 &
 pids+=($!)
-"$BUILD/daemon/smsgwd" --config "$tmp/smsgw.yaml" > "$tmp/smsgwd.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 200); do
-  curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null && break
-  sleep 0.1
-done
-curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null || { cat "$tmp/smsgwd.log"; exit 1; }
+start_smsgwd "$tmp/smsgw.yaml"
+wait_http "http://127.0.0.1:$PORT/readyz"
 
 sql() { psql -qAt "$DSN dbname=$DB" -c "$1"; }
 # Timed by the database's clock, from the commit that queues the rows to the last row's
@@ -78,7 +63,7 @@ done
 done_at=$(sql "SELECT extract(epoch FROM max(updated_at)) FROM outbox")
 [ "$(sql "SELECT count(*) FROM outbox WHERE status = 'submitted'")" -eq "$ROWS" ] ||
   { echo "not every row was submitted:"; sql "SELECT status, count(*) FROM outbox GROUP BY 1"; exit 1; }
-cpu=$(awk '{ print ($14 + $15) / 100 }' "/proc/${pids[1]}/stat")
+cpu=$(awk '{ print ($14 + $15) / 100 }' "/proc/$daemon_pid/stat")
 outbox_rate=$(awk -v s="$queued_at" -v e="$done_at" -v n="$ROWS" 'BEGIN { printf "%.0f", n / (e - s) }')
 echo "queued $ROWS rows in $(awk -v s="$start" -v e="$queued_at" 'BEGIN { printf "%.2f", e - s }') s"
 echo "outbox → submitted: $outbox_rate msg/s at window $WINDOW (smsgwd CPU $cpu s in all)"
