@@ -49,6 +49,7 @@ struct mo_batch {
   std::vector<decided> mos;
   std::string claimed_by;
   std::chrono::seconds redelivery_window{};
+  std::vector<store::id> receipt_rows;  // settled together, after every receipt's part
 };
 thread_local mo_batch batch_of_this_thread;  // NOLINT(*-avoid-non-const-global-variables)
 
@@ -186,7 +187,8 @@ net::awaitable<std::uint32_t> inbound_pipeline::on_receipt(const std::string& bi
       co_await again.async_wait(net::redirect_error(net::use_awaitable, ec));
     }
     const store::group_commit::work record = [&](pqxx::transaction_base& w) {
-      row = store::record_receipt(w, bind, forms, state, r->error);
+      row = store::record_receipt_part(w, bind, forms, state, r->error);
+      if (row) batch_of_this_thread.receipt_rows.push_back(*row);
     };
     try {
       co_await commits_.run(record);
@@ -279,11 +281,18 @@ net::awaitable<std::uint32_t> inbound_pipeline::on_deliver(const std::string& bi
 }
 
 void inbound_pipeline::begin_batch(pqxx::transaction_base& /*t*/) {
-  batch_of_this_thread.mos.clear();  // what a failed transaction left
+  // What a failed transaction left.
+  batch_of_this_thread.mos.clear();
+  batch_of_this_thread.receipt_rows.clear();
 }
 
 void inbound_pipeline::apply_batch(pqxx::transaction_base& t) {
   auto& batch = batch_of_this_thread;
+  // Receipts' rows are decided once all of the batch's parts are in, their locks taken in
+  // row order: two batches with receipts for the parts of two long messages would otherwise
+  // lock the rows crosswise and deadlock (PostgreSQL breaks it after a second).
+  store::settle_receipts(t, batch.receipt_rows);
+  batch.receipt_rows.clear();
   if (batch.mos.empty()) return;
   std::vector<store::decided_mo> mos;
   mos.reserve(batch.mos.size());

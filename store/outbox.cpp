@@ -243,9 +243,9 @@ bool record_accepted(pqxx::transaction_base& t, id row, const std::string& bind,
       .front();
 }
 
-std::optional<id> record_receipt(pqxx::transaction_base& t, const std::string& bind,
-                                 const std::vector<std::string>& id_forms, const std::string& state,
-                                 const std::string& error) {
+std::optional<id> record_receipt_part(pqxx::transaction_base& t, const std::string& bind,
+                                      const std::vector<std::string>& id_forms,
+                                      const std::string& state, const std::string& error) {
   // The newest submit with that id: SMSC ids can repeat over months.
   const auto part = t.exec_params(
       "UPDATE outbox_submits s SET receipt_state = $2, receipt_error = $3, receipt_at = now() "
@@ -254,8 +254,22 @@ std::optional<id> record_receipt(pqxx::transaction_base& t, const std::string& b
       "RETURNING s.outbox_id",
       array_literal(id_forms), state, error, bind);
   if (part.empty()) return std::nullopt;
-  const id row = part[0][0].as<id>();
-  settle(t, {std::to_string(row)}, true);
+  return part[0][0].as<id>();
+}
+
+void settle_receipts(pqxx::transaction_base& t, const std::vector<id>& rows) {
+  if (rows.empty()) return;
+  std::vector<std::string> ids;
+  ids.reserve(rows.size());
+  for (const id row : rows) ids.push_back(std::to_string(row));
+  settle(t, ids, true);
+}
+
+std::optional<id> record_receipt(pqxx::transaction_base& t, const std::string& bind,
+                                 const std::vector<std::string>& id_forms, const std::string& state,
+                                 const std::string& error) {
+  const auto row = record_receipt_part(t, bind, id_forms, state, error);
+  if (row) settle_receipts(t, {*row});
   return row;
 }
 

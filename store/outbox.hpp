@@ -92,9 +92,21 @@ bool record_accepted(pqxx::transaction_base& t, id row, const std::string& bind,
 
 /// A delivery receipt, received on `bind`, for the part submitted through that bind whose
 /// SMSC id is any of `id_forms` (the id as reported and its decimal/hex renderings). `state`
-/// is the final or intermediate state name (`delivered`, `undeliverable`, ...). The row
-/// becomes `delivered` once every part is, `failed` as soon as one part reaches a final
-/// failure. Returns the row, or nullopt when no submit matches (an unknown or foreign id).
+/// is the final or intermediate state name (`delivered`, `undeliverable`, ...). Records the
+/// part's state only; settle_receipts then decides its row. Returns the row, or nullopt when
+/// no submit matches (an unknown or foreign id).
+std::optional<id> record_receipt_part(pqxx::transaction_base& t, const std::string& bind,
+                                      const std::vector<std::string>& id_forms,
+                                      const std::string& state, const std::string& error);
+
+/// Decides `rows` from their parts' receipts: `delivered` once every part is, `failed` as soon
+/// as one part reaches a final failure. Locks the rows first, in id order, and reads the
+/// parts after (so a concurrent receipt's part is seen once it commits). A transaction that
+/// records several receipts settles their rows in one call, after recording them all: two
+/// such transactions then wait for each other's rows in one order, never crosswise.
+void settle_receipts(pqxx::transaction_base& t, const std::vector<id>& rows);
+
+/// record_receipt_part and settle_receipts for one receipt.
 std::optional<id> record_receipt(pqxx::transaction_base& t, const std::string& bind,
                                  const std::vector<std::string>& id_forms, const std::string& state,
                                  const std::string& error);

@@ -1503,6 +1503,44 @@ TEST_F(OutboxTest, ReceiptsOfTwoPartsArrivingTogetherDeliverTheRow) {
   EXPECT_EQ(db.scalar("SELECT status FROM outbox"), "delivered");
 }
 
+TEST_F(OutboxTest, BatchesWithReceiptsOfTwoRowsInOppositeOrdersSettleThemOneAfterTheOther) {
+  const auto queued = queue_rows(2);
+  ASSERT_EQ(claim({}, 10).size(), 2U);
+  const auto smsc_id = [&](int part, std::size_t row) {
+    return "p" + std::to_string(part) + "-" + std::to_string(queued[row]);
+  };
+  {
+    pqxx::work t(conn);
+    for (std::size_t row = 0; row < queued.size(); ++row) {
+      store::record_accepted(t, queued[row], "sim", 1, 2, smsc_id(1, row));
+      store::record_accepted(t, queued[row], "sim", 2, 2, smsc_id(2, row));
+    }
+    t.commit();
+  }
+  // One batch holds the first parts' receipts, the other the second parts', in the opposite
+  // row order: each records its parts, then settles its rows (the pipeline's apply_batch).
+  pqxx::work first(conn);
+  ASSERT_EQ(store::record_receipt_part(first, "sim", {smsc_id(1, 0)}, "delivered", ""), queued[0]);
+  ASSERT_EQ(store::record_receipt_part(first, "sim", {smsc_id(1, 1)}, "delivered", ""), queued[1]);
+  pqxx::connection other(db.dsn());
+  pqxx::work second(other);
+  ASSERT_EQ(store::record_receipt_part(second, "sim", {smsc_id(2, 1)}, "delivered", ""), queued[1]);
+  ASSERT_EQ(store::record_receipt_part(second, "sim", {smsc_id(2, 0)}, "delivered", ""), queued[0]);
+  store::settle_receipts(first, {queued[0], queued[1]});
+  EXPECT_EQ(query(db, "SELECT status FROM outbox ORDER BY id"),
+            (rows{{"submitted"}, {"submitted"}}));
+  auto settled = std::async(std::launch::async, [&] {
+    store::settle_receipts(second, {queued[1], queued[0]});
+    second.commit();
+  });
+  // The second waits for the first's rows, then sees its parts: every part delivered.
+  EXPECT_EQ(settled.wait_for(300ms), std::future_status::timeout);
+  first.commit();
+  settled.get();
+  EXPECT_EQ(query(db, "SELECT status FROM outbox ORDER BY id"),
+            (rows{{"delivered"}, {"delivered"}}));
+}
+
 TEST_F(OutboxTest, InDoubtRowsAreNeverClaimedAgain) {
   const auto queued = queue_rows(1);
   const auto claimed = claim({}, 10, "daemon-1");
