@@ -1,5 +1,8 @@
 #include "store/outbox.hpp"
 
+#include <algorithm>
+#include <numeric>
+
 #include <pqxx/pqxx>
 
 #include "store/prepared.hpp"
@@ -156,8 +159,14 @@ std::vector<outbox_row> claim(pqxx::transaction_base& t, const std::vector<std::
 std::vector<bool> record_accepted(pqxx::transaction_base& t,
                                   const std::vector<accepted_part>& accepted,
                                   const std::optional<std::string>& claimer) {
+  // In row order: the statement locks the rows as it goes, and receipts lock theirs in row
+  // order too (settle_receipts), so the two never wait for each other crosswise.
+  std::vector<std::size_t> order(accepted.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::ranges::stable_sort(order, {}, [&](std::size_t i) { return accepted[i].row; });
   std::vector<std::string> rows, parts, totals, smsc_ids, binds, claimed_at;
-  for (const auto& a : accepted) {
+  for (const std::size_t i : order) {
+    const auto& a = accepted[i];
     rows.push_back(std::to_string(a.row));
     parts.push_back(std::to_string(a.part));
     totals.push_back(std::to_string(a.parts));
@@ -226,7 +235,7 @@ std::vector<bool> record_accepted(pqxx::transaction_base& t,
   std::vector<bool> kept(accepted.size(), false);
   std::vector<std::string> to_settle;
   for (const auto& r : recorded) {
-    kept[r[0].as<std::size_t>() - 1] = true;
+    kept[order.at(r[0].as<std::size_t>() - 1)] = true;
     if (r[2].as<bool>()) to_settle.push_back(r[1].as<std::string>());
   }
   if (!to_settle.empty()) settle(t, to_settle, false);

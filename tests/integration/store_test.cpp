@@ -1143,6 +1143,24 @@ TEST_F(OutboxTest, ALateOutcomeOfAnEarlierClaimBySameDaemonIsNotRecorded) {
             (rows{{"submitting", "daemon-1", "2"}}));
 }
 
+TEST_F(OutboxTest, ABatchOfOutcomesInAnyOrderSaysPerEntryWhetherItsClaimHeld) {
+  const auto queued = queue_rows(3);
+  const auto claimed = claim({}, 10, "daemon-1");
+  ASSERT_EQ(claimed.size(), 3U);
+  const std::string at = claimed[0].claimed_at;  // one claim took all three
+  pqxx::work t(conn);
+  // Recorded in row order whatever the order given; the answer keeps the order given.
+  const auto kept = store::record_accepted(t,
+                                           {{queued[2], "sim", 1, 1, "c", at},
+                                            {queued[1], "sim", 1, 1, "b", "2000-01-01 00:00+00"},
+                                            {queued[0], "sim", 1, 1, "a", at}},
+                                           "daemon-1");
+  t.commit();
+  EXPECT_EQ(kept, (std::vector<bool>{true, false, true}));
+  EXPECT_EQ(query(db, "SELECT status, smsc_message_id FROM outbox ORDER BY id"),
+            (rows{{"submitted", "a"}, {"submitting", "<null>"}, {"submitted", "c"}}));
+}
+
 TEST_F(OutboxTest, FinishedRowsAreNeverClaimed) {
   const auto queued = queue_rows(4);
   exec(db, "UPDATE outbox SET status = 'submitted' WHERE id = " + std::to_string(queued[0]));
