@@ -15,15 +15,17 @@
 DROP FUNCTION IF EXISTS apply_mo(text, text, text, text, integer, text, double precision,
                                  bigint, text, bigint, bigint, text, text, text);
 
--- A batch of decided MOs (store/inbound.cpp, apply_decisions) is a JSON array of objects
--- with mo_input's keys (migration 010), `n` numbering them 1..N.
+-- Replaced by apply_mos's `mos` array (below).
 DROP FUNCTION IF EXISTS mo_batch(jsonb);
 
--- PostgreSQL starts each statement, fires each statement trigger and checks each plan once
--- per batch, not once per MO; the JSON is read once, into `mos`. An MO's `company` is null for a destination no company
--- owns; its `decision` is keywords::to_string. No two MOs of a batch may share a source (the
--- pipeline's sender turns make sure of it): each MO's keys (mo_last, contact, membership)
--- are then distinct within the batch. One row per MO, in order.
+-- A batch of decided MOs (store/inbound.cpp, apply_decisions) is a JSON array of objects
+-- with mo_input's keys (migration 010), `n` numbering them 1..N; it is read once, into
+-- `mos`, which each statement unnests. PostgreSQL starts each statement, fires each
+-- statement trigger and checks each plan once per batch, not once per MO. An MO's
+-- `company` is null for a destination no company owns; its `decision` is
+-- keywords::to_string. No two MOs of a batch may share a source (the pipeline's sender
+-- turns make sure of it): each MO's keys (mo_last, contact, membership) are then distinct
+-- within the batch. One row per MO, in order.
 CREATE OR REPLACE FUNCTION apply_mos(p_mos jsonb, p_window double precision,
                                      p_claimed_by text)
 RETURNS TABLE (n integer, inbound_id bigint, redelivered boolean, reply_id bigint,
