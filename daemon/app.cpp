@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <random>
 
 #include <fmt/format.h>
@@ -25,6 +26,7 @@
 #include "smpp/session.hpp"
 #include "store/inbound.hpp"
 #include "store/listener.hpp"
+#include "store/outbox.hpp"
 #include "store/pool.hpp"
 #include "store/migrate.hpp"
 #include "logging/component.hpp"
@@ -87,7 +89,10 @@ struct application::impl {
         claimer(claimer_name(instance_name)),
         dsn(store::with_connect_timeout(cfg.db.dsn, cfg.db.connect_timeout)),
         // An MO transaction may take twice its statement bound before its link is cut.
-        db(dsn, cfg.db.pool_size, 2 * cfg.db.statement_timeout),
+        db(dsn, cfg.db.pool_size, 2 * cfg.db.statement_timeout,
+           [this](pqxx::connection& fresh) {
+             if (migrated) warm_up(fresh, routes, cfg.db.statement_timeout);
+           }),
         out(std::make_shared<dispatcher>(
             io.get_executor(), db, counters, claimer,
             store::delivery_policy{static_cast<int>(cfg.delivery.max_attempts),
@@ -103,6 +108,19 @@ struct application::impl {
         http(
             io.get_executor(), [this](const admin::http_request& r) { return api.handle(r); },
             server_options(cfg.admin_port, api)) {}
+
+  // A new connection runs the MO transaction's statements and the reply outcome's once, on
+  // nothing, and rolls back: PostgreSQL loads its catalogs and plans then, not while the first
+  // MOs after a start (or a reconnection) wait for it, 20-60 ms for apply_mos alone. It waits
+  // on no lock (warm_up_inbound first): a locked table costs a warning, not the start.
+  static void warm_up(pqxx::connection& c, store::route_cache& routes,
+                      std::chrono::milliseconds statement_timeout) {
+    pqxx::work w(c);
+    store::warm_up_inbound(w);
+    routes.sync(store::begin_inbound(w, statement_timeout));
+    store::record_accepted(w, {}, std::nullopt);
+    w.abort();
+  }
 
   // Each transaction bounds its statements and checks the routes first.
   static store::group_commit_options commit_options(const config::daemon_config& c,
@@ -373,6 +391,7 @@ struct application::impl {
   bool probe_pending = false;  // a ping() the store threads have not taken yet
   std::chrono::steady_clock::time_point probe_sent{};
   bool store_up = false;
+  std::atomic<bool> migrated = false;  // new connections warm up from then on
   bool ready_fired = false;
   bool stopping = false;
   net::steady_timer housekeeping{io};  // expires parts of multipart MOs
@@ -435,6 +454,18 @@ net::awaitable<void> application::start() {
     retry.expires_after(delay);
     boost::system::error_code ec;
     co_await retry.async_wait(net::redirect_error(net::use_awaitable, ec));
+  }
+  // Every connection open and warmed before the first MO can arrive.
+  m.migrated = true;
+  try {
+    const auto started = std::chrono::steady_clock::now();
+    co_await m.db.open_all();
+    log().info("store connections open count={} in_ms={}", m.cfg.db.pool_size,
+               std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - started)
+                   .count());
+  } catch (const std::exception& e) {  // opened again by the jobs that need them
+    log().warn("store connections not all open error=\"{}\"", e.what());
   }
   m.store_up = true;
 

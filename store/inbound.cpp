@@ -58,13 +58,27 @@ std::int64_t begin_inbound(pqxx::transaction_base& t, std::chrono::milliseconds 
   return exec(t, sql, std::to_string(statement_timeout.count())).at(0)[1].as<std::int64_t>();
 }
 
+namespace {
+
+constexpr statement apply_mos_sql{
+    "inbound_apply_mos",
+    "SELECT n, inbound_id, redelivered, reply_id, reply_claimed_at FROM apply_mos($1, $2, $3)"};
+
+}  // namespace
+
+void warm_up_inbound(pqxx::transaction_base& t) {
+  // Behind a table someone holds locked (a migration, VACUUM FULL), a warm-up would hold back
+  // the start it is meant to speed up: it gives up instead.
+  static constexpr statement no_wait{"inbound_warm_up_no_wait",
+                                     "SELECT set_config('lock_timeout', '100ms', true)"};
+  exec(t, no_wait);
+  exec(t, apply_mos_sql, "[]", 0.0, "");
+}
+
 std::vector<inbound_outcome> apply_decisions(pqxx::transaction_base& t,
                                              const std::vector<decided_mo>& batch,
                                              const std::string& claimed_by,
                                              std::chrono::seconds redelivery_window) {
-  static constexpr statement sql{
-      "inbound_apply_mos",
-      "SELECT n, inbound_id, redelivered, reply_id, reply_claimed_at FROM apply_mos($1, $2, $3)"};
   if (batch.empty()) return {};
   // As a text parameter would: up to a NUL (handsets pad with them; JSON would keep them and
   // PostgreSQL refuse them).
@@ -90,8 +104,9 @@ std::vector<inbound_outcome> apply_decisions(pqxx::transaction_base& t,
                    // Replies leave on the route's bind when it fixes one, else on the MO's.
                    {"reply_bind", text(r != nullptr && r->bind ? *r->bind : mo->bind)}});
   }
-  const auto rows = exec(t, sql, mos.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                         static_cast<double>(redelivery_window.count()), claimed_by);
+  const auto rows =
+      exec(t, apply_mos_sql, mos.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+           static_cast<double>(redelivery_window.count()), claimed_by);
   std::vector<inbound_outcome> out(batch.size());
   for (const auto& row : rows) {
     const auto i = row[0].as<std::size_t>() - 1;

@@ -29,8 +29,14 @@ std::string with_connect_timeout(const std::string& dsn, std::chrono::seconds ti
   return dsn.empty() ? value : dsn + " " + value;
 }
 
-pool::pool(std::string dsn, std::size_t size, std::chrono::milliseconds job_bound)
-    : dsn_(std::move(dsn)), job_bound_(job_bound), slots_(size), free_(size), jobs_(size) {
+pool::pool(std::string dsn, std::size_t size, std::chrono::milliseconds job_bound,
+           connect_hook on_connect)
+    : dsn_(std::move(dsn)),
+      job_bound_(job_bound),
+      on_connect_(std::move(on_connect)),
+      slots_(size),
+      free_(size),
+      jobs_(size) {
   std::iota(free_.rbegin(), free_.rend(), std::size_t{0});
   if (job_bound_.count() > 0) watchdog_ = std::thread([this] { watchdog(); });
 }
@@ -69,6 +75,34 @@ void pool::watchdog() {
   }
 }
 
+void pool::open_all() {
+  std::vector<std::unique_ptr<lease>> held;  // every slot at once: each opened exactly once
+  for (std::size_t i = 0; i < size(); ++i) {
+    held.push_back(std::make_unique<lease>(*this));
+    auto& l = *held.back();
+    try {
+      l.open();
+      auto& c = l.connection();
+      const watched w(*this, l, c, true);
+      greet(c);
+    } catch (const pqxx::broken_connection&) {
+      l.discard();
+      throw;
+    }
+  }
+}
+
+void pool::greet(pqxx::connection& c) const {
+  if (!on_connect_) return;
+  try {
+    on_connect_(c);
+  } catch (const pqxx::broken_connection&) {
+    throw;
+  } catch (const std::exception& e) {
+    log().warn("new store connection not warmed up error=\"{}\"", e.what());
+  }
+}
+
 pool::lease::lease(pool& p) : pool_(p) {
   std::unique_lock lock(p.mutex_);
   p.available_.wait(lock, [&] { return !p.free_.empty(); });
@@ -83,11 +117,15 @@ pool::lease::~lease() {
   pool_.available_.notify_one();
 }
 
-pqxx::connection& pool::lease::connection() {
+bool pool::lease::open() {
   auto& slot = pool_.slots_[slot_];  // only this lease touches this slot
-  if (slot && !slot->is_open()) slot.reset();
-  if (!slot) slot = std::make_unique<pqxx::connection>(pool_.dsn_);
-  return *slot;
+  if (slot && slot->is_open()) return false;
+  slot = std::make_unique<pqxx::connection>(pool_.dsn_);
+  return true;
+}
+
+pqxx::connection& pool::lease::connection() {
+  return *pool_.slots_[slot_];
 }
 
 pool::watched::watched(pool& p, lease& l, pqxx::connection& c, bool bounded)

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -20,16 +21,24 @@ namespace smsgw::store {
 /// it already sets one; for a `key=value` string and for a `postgresql://` URI alike.
 std::string with_connect_timeout(const std::string& dsn, std::chrono::seconds timeout);
 
-/// Connections are opened lazily and replaced when they break: a call that fails with
-/// `pqxx::broken_connection` drops its connection, and the next call opens a new one.
+/// Connections are opened lazily (or all at once, open_all) and replaced when they break: a
+/// call that fails with `pqxx::broken_connection` drops its connection, and the next call
+/// opens a new one.
 class pool {
  public:
+  /// Run on each connection once it opens, before its first job: a warm-up (statements
+  /// prepared and planned before they are needed). A failure other than a broken connection
+  /// is logged and the connection used all the same.
+  using connect_hook = std::function<void(pqxx::connection&)>;
+
   /// `dsn` is a libpq connection string ("" uses the PG* environment variables). With a
   /// `job_bound`, a bounded job that runs longer has its connection cut (its socket shut
   /// down): a database that hangs without closing the connection — frozen, or unreachable
   /// behind a dead link — fails the job with `pqxx::broken_connection` within the bound,
-  /// where statement_timeout (enforced by the server) could not.
-  pool(std::string dsn, std::size_t size, std::chrono::milliseconds job_bound = {});
+  /// where statement_timeout (enforced by the server) could not. The connect hook runs
+  /// within the bound of the job that opened the connection.
+  pool(std::string dsn, std::size_t size, std::chrono::milliseconds job_bound = {},
+       connect_hook on_connect = {});
   ~pool();
   pool(const pool&) = delete;
   pool& operator=(const pool&) = delete;
@@ -40,8 +49,10 @@ class pool {
   auto with(F&& f, bool bounded = false) -> std::invoke_result_t<F, pqxx::connection&> {
     lease l(*this);
     try {
+      const bool opened = l.open();
       auto& c = l.connection();
       const watched w(*this, l, c, bounded);
+      if (opened) greet(c);
       return f(c);
     } catch (const pqxx::broken_connection&) {
       l.discard();
@@ -51,6 +62,11 @@ class pool {
       throw;
     }
   }
+
+  /// Opens every connection not open yet and runs the connect hook on each, also on those
+  /// already open (each within the job bound, all held meanwhile): at start, so that no job
+  /// pays for it later. Throws what opening threw.
+  void open_all();
 
   [[nodiscard]] std::size_t size() const { return slots_.size(); }
   [[nodiscard]] const std::string& dsn() const { return dsn_; }
@@ -64,7 +80,9 @@ class pool {
     ~lease();
     lease(const lease&) = delete;
     lease& operator=(const lease&) = delete;
-    pqxx::connection& connection();
+    /// Opens this slot's connection if it has none (or a closed one); whether it did.
+    bool open();
+    pqxx::connection& connection();  ///< once open
     void discard() { discard_ = true; }
     [[nodiscard]] std::size_t slot() const { return slot_; }
 
@@ -95,9 +113,12 @@ class pool {
     std::chrono::steady_clock::time_point since;
   };
   void watchdog();
+  /// Runs the connect hook on a connection just opened.
+  void greet(pqxx::connection& c) const;
 
   std::string dsn_;
   std::chrono::milliseconds job_bound_;
+  connect_hook on_connect_;
   mutable std::mutex mutex_;
   std::condition_variable available_;
   std::vector<std::unique_ptr<pqxx::connection>> slots_;

@@ -21,10 +21,11 @@ namespace net = boost::asio;
 
 class db_runner {
  public:
-  /// `threads` connections to `dsn`, opened on first use; bounded jobs that outrun
-  /// `job_bound` have their connection cut (see pool).
-  db_runner(std::string dsn, std::size_t threads, std::chrono::milliseconds job_bound = {})
-      : pool_(std::move(dsn), threads, job_bound), threads_(threads) {}
+  /// `threads` connections to `dsn`, opened on first use (or by open_all), each greeted by
+  /// `on_connect`; bounded jobs that outrun `job_bound` have their connection cut (see pool).
+  db_runner(std::string dsn, std::size_t threads, std::chrono::milliseconds job_bound = {},
+            pool::connect_hook on_connect = {})
+      : pool_(std::move(dsn), threads, job_bound, std::move(on_connect)), threads_(threads) {}
   ~db_runner() { threads_.join(); }
   db_runner(const db_runner&) = delete;
   db_runner& operator=(const db_runner&) = delete;
@@ -45,6 +46,17 @@ class db_runner {
         threads_.get_executor(),
         [this, bounded, f = std::move(f)]() mutable -> net::awaitable<result> {
           co_return pool_.with(f, bounded);
+        },
+        net::use_awaitable);
+  }
+
+  /// Opens every connection not open yet, on a database thread (see pool::open_all).
+  net::awaitable<void> open_all() {
+    return net::co_spawn(
+        threads_.get_executor(),
+        [this]() -> net::awaitable<void> {
+          pool_.open_all();
+          co_return;
         },
         net::use_awaitable);
   }

@@ -26,6 +26,9 @@ DROP FUNCTION IF EXISTS mo_batch(jsonb);
 -- keywords::to_string. No two MOs of a batch may share a source (the pipeline's sender
 -- turns make sure of it): each MO's keys (mo_last, contact, membership) are then distinct
 -- within the batch. One row per MO, in order.
+-- An empty batch runs every statement (each kind's too) on no rows, and so writes nothing:
+-- it is the warm-up of a new connection (store/inbound.hpp, warm_up_inbound), which then
+-- has the function compiled and each statement planned before its first MO.
 CREATE OR REPLACE FUNCTION apply_mos(p_mos jsonb, p_window double precision,
                                      p_claimed_by text)
 RETURNS TABLE (n integer, inbound_id bigint, redelivered boolean, reply_id bigint,
@@ -46,7 +49,10 @@ DECLARE
   changed integer[];
   repeated integer[];    -- redeliveries: seen, and nothing changed
 BEGIN
-  kinds := ARRAY(SELECT DISTINCT m.decision FROM unnest(mos) m WHERE m.company IS NOT NULL);
+  kinds := CASE WHEN cardinality(mos) = 0
+                THEN ARRAY['company_stop', 'opt_in', 'company_start', 'opt_out']
+                ELSE ARRAY(SELECT DISTINCT m.decision FROM unnest(mos) m
+                           WHERE m.company IS NOT NULL) END;
 
   WITH w AS (
     INSERT INTO mo_last AS l (bind, source, destination, digest)
@@ -144,7 +150,7 @@ BEGIN
   FROM unnest(mos) m ORDER BY m.n;
 
   IF cardinality(stopped) + cardinality(lifted) + cardinality(joined) + cardinality(oo_n) > 0
-  THEN
+     OR cardinality(mos) = 0 THEN
     INSERT INTO consent_audit (company_id, number, action, contact_id, group_id, keyword_id,
                                inbound_id, text)
     SELECT m.company, m.source, e.action, e.contact,

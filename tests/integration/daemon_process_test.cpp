@@ -390,6 +390,29 @@ TEST_F(DaemonProcess, IsReadyWhileItsCarrierIsUnreachableAndReportsTheBindWhenIt
   EXPECT_EQ(sim.wait(), 0);
 }
 
+TEST_F(DaemonProcess, OpensAndWarmsEveryStoreConnectionBeforeItsFirstMo) {
+  // A new connection's first MO transaction waits 20-60 ms while PostgreSQL loads catalogs
+  // and plans: after a restart under load, those were the slowest MOs of all.
+  test_database db;
+  const auto sim_port = free_port();  // no carrier: no MO can arrive
+  const auto admin_port = free_port();
+  const auto cfg = demo_config(db, sim_port, admin_port);  // store.pool_size 2
+  notify_socket notify(dir_ / "notify.sock");
+  process daemon({smsgwd_, "--config", cfg}, dir_ / "daemon.log", {notify.env()});
+  ASSERT_TRUE(notify.wait_for("READY=1")) << read_file(dir_ / "daemon.log");
+  const auto log = read_file(dir_ / "daemon.log");
+  EXPECT_NE(log.find("store connections open count=2"), std::string::npos) << log;
+  EXPECT_EQ(log.find("not warmed up"), std::string::npos) << log;  // its SQL ran
+  EXPECT_EQ(log.find("not all open"), std::string::npos) << log;
+  // Both of the pool's connections, besides the outbox listener's.
+  EXPECT_GE(std::stoi(db.scalar("SELECT count(*) FROM pg_stat_activity "
+                                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                                "AND query NOT ILIKE 'LISTEN%'")),
+            2);
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait(), 0) << read_file(dir_ / "daemon.log");
+}
+
 // One entry of the config's smsc list.
 std::string bind_entry(const std::string& name, std::uint16_t port, const std::string& system_id,
                        const std::string& extra = "") {

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <utility>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -574,6 +575,38 @@ TEST_F(ApplyDecisionTest, OptInFromAnUnknownNumber) {
   EXPECT_EQ(reply.text, company_fixture::optin);
   EXPECT_EQ(reply.bind, std::optional<std::string>("smsc-a"));
   EXPECT_EQ(reply.attempts, 1);
+}
+
+TEST_F(ApplyDecisionTest, TheWarmUpRunsOnNothingAndWritesNothing) {
+  deliver(f.conn, mo(sender, "MOVIE"));  // something for its statements to pass by
+  const auto state = [&] {
+    return query(db,
+                 "SELECT (SELECT count(*) FROM inbound_log), (SELECT count(*) FROM mo_last), "
+                 "(SELECT count(*) FROM contacts), (SELECT count(*) FROM contact_terms), "
+                 "(SELECT count(*) FROM group_contacts), (SELECT count(*) FROM consent_audit), "
+                 "(SELECT count(*) FROM suppressions), (SELECT count(*) FROM outbox), "
+                 "(SELECT last_value FROM inbound_log_id_seq), "
+                 "(SELECT last_value FROM outbox_id_seq)");
+  };
+  const auto before = state();
+  {
+    pqxx::work t(f.conn);
+    store::warm_up_inbound(t);
+    t.commit();  // even committed
+  }
+  EXPECT_EQ(state(), before);
+  // The connection carries on with real MOs.
+  const auto out = deliver(f.conn, mo("+61422222222", "MOVIE"));
+  EXPECT_EQ(out.replies.size(), 1U);
+  EXPECT_EQ(count(db, "group_contacts"), 2);
+}
+
+TEST_F(ApplyDecisionTest, TheWarmUpGivesUpOnALockedTableInsteadOfWaiting) {
+  auto other = db.connect();
+  pqxx::work hold(other);
+  hold.exec0("LOCK TABLE inbound_log IN ACCESS EXCLUSIVE MODE");  // a migration, say
+  pqxx::work t(f.conn);
+  EXPECT_THROW(store::warm_up_inbound(t), pqxx::sql_error);  // within its lock timeout
 }
 
 TEST_F(ApplyDecisionTest, RedeliveredOptInDoesNotDoubleItsEffects) {
@@ -1657,6 +1690,66 @@ TEST(PoolTest, ABrokenConnectionIsReplaced) {
   ASSERT_NO_THROW(after = p.with(backend));
   EXPECT_NE(after, before);
   EXPECT_EQ(p.with(backend), after);
+}
+
+TEST(PoolTest, TheConnectHookGreetsEachNewConnectionAndOpenAllGreetsEveryOne) {
+  const test_database db;
+  std::mutex mutex;
+  std::vector<int> greeted;  // backend pids, in order
+  const auto pid = [](pqxx::connection& c) {
+    pqxx::nontransaction t(c);
+    return t.exec1("SELECT pg_backend_pid()")[0].as<int>();
+  };
+  store::pool p(db.dsn(), 2, {}, [&](pqxx::connection& c) {
+    const std::lock_guard lock(mutex);
+    greeted.push_back(pid(c));
+  });
+  EXPECT_TRUE(greeted.empty());  // opened lazily
+  const int first = p.with(pid);
+  EXPECT_EQ(p.with(pid), first);
+  EXPECT_EQ(greeted, std::vector<int>{first});  // once, before its first job
+
+  p.open_all();  // the second opened, and both greeted
+  ASSERT_EQ(greeted.size(), 3U);
+  EXPECT_EQ(std::set<int>(greeted.begin(), greeted.end()).size(), 2U);
+  EXPECT_EQ(std::count(greeted.begin(), greeted.end(), first), 2);
+
+  // A replaced connection is greeted like a new one.
+  const auto before = greeted.size();
+  EXPECT_THROW(p.with([](pqxx::connection& c) {
+    pqxx::nontransaction t(c);
+    t.exec("SELECT pg_terminate_backend(pg_backend_pid())");
+  }),
+               pqxx::broken_connection);
+  const int replaced = p.with(pid);
+  ASSERT_EQ(greeted.size(), before + 1);
+  EXPECT_EQ(greeted.back(), replaced);
+}
+
+TEST(PoolTest, AConnectHookThatFailsLeavesTheConnectionInUseUnlessItBrokeIt) {
+  const test_database db;
+  int calls = 0;
+  store::pool failing(db.dsn(), 1, {}, [&](pqxx::connection& c) {
+    ++calls;
+    pqxx::work t(c);
+    t.exec("SELECT no_such_function()");
+  });
+  const auto answer = [](pqxx::connection& c) {
+    pqxx::work t(c);
+    return t.exec1("SELECT 6 * 7")[0].as<int>();
+  };
+  EXPECT_EQ(failing.with(answer), 42);  // logged; the connection works
+  EXPECT_EQ(failing.with(answer), 42);
+  EXPECT_EQ(calls, 1);
+
+  bool broke = false;
+  store::pool breaking(db.dsn(), 1, {}, [&](pqxx::connection& c) {
+    if (std::exchange(broke, true)) return;
+    pqxx::nontransaction t(c);
+    t.exec("SELECT pg_terminate_backend(pg_backend_pid())");
+  });
+  EXPECT_THROW(breaking.with(answer), pqxx::broken_connection);  // as its job would have
+  EXPECT_EQ(breaking.with(answer), 42);                          // a new one, greeted
 }
 
 TEST(PoolTest, TwoConnectionsServeEightThreads) {
