@@ -90,8 +90,10 @@ struct application::impl {
         dsn(store::with_connect_timeout(cfg.db.dsn, cfg.db.connect_timeout)),
         // An MO transaction may take twice its statement bound before its link is cut.
         db(dsn, cfg.db.pool_size, 2 * cfg.db.statement_timeout,
-           [this](pqxx::connection& fresh) {
-             if (migrated) warm_up(fresh, routes, cfg.db.statement_timeout);
+           [this, bound = cfg.db.statement_timeout](pqxx::connection& fresh) {
+             if (!migrated) return false;  // the migration's own connection: later
+             warm_up(fresh, routes, bound);
+             return true;
            }),
         out(std::make_shared<dispatcher>(
             io.get_executor(), db, counters, claimer,
@@ -112,12 +114,12 @@ struct application::impl {
   // A new connection runs the MO transaction's statements and the reply outcome's once, on
   // nothing, and rolls back: PostgreSQL loads its catalogs and plans then, not while the first
   // MOs after a start (or a reconnection) wait for it, 20-60 ms for apply_mos alone. It waits
-  // on no lock (warm_up_inbound first): a locked table costs a warning, not the start.
+  // on no lock: a locked table costs a warning, not the start. (Receipts, long messages'
+  // parts and refusals still plan on first use: rarer, and cheaper.)
   static void warm_up(pqxx::connection& c, store::route_cache& routes,
                       std::chrono::milliseconds statement_timeout) {
     pqxx::work w(c);
-    store::warm_up_inbound(w);
-    routes.sync(store::begin_inbound(w, statement_timeout));
+    routes.sync(store::warm_up_inbound(w, statement_timeout));
     store::record_accepted(w, {}, std::nullopt);
     w.abort();
   }
@@ -459,8 +461,8 @@ net::awaitable<void> application::start() {
   m.migrated = true;
   try {
     const auto started = std::chrono::steady_clock::now();
-    co_await m.db.open_all();
-    log().info("store connections open count={} in_ms={}", m.cfg.db.pool_size,
+    const auto warmed = co_await m.db.open_all();
+    log().info("store connections open count={} warmed={} in_ms={}", m.cfg.db.pool_size, warmed,
                std::chrono::duration_cast<std::chrono::milliseconds>(
                    std::chrono::steady_clock::now() - started)
                    .count());

@@ -66,13 +66,16 @@ constexpr statement apply_mos_sql{
 
 }  // namespace
 
-void warm_up_inbound(pqxx::transaction_base& t) {
+std::int64_t warm_up_inbound(pqxx::transaction_base& t,
+                             std::chrono::milliseconds statement_timeout) {
   // Behind a table someone holds locked (a migration, VACUUM FULL), a warm-up would hold back
   // the start it is meant to speed up: it gives up instead.
   static constexpr statement no_wait{"inbound_warm_up_no_wait",
                                      "SELECT set_config('lock_timeout', '100ms', true)"};
   exec(t, no_wait);
+  const auto version = begin_inbound(t, statement_timeout);
   exec(t, apply_mos_sql, "[]", 0.0, "");
+  return version;
 }
 
 std::vector<inbound_outcome> apply_decisions(pqxx::transaction_base& t,

@@ -66,12 +66,14 @@ std::vector<inbound_outcome> apply_decisions(pqxx::transaction_base& t,
                                              const std::string& claimed_by,
                                              std::chrono::seconds redelivery_window);
 
-/// Runs apply_decisions's statement with no MO (each of its statements on no rows, writing
-/// nothing): a new connection then has it prepared and planned before its first batch, which
-/// would otherwise take 20-60 ms longer while PostgreSQL loads catalogs and plans. It waits
-/// on no lock, and neither does the rest of `t` (a transaction to roll back): a table held
-/// locked fails it within 100 ms.
-void warm_up_inbound(pqxx::transaction_base& t);
+/// Starts `t` as begin_inbound does (returning the route version), then runs
+/// apply_decisions's statement with no MO (each of its statements on no rows, writing
+/// nothing): a new connection then has both prepared and planned before its first batch,
+/// which would otherwise take 20-60 ms longer while PostgreSQL loads catalogs and plans. It
+/// waits on no lock, and neither does the rest of `t` (a transaction to roll back): a table
+/// held locked fails it within 100 ms.
+std::int64_t warm_up_inbound(pqxx::transaction_base& t,
+                             std::chrono::milliseconds statement_timeout);
 
 /// apply_decisions for one MO.
 inbound_outcome apply_decision(pqxx::transaction_base& t, const inbound_mo& mo, const route* r,

@@ -75,8 +75,9 @@ void pool::watchdog() {
   }
 }
 
-void pool::open_all() {
+std::size_t pool::open_all() {
   std::vector<std::unique_ptr<lease>> held;  // every slot at once: each opened exactly once
+  std::size_t warmed = 0;
   for (std::size_t i = 0; i < size(); ++i) {
     held.push_back(std::make_unique<lease>(*this));
     auto& l = *held.back();
@@ -84,22 +85,24 @@ void pool::open_all() {
       l.open();
       auto& c = l.connection();
       const watched w(*this, l, c, true);
-      greet(c);
+      if (greet(c)) ++warmed;
     } catch (const pqxx::broken_connection&) {
       l.discard();
       throw;
     }
   }
+  return warmed;
 }
 
-void pool::greet(pqxx::connection& c) const {
-  if (!on_connect_) return;
+bool pool::greet(pqxx::connection& c) const {
+  if (!on_connect_) return false;
   try {
-    on_connect_(c);
+    return on_connect_(c);
   } catch (const pqxx::broken_connection&) {
     throw;
   } catch (const std::exception& e) {
-    log().warn("new store connection not warmed up error=\"{}\"", e.what());
+    log().warn("store connection not warmed up error=\"{}\"", e.what());
+    return false;
   }
 }
 

@@ -26,10 +26,11 @@ std::string with_connect_timeout(const std::string& dsn, std::chrono::seconds ti
 /// opens a new one.
 class pool {
  public:
-  /// Run on each connection once it opens, before its first job: a warm-up (statements
-  /// prepared and planned before they are needed). A failure other than a broken connection
-  /// is logged and the connection used all the same.
-  using connect_hook = std::function<void(pqxx::connection&)>;
+  /// Run on each connection once it opens, before its first job (and by open_all): a
+  /// warm-up, statements prepared and planned before they are needed. Returns whether it
+  /// warmed the connection (a hook may not be ready to yet). A failure other than a broken
+  /// connection is logged and the connection used all the same.
+  using connect_hook = std::function<bool(pqxx::connection&)>;
 
   /// `dsn` is a libpq connection string ("" uses the PG* environment variables). With a
   /// `job_bound`, a bounded job that runs longer has its connection cut (its socket shut
@@ -64,9 +65,11 @@ class pool {
   }
 
   /// Opens every connection not open yet and runs the connect hook on each, also on those
-  /// already open (each within the job bound, all held meanwhile): at start, so that no job
-  /// pays for it later. Throws what opening threw.
-  void open_all();
+  /// already open (each within the job bound): at start, so that no job pays for it later.
+  /// Returns how many the hook warmed; throws a broken connection (opening one, or its hook).
+  /// It holds every connection until it has all of them: meant for the start, before other
+  /// jobs; two at once could each hold some and wait for the rest.
+  std::size_t open_all();
 
   [[nodiscard]] std::size_t size() const { return slots_.size(); }
   [[nodiscard]] const std::string& dsn() const { return dsn_; }
@@ -113,8 +116,8 @@ class pool {
     std::chrono::steady_clock::time_point since;
   };
   void watchdog();
-  /// Runs the connect hook on a connection just opened.
-  void greet(pqxx::connection& c) const;
+  /// Runs the connect hook on `c`; whether it warmed it.
+  bool greet(pqxx::connection& c) const;
 
   std::string dsn_;
   std::chrono::milliseconds job_bound_;

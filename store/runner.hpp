@@ -50,14 +50,12 @@ class db_runner {
         net::use_awaitable);
   }
 
-  /// Opens every connection not open yet, on a database thread (see pool::open_all).
-  net::awaitable<void> open_all() {
+  /// Opens every connection not open yet, on a database thread; how many the connect hook
+  /// warmed (see pool::open_all: for the start, before other jobs).
+  net::awaitable<std::size_t> open_all() {
     return net::co_spawn(
         threads_.get_executor(),
-        [this]() -> net::awaitable<void> {
-          pool_.open_all();
-          co_return;
-        },
+        [this]() -> net::awaitable<std::size_t> { co_return pool_.open_all(); },
         net::use_awaitable);
   }
 

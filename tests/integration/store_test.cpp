@@ -591,7 +591,7 @@ TEST_F(ApplyDecisionTest, TheWarmUpRunsOnNothingAndWritesNothing) {
   const auto before = state();
   {
     pqxx::work t(f.conn);
-    store::warm_up_inbound(t);
+    store::warm_up_inbound(t, std::chrono::seconds(5));
     t.commit();  // even committed
   }
   EXPECT_EQ(state(), before);
@@ -605,8 +605,19 @@ TEST_F(ApplyDecisionTest, TheWarmUpGivesUpOnALockedTableInsteadOfWaiting) {
   auto other = db.connect();
   pqxx::work hold(other);
   hold.exec0("LOCK TABLE inbound_log IN ACCESS EXCLUSIVE MODE");  // a migration, say
-  pqxx::work t(f.conn);
-  EXPECT_THROW(store::warm_up_inbound(t), pqxx::sql_error);  // within its lock timeout
+  std::string state;
+  {
+    pqxx::work t(f.conn);
+    try {
+      store::warm_up_inbound(t, std::chrono::seconds(5));
+    } catch (const pqxx::sql_error& e) {
+      state = e.sqlstate();
+    }
+  }
+  EXPECT_EQ(state, "55P03");  // lock_not_available: its own lock timeout, not the statement's
+  // Its lock timeout ended with its transaction.
+  pqxx::nontransaction after(f.conn);
+  EXPECT_EQ(after.exec1("SHOW lock_timeout")[0].as<std::string>(), "0");
 }
 
 TEST_F(ApplyDecisionTest, RedeliveredOptInDoesNotDoubleItsEffects) {
@@ -1703,13 +1714,14 @@ TEST(PoolTest, TheConnectHookGreetsEachNewConnectionAndOpenAllGreetsEveryOne) {
   store::pool p(db.dsn(), 2, {}, [&](pqxx::connection& c) {
     const std::lock_guard lock(mutex);
     greeted.push_back(pid(c));
+    return true;
   });
   EXPECT_TRUE(greeted.empty());  // opened lazily
   const int first = p.with(pid);
   EXPECT_EQ(p.with(pid), first);
   EXPECT_EQ(greeted, std::vector<int>{first});  // once, before its first job
 
-  p.open_all();  // the second opened, and both greeted
+  EXPECT_EQ(p.open_all(), 2U);  // the second opened, and both greeted
   ASSERT_EQ(greeted.size(), 3U);
   EXPECT_EQ(std::set<int>(greeted.begin(), greeted.end()).size(), 2U);
   EXPECT_EQ(std::count(greeted.begin(), greeted.end(), first), 2);
@@ -1733,6 +1745,7 @@ TEST(PoolTest, AConnectHookThatFailsLeavesTheConnectionInUseUnlessItBrokeIt) {
     ++calls;
     pqxx::work t(c);
     t.exec("SELECT no_such_function()");
+    return true;
   });
   const auto answer = [](pqxx::connection& c) {
     pqxx::work t(c);
@@ -1741,12 +1754,15 @@ TEST(PoolTest, AConnectHookThatFailsLeavesTheConnectionInUseUnlessItBrokeIt) {
   EXPECT_EQ(failing.with(answer), 42);  // logged; the connection works
   EXPECT_EQ(failing.with(answer), 42);
   EXPECT_EQ(calls, 1);
+  EXPECT_EQ(failing.open_all(), 0U);  // greeted again, and failed again: not warmed
+  EXPECT_EQ(calls, 2);
 
   bool broke = false;
   store::pool breaking(db.dsn(), 1, {}, [&](pqxx::connection& c) {
-    if (std::exchange(broke, true)) return;
+    if (std::exchange(broke, true)) return true;
     pqxx::nontransaction t(c);
     t.exec("SELECT pg_terminate_backend(pg_backend_pid())");
+    return true;
   });
   EXPECT_THROW(breaking.with(answer), pqxx::broken_connection);  // as its job would have
   EXPECT_EQ(breaking.with(answer), 42);                          // a new one, greeted
