@@ -51,6 +51,7 @@ function highlight() {
 // page is done, so a slow page never draws over a newer one.
 let drawing = false;
 let changed = false;
+let onScreen = null;  // the address last drawn ("" is #/contacts); null once something else is
 
 async function route() {
   if (!me.user) return;
@@ -63,7 +64,13 @@ async function route() {
   try {
     do {
       changed = false;
-      await draw(location.hash || "#/contacts");
+      const hash = location.hash || "#/contacts";
+      // The address catching up with the page on screen ("" becoming #/contacts after the
+      // sign-in) draws nothing again: a second drawing would replace the page under the user's
+      // hands, a search they had begun typing with it.
+      if (hash === onScreen) break;
+      onScreen = hash;
+      await draw(hash);
     } while (changed && me.user);
   } finally {
     drawing = false;
@@ -97,6 +104,7 @@ function signedIn(session) {
 }
 
 function signInPage(message) {
+  onScreen = null;
   document.getElementById("top").hidden = true;
   const username = input({ autocomplete: "username", required: true, autocapitalize: "none" });
   const password = input({ type: "password", autocomplete: "current-password", required: true });
