@@ -13,6 +13,11 @@
 namespace smsgw::store {
 namespace {
 
+// One batch of decided MOs (store/sql/inbound.sql); run on none, the warm-up.
+constexpr statement apply_mos_sql{
+    "inbound_apply_mos",
+    "SELECT n, inbound_id, redelivered, reply_id, reply_claimed_at FROM apply_mos($1, $2, $3)"};
+
 id log_mo(pqxx::transaction_base& t, const inbound_mo& mo, const route* r, const char* decision,
           std::optional<id> keyword_id, const std::optional<std::string>& reason) {
   static constexpr statement sql{
@@ -57,14 +62,6 @@ std::int64_t begin_inbound(pqxx::transaction_base& t, std::chrono::milliseconds 
       "SELECT set_config('statement_timeout', $1, true), version FROM route_version"};
   return exec(t, sql, std::to_string(statement_timeout.count())).at(0)[1].as<std::int64_t>();
 }
-
-namespace {
-
-constexpr statement apply_mos_sql{
-    "inbound_apply_mos",
-    "SELECT n, inbound_id, redelivered, reply_id, reply_claimed_at FROM apply_mos($1, $2, $3)"};
-
-}  // namespace
 
 std::int64_t warm_up_inbound(pqxx::transaction_base& t,
                              std::chrono::milliseconds statement_timeout) {
